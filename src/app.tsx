@@ -1,0 +1,117 @@
+import { html } from "@elysiajs/html";
+import { Elysia } from "elysia";
+import { createAuth } from "./auth";
+import { deriveKey } from "./auth/crypto";
+import type { Clock } from "./clock";
+import type { Config } from "./config";
+import type { Db } from "./db/client";
+import { ErrorPage } from "./views/pages/ErrorPage";
+import { staticAssets } from "./web/assets";
+import { cookieNames, requestContext, wantsFragment } from "./web/context";
+import { HttpError, MAX_BODY_BYTES, readForm } from "./web/forms";
+import { page } from "./web/respond";
+import { homeRoutes } from "./web/routes/home";
+import { loginRoutes } from "./web/routes/login";
+import { registerRoutes } from "./web/routes/register";
+import { twoFactorRoutes } from "./web/routes/two-factor";
+import { isSafeMethod, isSameOrigin, securityHeaders } from "./web/security";
+
+export type AppDeps = { db: Db; config: Config; clock: Clock };
+
+/** The whole app without `listen`, so tests drive it through `app.handle(request)`. */
+export function createApp({ db, config, clock }: AppDeps) {
+  const auth = createAuth({ db, clock, appName: config.appName });
+  const names = cookieNames(config);
+  const headers = securityHeaders(config);
+  const context = requestContext(auth, config);
+
+  return new Elysia({
+    cookie: {
+      secrets: deriveKey(config.appSecret, "cookie-signing").toString("base64url"),
+      sign: [names.session, names.csrf],
+      httpOnly: true,
+      sameSite: "lax",
+      secure: config.secureCookies,
+      path: "/",
+    },
+    serve: { maxRequestBodySize: MAX_BODY_BYTES },
+  })
+    .decorate({ auth })
+    .error({ HttpError })
+    .onRequest(({ set }) => {
+      Object.assign(set.headers, headers);
+    })
+    .onError(({ code, error, request, set }) => {
+      if (code === "INVALID_COOKIE_SIGNATURE") return restartSignIn(request, config, headers);
+      const { status, title, message } = describeError(code, error);
+      if (status >= 500) logUnexpected(request, error);
+      const fragment = wantsFragment(request.headers);
+      const body = page(
+        { set, fragment, csrfToken: "", config },
+        title,
+        <ErrorPage title={title} message={message} />,
+        status,
+      );
+      return new Response(body as string, {
+        status,
+        headers: { ...headers, vary: "HX-Request", "content-type": "text/html; charset=utf-8" },
+      });
+    })
+    .use(html({ contentType: "text/html; charset=utf-8" }))
+    .use(staticAssets())
+    .onParse({ as: "global" }, ({ request }) => readForm(request))
+    .use(context)
+    .onTransform({ as: "global" }, (ctx) => {
+      if (isSafeMethod(ctx.request.method)) return;
+      const { csrfTokenMatches } = ctx as unknown as { csrfTokenMatches: (sent: unknown) => boolean };
+      if (!isSameOrigin(ctx.request.headers, config.appOrigin)) throw forbidden;
+      const sent = ctx.request.headers.get("x-csrf-token") ?? (ctx.body as Record<string, unknown> | undefined)?.csrf;
+      if (!csrfTokenMatches(sent)) throw forbidden;
+    })
+    .use(registerRoutes(context))
+    .use(loginRoutes(context))
+    .use(twoFactorRoutes(context))
+    .use(homeRoutes(context));
+}
+
+const forbidden = new HttpError(
+  403,
+  "Request refused",
+  "This form could not be verified as coming from this site. Reload the page and try again.",
+);
+
+function describeError(code: string | number, error: unknown): { status: number; title: string; message: string } {
+  if (error instanceof HttpError) return { status: error.status, title: error.title, message: error.message };
+  switch (code) {
+    case "NOT_FOUND":
+      return { status: 404, title: "Page not found", message: "There is no page at this address." };
+    case "VALIDATION":
+    case "PARSE":
+      return {
+        status: 400,
+        title: "Bad form",
+        message: "Some fields were missing or malformed. Reload the page and try again.",
+      };
+    default:
+      return { status: 500, title: "Something went wrong", message: "Please try again in a moment." };
+  }
+}
+
+/** A cookie signed with another secret (forged, or from before a rotation): forget it and start over. */
+function restartSignIn(request: Request, config: Config, headers: Record<string, string>): Response {
+  const response = wantsFragment(request.headers)
+    ? new Response(null, { status: 200, headers: { ...headers, "hx-redirect": "/login" } })
+    : new Response(null, { status: 303, headers: { ...headers, location: "/login" } });
+  const secure = config.secureCookies ? "; Secure" : "";
+  for (const name of Object.values(cookieNames(config))) {
+    response.headers.append("set-cookie", `${name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax${secure}`);
+  }
+  return response;
+}
+
+/** The error's type and where it was thrown. Never its message: a failed query's message carries its parameters. */
+function logUnexpected(request: Request, error: unknown): void {
+  const name = error instanceof Error ? error.name : typeof error;
+  const frames = error instanceof Error ? (error.stack?.split("\n").slice(1, 6).join("\n") ?? "") : "";
+  console.error(`${request.method} ${new URL(request.url).pathname} failed with ${name}\n${frames}`);
+}

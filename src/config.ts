@@ -1,0 +1,79 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+
+export type Config = {
+  port: number;
+  databaseUrl: string;
+  appOrigin: string;
+  /** True when APP_ORIGIN is https: cookies get `Secure` and the `__Host-` prefix. */
+  secureCookies: boolean;
+  appSecret: string;
+  appName: string;
+};
+
+/** A configuration mistake, worded as the one line an operator needs to fix it. */
+export class ConfigError extends Error {}
+
+const MIN_SECRET_LENGTH = 43; // 32 random bytes in base64
+const SECRET_HINT =
+  "generate one with: bun -e \"console.log(require('crypto').randomBytes(32).toString('base64url'))\"";
+
+export function loadConfig(env: Record<string, string | undefined>, mode: "production" | "development"): Config {
+  const port = parsePort(env.PORT);
+  const appOrigin = parseOrigin(env.APP_ORIGIN ?? `http://localhost:${port}`);
+  const databaseUrl = env.DATABASE_URL || "db/app.sqlite";
+  const appSecret = env.APP_SECRET || (mode === "development" ? devSecret(databaseUrl) : "");
+  if (!appSecret) throw new ConfigError(`APP_SECRET is required in production; ${SECRET_HINT}`);
+  if (appSecret.length < MIN_SECRET_LENGTH) {
+    throw new ConfigError(
+      `APP_SECRET must be at least ${MIN_SECRET_LENGTH} characters (32 random bytes); ${SECRET_HINT}`,
+    );
+  }
+  return {
+    port,
+    databaseUrl,
+    appOrigin,
+    secureCookies: appOrigin.startsWith("https:"),
+    appSecret,
+    appName: env.APP_NAME?.trim() || "Two-Factor Auth",
+  };
+}
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined || value === "") return 3000;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new ConfigError(`PORT must be a whole number from 1 to 65535, got "${value}"`);
+  }
+  return port;
+}
+
+function parseOrigin(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`APP_ORIGIN must be a URL such as https://example.com, got "${value}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigError(`APP_ORIGIN must start with http:// or https://, got "${value}"`);
+  }
+  if (url.pathname !== "/" || url.search || url.hash) {
+    throw new ConfigError(`APP_ORIGIN must be an origin without a path, such as https://example.com, got "${value}"`);
+  }
+  return url.origin;
+}
+
+/**
+ * Development only: one random secret, kept beside the database so that restarts keep
+ * sessions and keys. The file is git-ignored and never used by `bun run start`.
+ */
+function devSecret(databaseUrl: string): string {
+  const file = `${databaseUrl === ":memory:" ? "db" : dirname(databaseUrl)}/.dev-secret`;
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  console.info(`Made a development-only APP_SECRET in ${file}. Set APP_SECRET yourself in production.`);
+  return secret;
+}

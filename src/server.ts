@@ -1,0 +1,24 @@
+import { createApp } from "./app";
+import { systemClock } from "./clock";
+import { ConfigError, loadConfig } from "./config";
+import { openDatabase } from "./db/client";
+
+const mode = process.argv.includes("--dev") ? "development" : "production";
+
+function configOrExit() {
+  try {
+    return loadConfig(process.env, mode);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`Cannot start: ${error.message}`);
+    process.exit(1);
+  }
+}
+
+const config = configOrExit();
+const { db } = openDatabase(config.databaseUrl);
+const app = createApp({ db, config, clock: systemClock }).listen({ port: config.port });
+
+console.info(
+  `${config.appName} (${mode}) listening on ${config.appOrigin}, port ${app.server?.port}, database ${config.databaseUrl}`,
+);

@@ -1,0 +1,108 @@
+import { parseHTML } from "linkedom";
+import { createApp } from "../src/app";
+import { codeAt } from "../src/auth/totp";
+import { type Config, loadConfig } from "../src/config";
+import { openDatabase } from "../src/db/client";
+
+export const ORIGIN = "http://localhost:3000";
+export const TEST_SECRET = "test-secret-test-secret-test-secret-test-secret";
+export const GOOD_PASSWORD = "correct horse battery staple";
+
+/** A fresh app on an in-memory database, with a clock the test moves by hand. */
+export function testApp(env: Record<string, string> = {}) {
+  const config: Config = loadConfig({ APP_SECRET: TEST_SECRET, ...env }, "production");
+  const { db, close } = openDatabase(":memory:");
+  const clock = { now: Date.UTC(2026, 10, 24, 12, 0, 0) };
+  const app = createApp({ db, config, clock: () => clock.now });
+  return { app, db, config, clock, close };
+}
+
+export type TestApp = ReturnType<typeof testApp>;
+
+type RequestOptions = { htmx?: boolean; headers?: Record<string, string> };
+
+/**
+ * A minimal browser: keeps cookies, sends the CSRF token the last page gave it,
+ * and parses HTML with a real DOM parser.
+ */
+export class Browser {
+  cookies = new Map<string, string>();
+  csrfToken = "";
+
+  constructor(
+    readonly app: TestApp["app"],
+    readonly origin = ORIGIN,
+  ) {}
+
+  async request(method: string, path: string, init: RequestInit & RequestOptions = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size > 0) {
+      headers.set("cookie", [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; "));
+    }
+    if (init.htmx) headers.set("hx-request", "true");
+    const response = await this.app.handle(new Request(`${this.origin}${path}`, { ...init, method, headers }));
+    for (const header of response.headers.getSetCookie()) {
+      const [pair = ""] = header.split(";");
+      const [name = "", value = ""] = pair.split(/=(.*)/s);
+      if (/max-age=0/i.test(header) || value === "") this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return response;
+  }
+
+  /** GET a page and remember the CSRF token from its form. */
+  async get(path: string, options: RequestOptions = {}): Promise<Response> {
+    const response = await this.request("GET", path, options);
+    const text = await response.clone().text();
+    const token = text
+      ? parseHTML(`<html><body>${text}</body></html>`).document.querySelector("input[name=csrf]")
+      : null;
+    if (token) this.csrfToken = token.getAttribute("value") ?? "";
+    return response;
+  }
+
+  /** POST a form as the browser would: urlencoded, same origin, with the CSRF token. */
+  post(
+    path: string,
+    fields: Record<string, string>,
+    options: RequestOptions & { csrf?: boolean } = {},
+  ): Promise<Response> {
+    const body = new URLSearchParams(options.csrf === false ? fields : { csrf: this.csrfToken, ...fields });
+    return this.request("POST", path, {
+      ...options,
+      body: body.toString(),
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: this.origin, ...options.headers },
+    });
+  }
+}
+
+/** Parses a page or fragment the way a browser would. */
+export async function dom(response: Response) {
+  return parseHTML(`<!doctype html><html><body>${await response.text()}</body></html>`).document;
+}
+
+/** Registers through the routes; the browser ends up pending at the setup step. */
+export async function register(browser: Browser, username: string, password = GOOD_PASSWORD) {
+  await browser.get("/register");
+  const response = await browser.post("/register", { username, password, confirm: password });
+  if (response.status !== 303) throw new Error(`registration of ${username} failed: ${response.status}`);
+  return response;
+}
+
+/** Reads the TOTP key off the setup page, as a person typing it would. */
+export async function readKey(browser: Browser): Promise<string> {
+  const page = await dom(await browser.get("/setup-2fa"));
+  const key = page.querySelector(".totp-key")?.textContent?.replace(/\s/g, "");
+  if (!key) throw new Error("no key on the setup page");
+  return key;
+}
+
+/** Registers and turns 2FA on; the browser ends up signed in. Returns the TOTP key. */
+export async function registerWithTwoFactor(browser: Browser, t: TestApp, username: string): Promise<string> {
+  await register(browser, username);
+  const key = await readKey(browser);
+  await browser.get("/verify-2fa");
+  const response = await browser.post("/verify-2fa", { otp: codeAt(key, t.clock.now) });
+  if (response.headers.get("location") !== "/") throw new Error(`enabling 2FA for ${username} failed`);
+  return key;
+}
