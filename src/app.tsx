@@ -81,7 +81,9 @@ const forbidden = new HttpError(
 );
 
 function describeError(code: string | number, error: unknown): { status: number; title: string; message: string } {
-  if (error instanceof HttpError) return { status: error.status, title: error.title, message: error.message };
+  // Elysia wraps what a body parser throws in a ParseError.
+  const refusal = error instanceof Error && error.cause instanceof HttpError ? error.cause : error;
+  if (refusal instanceof HttpError) return { status: refusal.status, title: refusal.title, message: refusal.message };
   switch (code) {
     case "NOT_FOUND":
       return { status: 404, title: "Page not found", message: "There is no page at this address." };

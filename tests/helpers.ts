@@ -78,7 +78,8 @@ export class Browser {
 
 /** Parses a page or fragment the way a browser would. */
 export async function dom(response: Response) {
-  return parseHTML(`<!doctype html><html><body>${await response.text()}</body></html>`).document;
+  const html = await response.text();
+  return parseHTML(html.startsWith("<!doctype") ? html : `<!doctype html><html><body>${html}</body></html>`).document;
 }
 
 /** Registers through the routes; the browser ends up pending at the setup step. */

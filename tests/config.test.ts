@@ -1,0 +1,65 @@
+import { describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, loadConfig } from "../src/config";
+import { TEST_SECRET } from "./helpers";
+
+describe("configuration", () => {
+  test("defaults", () => {
+    const config = loadConfig({ APP_SECRET: TEST_SECRET }, "production");
+    expect(config).toEqual({
+      port: 3000,
+      databaseUrl: "db/app.sqlite",
+      appOrigin: "http://localhost:3000",
+      secureCookies: false,
+      appSecret: TEST_SECRET,
+      appName: "Two-Factor Auth",
+    });
+  });
+
+  test("APP_ORIGIN follows PORT, and https turns on secure cookies", () => {
+    expect(loadConfig({ APP_SECRET: TEST_SECRET, PORT: "8080" }, "production").appOrigin).toBe("http://localhost:8080");
+    const https = loadConfig({ APP_SECRET: TEST_SECRET, APP_ORIGIN: "https://auth.example.com" }, "production");
+    expect(https.secureCookies).toBe(true);
+  });
+
+  test.each([
+    [{}, "APP_SECRET is required in production"],
+    [{ APP_SECRET: "short" }, "at least 43 characters"],
+    [{ APP_SECRET: TEST_SECRET, PORT: "http" }, "PORT must be a whole number"],
+    [{ APP_SECRET: TEST_SECRET, PORT: "70000" }, "PORT must be a whole number"],
+    [{ APP_SECRET: TEST_SECRET, APP_ORIGIN: "example.com" }, "APP_ORIGIN must be a URL"],
+    [{ APP_SECRET: TEST_SECRET, APP_ORIGIN: "ftp://example.com" }, "must start with http"],
+    [{ APP_SECRET: TEST_SECRET, APP_ORIGIN: "https://example.com/app" }, "without a path"],
+  ])("%p is refused with a clear message", (env, message) => {
+    expect(() => loadConfig(env, "production")).toThrow(ConfigError);
+    expect(() => loadConfig(env, "production")).toThrow(message);
+  });
+
+  test("development makes a secret once, keeps it beside the database, and reuses it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "bun-2fa-"));
+    const env = { DATABASE_URL: join(dir, "app.sqlite") };
+    const first = loadConfig(env, "development");
+    const file = join(dir, ".dev-secret");
+    expect(existsSync(file)).toBe(true);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, "utf8").trim()).toBe(first.appSecret);
+    expect(first.appSecret.length).toBeGreaterThanOrEqual(43);
+    expect(loadConfig(env, "development").appSecret).toBe(first.appSecret);
+  });
+});
+
+describe("bun run start", () => {
+  test("refuses to start without APP_SECRET, in one line", () => {
+    const { PATH, HOME } = process.env;
+    const result = Bun.spawnSync(["bun", "src/server.ts"], {
+      env: { PATH, HOME, NODE_ENV: "production" },
+      stderr: "pipe",
+    });
+    expect(result.exitCode).toBe(1);
+    const lines = result.stderr.toString().trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toStartWith("Cannot start: APP_SECRET is required in production");
+  });
+});

@@ -1,0 +1,223 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { users } from "../src/db/schema";
+import { Browser, dom, GOOD_PASSWORD, ORIGIN, register, registerWithTwoFactor, type TestApp, testApp } from "./helpers";
+
+let t: TestApp;
+beforeEach(() => {
+  t = testApp();
+});
+afterEach(() => t.close());
+
+const registration = { username: "mallory", password: GOOD_PASSWORD, confirm: GOOD_PASSWORD };
+
+describe("CSRF", () => {
+  test("a form posted from another origin is refused and changes nothing", async () => {
+    const browser = new Browser(t.app);
+    await browser.get("/register");
+    const response = await browser.post("/register", registration, { headers: { origin: "https://evil.example" } });
+    expect(response.status).toBe(403);
+    expect((await dom(response)).querySelector("h1")?.textContent).toBe("Request refused");
+    expect(await t.db.select().from(users)).toHaveLength(0);
+  });
+
+  test("a cross-site Sec-Fetch-Site is refused even without Origin", async () => {
+    const browser = new Browser(t.app);
+    await browser.get("/register");
+    const response = await browser.post("/register", registration, {
+      headers: { origin: "", "sec-fetch-site": "cross-site" },
+    });
+    expect(response.status).toBe(403);
+  });
+
+  test("a form without the token, or with a wrong or foreign one, is refused", async () => {
+    const victim = new Browser(t.app);
+    await victim.get("/register");
+    const attacker = new Browser(t.app);
+    await attacker.get("/register");
+
+    expect((await victim.post("/register", registration, { csrf: false })).status).toBe(403);
+    expect((await victim.post("/register", { ...registration, csrf: "forged" }, { csrf: false })).status).toBe(403);
+    // The attacker's own valid token is bound to the attacker's cookie, not the victim's.
+    const foreign = await victim.post("/register", { ...registration, csrf: attacker.csrfToken }, { csrf: false });
+    expect(foreign.status).toBe(403);
+    expect(await t.db.select().from(users)).toHaveLength(0);
+  });
+
+  test("htmx may carry the token in the X-CSRF-Token header instead", async () => {
+    const browser = new Browser(t.app);
+    const page = await dom(await browser.get("/register"));
+    const headerToken = JSON.parse(page.querySelector("body")?.getAttribute("hx-headers") ?? "{}")["X-CSRF-Token"];
+    expect(headerToken).toBe(browser.csrfToken);
+    const response = await browser.post("/register", registration, {
+      csrf: false,
+      htmx: true,
+      headers: { "x-csrf-token": headerToken },
+    });
+    expect(response.headers.get("hx-location")).toContain("/setup-2fa");
+  });
+
+  test("sign-out needs the token too, so another site cannot sign you out", async () => {
+    const browser = new Browser(t.app);
+    await registerWithTwoFactor(browser, t, "nina");
+    expect((await browser.post("/logout", {}, { csrf: false })).status).toBe(403);
+    expect((await browser.get("/")).status).toBe(200);
+  });
+});
+
+describe("headers", () => {
+  test("pages, fragments, errors and static files carry the security headers", async () => {
+    const browser = new Browser(t.app);
+    const responses = [
+      await browser.get("/login"),
+      await browser.get("/login", { htmx: true }),
+      await browser.get("/no-such-page"),
+      await browser.get("/assets/htmx.min.js"),
+      await browser.post("/login", { username: "x", password: "y" }, { headers: { origin: "https://evil.example" } }),
+    ];
+    for (const response of responses) {
+      const csp = response.headers.get("content-security-policy") ?? "";
+      expect(csp).toContain("default-src 'none'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("style-src 'self'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).not.toContain("unsafe-inline");
+      expect(csp).not.toContain("unsafe-eval");
+      expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(response.headers.get("referrer-policy")).toBe("same-origin");
+    }
+  });
+
+  test("pages are never cached and vary on HX-Request", async () => {
+    const browser = new Browser(t.app);
+    await register(browser, "olga");
+    const setup = await browser.get("/setup-2fa");
+    expect(setup.headers.get("cache-control")).toBe("no-store");
+    expect(setup.headers.get("vary")).toContain("HX-Request");
+  });
+
+  test("htmx is configured for the CSP through a meta tag and served from our origin", async () => {
+    const page = await dom(await new Browser(t.app).get("/login"));
+    const config = JSON.parse(page.querySelector("meta[name=htmx-config]")?.getAttribute("content") ?? "{}");
+    expect(config).toMatchObject({ includeIndicatorStyles: false, allowEval: false, allowScriptTags: false });
+    expect(config.historyCacheSize).toBe(0); // no copy of the setup page, with its key, in localStorage
+    expect(config.responseHandling).toContainEqual({ code: "4..", swap: true, error: false });
+    for (const script of page.querySelectorAll("script")) {
+      expect(script.getAttribute("src")).toStartWith("/assets/");
+      expect(script.textContent).toBe("");
+    }
+    expect(page.querySelectorAll("[style]").length).toBe(0);
+  });
+
+  test("static files have their types, and a repeat visit is a 304", async () => {
+    const browser = new Browser(t.app);
+    const htmx = await browser.get("/assets/htmx.min.js");
+    expect(htmx.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    expect(await htmx.text()).toContain("htmx");
+    const css = await browser.get("/assets/pico.min.css");
+    expect(css.headers.get("content-type")).toBe("text/css; charset=utf-8");
+    const again = await browser.get("/assets/pico.min.css", {
+      headers: { "if-none-match": css.headers.get("etag") ?? "" },
+    });
+    expect(again.status).toBe(304);
+  });
+});
+
+describe("cookies", () => {
+  test("over http: HttpOnly, SameSite=Lax, Path=/, signed", async () => {
+    const browser = new Browser(t.app);
+    await browser.get("/register");
+    const response = await browser.post("/register", registration);
+    const session = response.headers.getSetCookie().find((header) => header.startsWith("session="));
+    expect(session).toBeDefined();
+    expect(session).toContain("HttpOnly");
+    expect(session).toContain("SameSite=Lax");
+    expect(session).toContain("Path=/");
+    expect(session).not.toContain("Domain=");
+    expect(decodeURIComponent(session?.split(";")[0] ?? "")).toMatch(/^session=[\w-]{43}\.[\w+/=-]+$/);
+  });
+
+  test("under an https APP_ORIGIN: Secure and the __Host- prefix", async () => {
+    const https = testApp({ APP_ORIGIN: "https://auth.example.com" });
+    const browser = new Browser(https.app, "https://auth.example.com");
+    const page = await browser.get("/register");
+    const csrf = page.headers.getSetCookie().find((header) => header.startsWith("__Host-csrf="));
+    expect(csrf).toContain("Secure");
+    const response = await browser.post("/register", registration);
+    const session = response.headers.getSetCookie().find((header) => header.startsWith("__Host-session="));
+    expect(session).toContain("Secure");
+    expect(session).toContain("HttpOnly");
+    expect(session).toContain("Path=/");
+    expect(response.headers.get("strict-transport-security")).toContain("max-age=");
+    https.close();
+  });
+
+  test("a forged or stale signature sends the person to /login and clears the cookies", async () => {
+    const browser = new Browser(t.app);
+    await registerWithTwoFactor(browser, t, "pete");
+    const [token] = (browser.cookies.get("session") ?? "").split(".");
+    browser.cookies.set("session", `${token}.${"A".repeat(43)}`);
+    const response = await browser.get("/");
+    expect(response.status).toBe(303);
+    expect(response.headers.get("location")).toBe("/login");
+    expect(response.headers.getSetCookie().some((header) => /^session=;.*Max-Age=0/.test(header))).toBe(true);
+    expect((await browser.get("/login")).status).toBe(200);
+  });
+
+  test("a cookie signed under another APP_SECRET is not accepted", async () => {
+    const browser = new Browser(t.app);
+    await registerWithTwoFactor(browser, t, "quinn");
+    const rotated = testApp({ APP_SECRET: "another-secret-another-secret-another-secret" });
+    const moved = new Browser(rotated.app);
+    moved.cookies = new Map(browser.cookies);
+    const response = await moved.get("/");
+    expect(response.headers.get("location")).toBe("/login");
+    rotated.close();
+  });
+});
+
+describe("escaping", () => {
+  const hostile = `"><script>alert(1)</script><img src=x onerror=alert(2)>`;
+
+  /** Nothing the attacker typed became markup: no new elements, and the text survives as text. */
+  async function expectInert(response: Response) {
+    const page = await dom(response);
+    expect(page.querySelectorAll("script:not([src]), img[src=x], [onerror]").length).toBe(0);
+    expect(page.querySelector("input[name=username]")?.getAttribute("value")).toBe(hostile);
+  }
+
+  test("a hostile username typed into the register form comes back inert", async () => {
+    const browser = new Browser(t.app);
+    await browser.get("/register");
+    const response = await browser.post("/register", {
+      username: hostile,
+      password: GOOD_PASSWORD,
+      confirm: GOOD_PASSWORD,
+    });
+    expect(response.status).toBe(422);
+    await expectInert(response);
+  });
+
+  test("a hostile username on the login form comes back inert, as a fragment too", async () => {
+    const browser = new Browser(t.app);
+    await browser.get("/login");
+    await expectInert(await browser.post("/login", { username: hostile, password: GOOD_PASSWORD }));
+    await expectInert(await browser.post("/login", { username: hostile, password: GOOD_PASSWORD }, { htmx: true }));
+  });
+
+  test("APP_NAME is escaped wherever it is shown", async () => {
+    const named = testApp({ APP_NAME: "<b>Evil</b> & Co" });
+    const browser = new Browser(named.app);
+    await register(browser, "rita");
+    const response = await browser.get("/setup-2fa");
+    const html = await response.clone().text();
+    expect(html).toContain("<title>Link your authenticator app · &lt;b&gt;Evil&lt;/b&gt; &amp; Co</title>");
+    const page = await dom(response);
+    expect(page.querySelectorAll("b").length).toBe(0);
+    expect(page.querySelector(".brand")?.textContent).toBe("<b>Evil</b> & Co");
+    named.close();
+  });
+});
+
+test("ORIGIN in the helpers is the default APP_ORIGIN", () => {
+  expect(t.config.appOrigin).toBe(ORIGIN);
+});

@@ -1,0 +1,123 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { codeAt } from "../src/auth/totp";
+import { sessions } from "../src/db/schema";
+import { Browser, GOOD_PASSWORD, readKey, register, registerWithTwoFactor, type TestApp, testApp } from "./helpers";
+
+let t: TestApp;
+beforeEach(() => {
+  t = testApp();
+});
+afterEach(() => t.close());
+
+// Every field any form has, so that the gate, not validation, decides.
+const anyForm = { username: "someone", password: GOOD_PASSWORD, confirm: GOOD_PASSWORD, otp: "123456" };
+
+async function expectRedirect(browser: Browser, method: "GET" | "POST", path: string, to: string) {
+  const response = method === "GET" ? await browser.get(path) : await browser.post(path, anyForm);
+  expect({ method, path, status: response.status, location: response.headers.get("location") }).toEqual({
+    method,
+    path,
+    status: 303,
+    location: to,
+  });
+  const htmx =
+    method === "GET" ? await browser.get(path, { htmx: true }) : await browser.post(path, anyForm, { htmx: true });
+  expect(JSON.parse(htmx.headers.get("hx-location") ?? "{}").path).toBe(to);
+}
+
+/** A browser that knows the password but has not given a code yet. */
+async function pendingAtCodeStep(username: string) {
+  const owner = new Browser(t.app);
+  const key = await registerWithTwoFactor(owner, t, username);
+  const attacker = new Browser(t.app);
+  await attacker.get("/login");
+  await attacker.post("/login", { username, password: GOOD_PASSWORD });
+  return { attacker, key };
+}
+
+describe("the gate: nothing behind sign-in answers while a session is pending", () => {
+  test("a pending session at the code step is sent to /verify-2fa from everywhere else", async () => {
+    const { attacker } = await pendingAtCodeStep("alice");
+    for (const path of ["/", "/login", "/register", "/setup-2fa"]) {
+      await expectRedirect(attacker, "GET", path, "/verify-2fa");
+    }
+    for (const path of ["/login", "/register"]) await expectRedirect(attacker, "POST", path, "/verify-2fa");
+    expect((await attacker.get("/verify-2fa")).status).toBe(200);
+  });
+
+  test("a pending session that has not enrolled is sent to /setup-2fa", async () => {
+    const browser = new Browser(t.app);
+    await register(browser, "bob");
+    for (const path of ["/", "/login", "/register"]) await expectRedirect(browser, "GET", path, "/setup-2fa");
+    expect((await browser.get("/setup-2fa")).status).toBe(200);
+    expect((await browser.get("/verify-2fa")).status).toBe(200);
+  });
+
+  test("an anonymous visitor is sent to /login", async () => {
+    const browser = new Browser(t.app);
+    await browser.get("/login");
+    for (const path of ["/", "/setup-2fa", "/verify-2fa"]) await expectRedirect(browser, "GET", path, "/login");
+    await expectRedirect(browser, "POST", "/verify-2fa", "/login");
+  });
+
+  test("a signed-in session is sent home from the sign-in steps", async () => {
+    const browser = new Browser(t.app);
+    await registerWithTwoFactor(browser, t, "carol");
+    for (const path of ["/login", "/register", "/setup-2fa", "/verify-2fa"])
+      await expectRedirect(browser, "GET", path, "/");
+    await expectRedirect(browser, "POST", "/verify-2fa", "/");
+  });
+
+  test("a pending session expires after 10 minutes", async () => {
+    const { attacker, key } = await pendingAtCodeStep("dave");
+    t.clock.now += 10 * 60_000;
+    const late = await attacker.post("/verify-2fa", { otp: codeAt(key, t.clock.now) });
+    expect(late.headers.get("location")).toBe("/login");
+    expect(attacker.cookies.has("session")).toBe(false);
+  });
+});
+
+describe("session tokens", () => {
+  test("each step up issues a new token and the old one stops working", async () => {
+    const browser = new Browser(t.app);
+    await register(browser, "erin");
+    const pendingToken = browser.cookies.get("session");
+    const key = await readKey(browser);
+    await browser.post("/verify-2fa", { otp: codeAt(key, t.clock.now) });
+    const signedInToken = browser.cookies.get("session");
+    expect(signedInToken).toBeDefined();
+    expect(signedInToken).not.toBe(pendingToken);
+
+    const thief = new Browser(t.app);
+    thief.cookies.set("session", pendingToken ?? "");
+    expect((await thief.get("/")).headers.get("location")).toBe("/login");
+  });
+
+  test("the database holds the token's SHA-256, never the token", async () => {
+    const browser = new Browser(t.app);
+    await register(browser, "frank");
+    const cookieToken = decodeURIComponent(browser.cookies.get("session") ?? "").split(".")[0] ?? "";
+    expect(Buffer.from(cookieToken, "base64url").length).toBeGreaterThanOrEqual(32);
+    const rows = await t.db.select().from(sessions);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.id).toBe(new Bun.CryptoHasher("sha256").update(cookieToken).digest("hex"));
+    expect(JSON.stringify(rows)).not.toContain(cookieToken);
+  });
+
+  test("sign out deletes the session row, so a copied cookie is dead", async () => {
+    const browser = new Browser(t.app);
+    await registerWithTwoFactor(browser, t, "gina");
+    const copied = new Browser(t.app);
+    copied.cookies = new Map(browser.cookies);
+    await browser.post("/logout", {});
+    expect(await t.db.select().from(sessions)).toHaveLength(0);
+    expect((await copied.get("/")).headers.get("location")).toBe("/login");
+  });
+
+  test("sign out is a POST: GET /logout changes nothing", async () => {
+    const browser = new Browser(t.app);
+    await registerWithTwoFactor(browser, t, "hank");
+    expect((await browser.get("/logout")).status).toBe(404);
+    expect((await browser.get("/")).status).toBe(200);
+  });
+});
