@@ -121,3 +121,47 @@ describe("session tokens", () => {
     expect((await browser.get("/")).status).toBe(200);
   });
 });
+
+describe("expired sessions", () => {
+  test("are deleted by the clean-up, and only they", async () => {
+    const early = new Browser(t.app);
+    await register(early, "ivan");
+    t.clock.now += 9 * 60_000;
+    const late = new Browser(t.app);
+    await register(late, "judy");
+    t.clock.now += 2 * 60_000; // ivan's pending session is 11 minutes old, judy's 2
+    await t.app.decorator.auth.deleteExpiredSessions();
+    const rows = await t.db.select().from(sessions);
+    expect(rows).toHaveLength(1);
+    expect((await late.get("/setup-2fa")).status).toBe(200);
+  });
+});
+
+test("two tabs submitting the same right code at once step up exactly once", async () => {
+  const browser = new Browser(t.app);
+  await register(browser, "kate");
+  const key = await readKey(browser);
+  const otp = codeAt(key, t.clock.now);
+  const [first, second] = await Promise.all([
+    browser.post("/verify-2fa", { otp }),
+    browser.post("/verify-2fa", { otp }),
+  ]);
+  const wentHome = [first, second].filter((response) => response?.headers.get("location") === "/");
+  expect(wentHome).toHaveLength(1);
+  expect(await t.db.select().from(sessions)).toHaveLength(1);
+});
+
+test("a pending session read by two requests before either stepped up yields one signed-in session", async () => {
+  const browser = new Browser(t.app);
+  await register(browser, "liam");
+  const key = await readKey(browser);
+  const auth = t.app.decorator.auth;
+  const token = decodeURIComponent(browser.cookies.get("session") ?? "").split(".")[0] ?? "";
+  const pending = await auth.session(token);
+  if (!pending) throw new Error("no pending session");
+  const otp = codeAt(key, t.clock.now);
+  const results = await Promise.all([auth.verifyCode(pending, otp), auth.verifyCode(pending, otp)]);
+  expect(results.filter((result) => "session" in result)).toHaveLength(1);
+  expect(results.find((result) => "error" in result)).toEqual({ error: expect.stringContaining("another tab") });
+  expect(await t.db.select().from(sessions)).toHaveLength(1);
+});

@@ -11,6 +11,7 @@ const files = {
   "/assets/pico.min.css": ["node_modules/@picocss/pico/css/pico.min.css", "text/css; charset=utf-8"],
   "/assets/app.css": ["public/app.css", "text/css; charset=utf-8"],
   "/assets/app.js": ["public/app.js", "text/javascript; charset=utf-8"],
+  "/assets/favicon.svg": ["public/favicon.svg", "image/svg+xml"],
 } as const;
 
 /** Serves the static files from memory with an ETag, so a repeat visit costs a 304. */

@@ -11,8 +11,9 @@ export function VerifyPage({ csrfToken, appName, enrolling, error }: VerifyPageP
     <article class="card" id="enroll-panel">
       <hgroup>
         <h1>Enter your code</h1>
-        <p safe>{enrolling ? "Step 3 of 3" : `Open your authenticator app and find ${appName}.`}</p>
+        <p>{enrolling ? "Step 3 of 3" : "Second step of signing in"}</p>
       </hgroup>
+      <p safe>{`Open your authenticator app and type the code it shows for ${appName}.`}</p>
       <PostForm action="/verify-2fa" csrfToken={csrfToken}>
         <Field
           name="otp"

@@ -43,7 +43,7 @@ export const twoFactorRoutes = (context: RequestContext) =>
     .post(
       "/verify-2fa",
       async (ctx) => {
-        const result = await ctx.auth.verifyCode(ctx, ctx.body.otp);
+        const result = await ctx.auth.verifyCode({ session: ctx.session, user: ctx.user }, ctx.body.otp);
         if ("error" in result) {
           const content = (
             <VerifyPage
