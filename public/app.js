@@ -1,15 +1,16 @@
 // Progressive enhancement only: every page works without this file.
 // No inline handlers: the CSP allows scripts from this origin only, and htmx runs without eval.
 
-// Copy buttons stay hidden without JavaScript, where they could not work.
+// Copy and print buttons stay hidden without JavaScript, where they could not work.
 function showCopyButtons(root) {
-  for (const button of root.querySelectorAll("button[data-copy]")) button.hidden = false;
+  for (const button of root.querySelectorAll("button[data-copy], button[data-print]")) button.hidden = false;
 }
 
 document.addEventListener("DOMContentLoaded", () => showCopyButtons(document));
 document.addEventListener("htmx:load", (event) => showCopyButtons(event.target));
 
 document.addEventListener("click", async (event) => {
+  if (event.target instanceof Element && event.target.closest("button[data-print]")) return window.print();
   const button = event.target instanceof Element ? event.target.closest("button[data-copy]") : null;
   if (!button) return;
   try {

@@ -1,14 +1,16 @@
 import { html } from "@elysiajs/html";
 import { Elysia } from "elysia";
-import { createAuth } from "./auth";
+import { createAuth, type RequestMeta } from "./auth";
 import { deriveKey } from "./auth/crypto";
 import type { Clock } from "./clock";
 import type { Config } from "./config";
 import type { Db } from "./db/client";
 import { ErrorPage } from "./views/pages/ErrorPage";
+import { waitFor } from "./views/wait";
 import { staticAssets } from "./web/assets";
 import { cookieNames, requestContext, wantsFragment } from "./web/context";
 import { HttpError, MAX_BODY_BYTES, readForm } from "./web/forms";
+import { ipBudget } from "./web/ip-budget";
 import { page } from "./web/respond";
 import { homeRoutes } from "./web/routes/home";
 import { loginRoutes } from "./web/routes/login";
@@ -20,10 +22,17 @@ export type AppDeps = { db: Db; config: Config; clock: Clock };
 
 /** The whole app without `listen`, so tests drive it through `app.handle(request)`. */
 export function createApp({ db, config, clock }: AppDeps) {
-  const auth = createAuth({ db, clock, appName: config.appName });
+  const auth = createAuth({
+    db,
+    clock,
+    appName: config.appName,
+    appSecret: config.appSecret,
+    sessionLifetime: { idleMs: config.sessionIdleMs, absoluteMs: config.sessionAbsoluteMs },
+  });
   const names = cookieNames(config);
   const headers = securityHeaders(config);
-  const context = requestContext(auth, config);
+  const context = requestContext(auth, config, clock);
+  const budget = config.ipRateLimit > 0 ? ipBudget(config.ipRateLimit, clock) : null;
 
   return new Elysia({
     cookie: {
@@ -54,7 +63,12 @@ export function createApp({ db, config, clock }: AppDeps) {
       );
       return new Response(body as string, {
         status,
-        headers: { ...headers, vary: "HX-Request", "content-type": "text/html; charset=utf-8" },
+        headers: {
+          ...headers,
+          ...refusalHeaders(error),
+          vary: "HX-Request",
+          "content-type": "text/html; charset=utf-8",
+        },
       });
     })
     .use(html({ contentType: "text/html; charset=utf-8" }))
@@ -63,10 +77,12 @@ export function createApp({ db, config, clock }: AppDeps) {
     .use(context)
     .onTransform({ as: "global" }, (ctx) => {
       if (isSafeMethod(ctx.request.method)) return;
-      const { csrfTokenMatches } = ctx as unknown as { csrfTokenMatches: (sent: unknown) => boolean };
+      const { csrfTokenMatches, meta } = ctx as unknown as RequestState;
       if (!isSameOrigin(ctx.request.headers, config.appOrigin)) throw forbidden;
       const sent = ctx.request.headers.get("x-csrf-token") ?? (ctx.body as Record<string, unknown> | undefined)?.csrf;
       if (!csrfTokenMatches(sent)) throw forbidden;
+      const retryAfter = budget?.spend(meta.ip ?? "unknown");
+      if (retryAfter) throw tooManyRequests(retryAfter);
     })
     .use(registerRoutes(context))
     .use(loginRoutes(context))
@@ -74,16 +90,36 @@ export function createApp({ db, config, clock }: AppDeps) {
     .use(homeRoutes(context));
 }
 
+/** What the request context derived, as seen from a global hook, which Elysia does not type. */
+type RequestState = { csrfTokenMatches: (sent: unknown) => boolean; meta: RequestMeta };
+
+const tooManyRequests = (retryAfterSeconds: number) =>
+  new HttpError(
+    429,
+    "Too many requests",
+    `Too many attempts from your network. Try again in ${waitFor(retryAfterSeconds * 1000, 0)}.`,
+    { "retry-after": String(retryAfterSeconds) },
+  );
+
 const forbidden = new HttpError(
   403,
   "Request refused",
   "This form could not be verified as coming from this site. Reload the page and try again.",
 );
 
+/** Our own refusal behind an error, if it is one: Elysia wraps what a body parser throws in a ParseError. */
+function refusalOf(error: unknown): HttpError | null {
+  if (error instanceof HttpError) return error;
+  return error instanceof Error && error.cause instanceof HttpError ? error.cause : null;
+}
+
+function refusalHeaders(error: unknown): Record<string, string> {
+  return refusalOf(error)?.headers ?? {};
+}
+
 function describeError(code: string | number, error: unknown): { status: number; title: string; message: string } {
-  // Elysia wraps what a body parser throws in a ParseError.
-  const refusal = error instanceof Error && error.cause instanceof HttpError ? error.cause : error;
-  if (refusal instanceof HttpError) return { status: refusal.status, title: refusal.title, message: refusal.message };
+  const refusal = refusalOf(error);
+  if (refusal) return { status: refusal.status, title: refusal.title, message: refusal.message };
   switch (code) {
     case "NOT_FOUND":
       return { status: 404, title: "Page not found", message: "There is no page at this address." };

@@ -9,7 +9,15 @@ export type Config = {
   secureCookies: boolean;
   appSecret: string;
   appName: string;
+  /** Unsafe requests a minute per client IP; 0 turns the budget off. */
+  ipRateLimit: number;
+  /** A header set by a trusted reverse proxy to the client's IP, or null to use the socket's address. */
+  trustedProxyHeader: string | null;
+  sessionIdleMs: number;
+  sessionAbsoluteMs: number;
 };
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** A configuration mistake, worded as the one line an operator needs to fix it. */
 export class ConfigError extends Error {}
@@ -36,7 +44,26 @@ export function loadConfig(env: Record<string, string | undefined>, mode: "produ
     secureCookies: appOrigin.startsWith("https:"),
     appSecret,
     appName: env.APP_NAME?.trim() || "Two-Factor Auth",
+    ipRateLimit: parseWholeNumber("IP_RATE_LIMIT", env.IP_RATE_LIMIT, 60),
+    trustedProxyHeader: env.TRUSTED_PROXY_HEADER?.trim().toLowerCase() || null,
+    sessionIdleMs: parseDays("SESSION_IDLE_DAYS", env.SESSION_IDLE_DAYS, 7),
+    sessionAbsoluteMs: parseDays("SESSION_ABSOLUTE_DAYS", env.SESSION_ABSOLUTE_DAYS, 30),
   };
+}
+
+function parseWholeNumber(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) throw new ConfigError(`${name} must be a whole number, got "${value}"`);
+  return number;
+}
+
+function parseDays(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === "") return fallback * DAY_MS;
+  const days = Number(value);
+  if (!Number.isFinite(days) || days <= 0)
+    throw new ConfigError(`${name} must be a number of days above 0, got "${value}"`);
+  return days * DAY_MS;
 }
 
 function parsePort(value: string | undefined): number {

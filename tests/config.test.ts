@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { ConfigError, loadConfig } from "../src/config";
 import { TEST_SECRET } from "./helpers";
 
+const DAY = 24 * 60 * 60 * 1000;
+
 describe("configuration", () => {
   test("defaults", () => {
     const config = loadConfig({ APP_SECRET: TEST_SECRET }, "production");
@@ -15,6 +17,10 @@ describe("configuration", () => {
       secureCookies: false,
       appSecret: TEST_SECRET,
       appName: "Two-Factor Auth",
+      ipRateLimit: 60,
+      trustedProxyHeader: null,
+      sessionIdleMs: 7 * DAY,
+      sessionAbsoluteMs: 30 * DAY,
     });
   });
 
@@ -32,6 +38,9 @@ describe("configuration", () => {
     [{ APP_SECRET: TEST_SECRET, APP_ORIGIN: "example.com" }, "APP_ORIGIN must be a URL"],
     [{ APP_SECRET: TEST_SECRET, APP_ORIGIN: "ftp://example.com" }, "must start with http"],
     [{ APP_SECRET: TEST_SECRET, APP_ORIGIN: "https://example.com/app" }, "without a path"],
+    [{ APP_SECRET: TEST_SECRET, IP_RATE_LIMIT: "-1" }, "IP_RATE_LIMIT must be a whole number"],
+    [{ APP_SECRET: TEST_SECRET, SESSION_IDLE_DAYS: "0" }, "SESSION_IDLE_DAYS must be a number of days above 0"],
+    [{ APP_SECRET: TEST_SECRET, SESSION_ABSOLUTE_DAYS: "forever" }, "SESSION_ABSOLUTE_DAYS must be a number"],
   ])("%p is refused with a clear message", (env, message) => {
     expect(() => loadConfig(env, "production")).toThrow(ConfigError);
     expect(() => loadConfig(env, "production")).toThrow(message);

@@ -100,10 +100,18 @@ export async function readKey(browser: Browser): Promise<string> {
 
 /** Registers and turns 2FA on; the browser ends up signed in. Returns the TOTP key. */
 export async function registerWithTwoFactor(browser: Browser, t: TestApp, username: string): Promise<string> {
+  return (await enroll(browser, t, username)).key;
+}
+
+/** Registers and turns 2FA on, reading the key and the recovery codes off the pages as a person would. */
+export async function enroll(browser: Browser, t: TestApp, username: string) {
   await register(browser, username);
   const key = await readKey(browser);
   await browser.get("/verify-2fa");
   const response = await browser.post("/verify-2fa", { otp: codeAt(key, t.clock.now) });
-  if (response.headers.get("location") !== "/") throw new Error(`enabling 2FA for ${username} failed`);
-  return key;
+  const recoveryCodes = [...(await dom(response)).querySelectorAll(".code-list code")].map((code) => code.textContent);
+  if (response.status !== 200 || recoveryCodes.length !== 10) throw new Error(`enabling 2FA for ${username} failed`);
+  // The step used for enrolling is spent; later sign-ins in a test start from the next one.
+  t.clock.now += 30_000;
+  return { key, recoveryCodes };
 }

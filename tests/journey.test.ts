@@ -51,11 +51,16 @@ describe("the journey without JavaScript: plain form posts and 303 redirects", (
     expect(otp?.getAttribute("value")).toBeNull();
     expect(wrongPage.querySelector(`#${otp?.getAttribute("aria-describedby")}`)?.textContent).toContain("not right");
 
+    // The right code turns 2FA on and shows the recovery codes, this once.
     const right = await browser.post("/verify-2fa", { otp: codeAt(key, t.clock.now) });
-    expect(right.status).toBe(303);
-    expect(right.headers.get("location")).toBe("/");
+    expect(right.status).toBe(200);
+    const codesPage = await dom(right);
+    expect(codesPage.querySelector("h1")?.textContent).toBe("Two-factor sign-in is on");
+    expect(codesPage.querySelectorAll(".code-list code")).toHaveLength(10);
+    expect(codesPage.querySelector("main a[href='/']")?.textContent).toContain("continue");
     const home = await dom(await browser.get("/"));
     expect(home.querySelector("h1")?.textContent).toBe("Welcome, Alice!");
+    expect(home.querySelector(".notice")?.textContent).toContain("10 recovery codes left");
 
     const signedOut = await browser.post("/logout", {});
     expect(signedOut.status).toBe(303);
@@ -91,6 +96,7 @@ describe("the journey without JavaScript: plain form posts and 303 redirects", (
     const key = await readKey(browser);
     expect(await readKey(browser)).toBe(key);
     await browser.post("/verify-2fa", { otp: codeAt(key, t.clock.now) });
+    expect((await browser.get("/")).status).toBe(200);
 
     const setup = await browser.get("/setup-2fa");
     expect(setup.status).toBe(303);
@@ -141,7 +147,9 @@ describe("the journey with htmx: fragments swapped in place", () => {
 
     const right = await browser.post("/verify-2fa", { otp: codeAt(key, t.clock.now) }, { htmx: true });
     expect(right.status).toBe(200);
-    expect(JSON.parse(right.headers.get("hx-location") ?? "{}")).toEqual({ path: "/", target: "#main" });
+    const codesHtml = await right.text();
+    expect(codesHtml).not.toContain("<html");
+    expect(codesHtml).toContain("Save your recovery codes");
     const home = await dom(await browser.get("/", { htmx: true }));
     expect(home.querySelector("h1")?.textContent).toBe("Welcome, dora!");
   });

@@ -1,7 +1,8 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, lt, or } from "drizzle-orm";
 import type { Clock } from "../clock";
 import type { Db } from "../db/client";
 import { type User, users } from "../db/schema";
+import type { SecretBox } from "./encryption";
 import { newTotpSecret } from "./totp";
 
 export const USERNAME_PATTERN = "[A-Za-z0-9_.\\-]{3,32}";
@@ -16,17 +17,19 @@ export function usernameProblem(username: string): string | null {
 }
 
 /** The key that makes `Alice` and `alice` one account. */
-function usernameKey(username: string): string {
+export function usernameKey(username: string): string {
   return username.toLowerCase();
 }
 
-export function userStore(db: Db, clock: Clock) {
+export function userStore(db: Db, clock: Clock, box: SecretBox) {
+  const context = (userId: number) => `user:${userId}`;
+
   return {
     /** The new user, or null when the name is taken (also under a concurrent registration). */
     async create(username: string, passwordHash: string): Promise<User | null> {
       const [user] = await db
         .insert(users)
-        .values({ username, usernameKey: usernameKey(username), passwordHash, createdAt: new Date(clock()) })
+        .values({ username, usernameKey: usernameKey(username), passwordHash, createdAt: clock() })
         .onConflictDoNothing({ target: users.usernameKey })
         .returning();
       return user ?? null;
@@ -40,22 +43,40 @@ export function userStore(db: Db, clock: Clock) {
       return user ?? null;
     },
 
+    /** The user's TOTP key, or null before enrollment started. */
+    totpSecret(user: User): string | null {
+      return user.totpSecret ? box.open(user.totpSecret, context(user.id)) : null;
+    },
+
     /** The user's TOTP key, made now if enrollment has not started. Two tabs starting at once get one key. */
     async enrollmentSecret(user: User): Promise<string> {
-      if (user.totpSecret) return user.totpSecret;
+      if (user.totpSecret) return box.open(user.totpSecret, context(user.id));
       await db
         .update(users)
-        .set({ totpSecret: newTotpSecret() })
+        .set({ totpSecret: box.seal(newTotpSecret(), context(user.id)) })
         .where(and(eq(users.id, user.id), isNull(users.totpSecret)));
       const [fresh] = await db.select({ totpSecret: users.totpSecret }).from(users).where(eq(users.id, user.id));
       if (!fresh?.totpSecret) throw new Error(`user ${user.id} vanished during enrollment`);
-      return fresh.totpSecret;
+      return box.open(fresh.totpSecret, context(user.id));
+    },
+
+    /**
+     * Records a code's time step as used, in one conditional write: false when this step
+     * or a later one was already accepted, which makes the code a replay.
+     */
+    async acceptTimeStep(userId: number, step: number): Promise<boolean> {
+      const updated = await db
+        .update(users)
+        .set({ totpLastStep: step })
+        .where(and(eq(users.id, userId), or(isNull(users.totpLastStep), lt(users.totpLastStep, step))))
+        .returning({ id: users.id });
+      return updated.length === 1;
     },
 
     async enableTwoFactor(userId: number): Promise<void> {
       await db
         .update(users)
-        .set({ totpEnabledAt: new Date(clock()) })
+        .set({ totpEnabledAt: clock() })
         .where(and(eq(users.id, userId), isNull(users.totpEnabledAt)));
     },
   };

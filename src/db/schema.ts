@@ -1,4 +1,6 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+// Times are milliseconds since the epoch: plain integers that SQL can compare and add to.
 
 export const users = sqliteTable("users", {
   id: integer("id").primaryKey({ autoIncrement: true }),
@@ -7,11 +9,13 @@ export const users = sqliteTable("users", {
   /** Lower-cased: `Alice` and `alice` are one account, enforced by the unique index. */
   usernameKey: text("username_key").notNull().unique(),
   passwordHash: text("password_hash").notNull(),
-  /** Base32 TOTP key, made when enrollment starts; null before that. */
+  /** The TOTP key, encrypted (see auth/encryption.ts); made when enrollment starts, null before. */
   totpSecret: text("totp_secret"),
   /** Set once a correct code proved the authenticator works; null means 2FA is not on yet. */
-  totpEnabledAt: integer("totp_enabled_at", { mode: "timestamp_ms" }),
-  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  totpEnabledAt: integer("totp_enabled_at"),
+  /** The time step of the last accepted code: that code, and any older one, is refused. */
+  totpLastStep: integer("totp_last_step"),
+  createdAt: integer("created_at").notNull(),
 });
 
 export const sessions = sqliteTable(
@@ -23,12 +27,71 @@ export const sessions = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     state: text("state", { enum: ["pending", "signed_in"] }).notNull(),
-    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
-    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    createdAt: integer("created_at").notNull(),
+    lastSeenAt: integer("last_seen_at").notNull(),
+    /** Slides forward with use, never past the absolute limit from `createdAt`. */
+    expiresAt: integer("expires_at").notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    /** Failed code attempts between the previous sign-in and this one, shown once signed in. */
+    failedCodesBefore: integer("failed_codes_before").notNull().default(0),
   },
-  (table) => [index("sessions_user_id_idx").on(table.userId)],
+  (table) => [index("sessions_user_id_idx").on(table.userId), index("sessions_expires_at_idx").on(table.expiresAt)],
+);
+
+/**
+ * Failed attempts and lockouts, one row per thing guarded: a username's password, or
+ * an account's second factor. In the database, so a restart or a second instance does not reset it.
+ */
+export const throttles = sqliteTable("throttles", {
+  key: text("key").primaryKey(),
+  failures: integer("failures").notNull(),
+  lockedUntil: integer("locked_until"),
+});
+
+export const recoveryCodes = sqliteTable(
+  "recovery_codes",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** HMAC-SHA-256 under a key derived from APP_SECRET: a dump alone cannot test guesses. */
+    codeHash: text("code_hash").notNull(),
+    usedAt: integer("used_at"),
+  },
+  (table) => [uniqueIndex("recovery_codes_user_hash_idx").on(table.userId, table.codeHash)],
+);
+
+export const securityEvents = sqliteTable(
+  "security_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    /** Null for events about no known account, such as a failed sign-in under an unknown name. */
+    userId: integer("user_id").references(() => users.id, { onDelete: "cascade" }),
+    type: text("type", {
+      enum: [
+        "registered",
+        "signed_in",
+        "password_failed",
+        "code_failed",
+        "replay_refused",
+        "locked_out",
+        "recovery_code_used",
+        "two_factor_enabled",
+        "signed_out",
+      ],
+    }).notNull(),
+    /** A short, secret-free detail, such as "7 left" or "locked for 4 minutes". */
+    detail: text("detail"),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (table) => [index("security_events_user_idx").on(table.userId, table.createdAt)],
 );
 
 export type User = typeof users.$inferSelect;
 export type Session = typeof sessions.$inferSelect;
 export type SessionState = Session["state"];
+export type SecurityEventType = (typeof securityEvents.$inferSelect)["type"];

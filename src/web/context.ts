@@ -2,7 +2,9 @@ import { Elysia } from "elysia";
 import type { Auth } from "../auth";
 import { constantTimeEqual, deriveKey, hmacBase64url, randomToken } from "../auth/crypto";
 import type { NewSession, SessionWithUser } from "../auth/sessions";
+import type { Clock } from "../clock";
 import type { Config } from "../config";
+import { requestMeta } from "./client";
 import { goTo } from "./respond";
 
 /** `__Host-` under https: the browser then insists on Secure, Path=/ and no Domain. */
@@ -30,13 +32,13 @@ export function wantsFragment(headers: Headers): boolean {
 }
 
 /** The context every route shares: the domain, the session behind the cookie, and the CSRF token. */
-export function requestContext(auth: Auth, config: Config) {
+export function requestContext(auth: Auth, config: Config, clock: Clock) {
   const names = cookieNames(config);
   const csrfKey = deriveKey(config.appSecret, "csrf");
 
   return new Elysia({ name: "request-context" })
-    .decorate({ auth, config })
-    .derive({ as: "global" }, async ({ request, cookie }) => {
+    .decorate({ auth, config, clock })
+    .derive({ as: "global" }, async ({ request, cookie, server }) => {
       const sessionCookie = cookie[names.session];
       const csrfCookie = cookie[names.csrf];
       const token = sessionCookie?.value;
@@ -51,6 +53,7 @@ export function requestContext(auth: Auth, config: Config) {
 
       return {
         fragment: wantsFragment(request.headers),
+        meta: requestMeta(request, server, config.trustedProxyHeader),
         current,
         csrfToken,
         csrfTokenMatches: (sent: unknown) => typeof sent === "string" && constantTimeEqual(sent, csrfToken),

@@ -4,6 +4,7 @@ export class HttpError extends Error {
     readonly status: number,
     readonly title: string,
     message: string,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }

@@ -1,4 +1,5 @@
 import { type Context, status } from "elysia";
+import type { Clock } from "../clock";
 import { Fragment, Layout } from "../views/Layout";
 
 type PageContext = {
@@ -36,4 +37,15 @@ export function goTo(ctx: Pick<PageContext, "set" | "fragment">, path: string) {
   }
   ctx.set.headers["hx-location"] = JSON.stringify({ path, target: "#main" });
   return status(200, "");
+}
+
+/** A 429 that still shows the form, saying when to try again, with `Retry-After` for machines. */
+export function tooManyAttempts(
+  ctx: PageContext & { clock: Clock },
+  lockedUntil: number,
+  title: string,
+  content: JSX.Element,
+): JSX.Element {
+  ctx.set.headers["retry-after"] = String(Math.max(1, Math.ceil((lockedUntil - ctx.clock()) / 1000)));
+  return page(ctx, title, content, 429);
 }

@@ -2,16 +2,16 @@ import { Field } from "../components/Field";
 import { PostForm } from "../components/PostForm";
 import { SwapLink } from "../components/SwapLink";
 
-type LoginPageProps = { csrfToken: string; username?: string; failed?: boolean };
+type LoginPageProps = { csrfToken: string; username?: string; error?: string };
 
-export function LoginPage({ csrfToken, username = "", failed = false }: LoginPageProps) {
+export function LoginPage({ csrfToken, username = "", error }: LoginPageProps) {
   return (
     <article class="card">
       <h1>Sign in</h1>
       <PostForm action="/login" csrfToken={csrfToken}>
-        {failed ? (
-          <p class="form-error" id="login-error" role="alert">
-            Wrong username or password.
+        {error ? (
+          <p class="form-error" id="login-error" role="alert" safe>
+            {error}
           </p>
         ) : (
           ""
@@ -35,7 +35,7 @@ export function LoginPage({ csrfToken, username = "", failed = false }: LoginPag
           required
           maxlength="128"
           autofocus={Boolean(username)}
-          aria-describedby={failed ? "login-error" : undefined}
+          aria-describedby={error ? "login-error" : undefined}
         />
         <button type="submit">Continue</button>
       </PostForm>

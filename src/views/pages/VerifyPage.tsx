@@ -3,29 +3,57 @@ import { PostForm } from "../components/PostForm";
 import { SignOutButton } from "../components/SignOutButton";
 import { SwapLink } from "../components/SwapLink";
 
-type VerifyPageProps = { csrfToken: string; appName: string; enrolling: boolean; error?: string };
+type VerifyPageProps = {
+  csrfToken: string;
+  appName: string;
+  /** 2FA is not on yet: this code turns it on. */
+  enrolling: boolean;
+  /** Ask for a recovery code instead of a 6-digit one (a text keyboard, not a number pad). */
+  recovery?: boolean;
+  error?: string;
+};
 
 /** The code form: the last step of enrollment, and the second step of every sign-in. */
-export function VerifyPage({ csrfToken, appName, enrolling, error }: VerifyPageProps) {
+export function VerifyPage({ csrfToken, appName, enrolling, recovery = false, error }: VerifyPageProps) {
+  const codeField = recovery ? (
+    <Field
+      name="otp"
+      label="Recovery code"
+      error={error}
+      hint="One of the codes you saved when you turned on two-factor sign-in, like 7k2m9-qx4pt."
+      autocomplete="off"
+      autocapitalize="none"
+      spellcheck="false"
+      maxlength="13"
+      required
+      autofocus
+    />
+  ) : (
+    <Field
+      name="otp"
+      label="6-digit code"
+      error={error}
+      autocomplete="one-time-code"
+      inputmode="numeric"
+      pattern="[0-9 \-]{6,9}"
+      maxlength="9"
+      required
+      autofocus
+    />
+  );
   return (
     <article class="card" id="enroll-panel">
       <hgroup>
-        <h1>Enter your code</h1>
+        <h1>{recovery ? "Use a recovery code" : "Enter your code"}</h1>
         <p>{enrolling ? "Step 3 of 3" : "Second step of signing in"}</p>
       </hgroup>
-      <p safe>{`Open your authenticator app and type the code it shows for ${appName}.`}</p>
-      <PostForm action="/verify-2fa" csrfToken={csrfToken}>
-        <Field
-          name="otp"
-          label="6-digit code"
-          error={error}
-          autocomplete="one-time-code"
-          inputmode="numeric"
-          pattern="[0-9 \-]{6,9}"
-          maxlength="9"
-          required
-          autofocus
-        />
+      {recovery ? (
+        <p>Each recovery code works once.</p>
+      ) : (
+        <p safe>{`Open your authenticator app and type the code it shows for ${appName}.`}</p>
+      )}
+      <PostForm action={recovery ? "/verify-2fa?recovery" : "/verify-2fa"} csrfToken={csrfToken}>
+        {codeField}
         <button type="submit">{enrolling ? "Turn on two-factor sign-in" : "Verify"}</button>
       </PostForm>
       {enrolling ? (
@@ -33,7 +61,13 @@ export function VerifyPage({ csrfToken, appName, enrolling, error }: VerifyPageP
           <SwapLink href="/setup-2fa">Show the QR code again</SwapLink>
         </p>
       ) : (
-        ""
+        <p>
+          {recovery ? (
+            <SwapLink href="/verify-2fa">Use the code from your app instead</SwapLink>
+          ) : (
+            <SwapLink href="/verify-2fa?recovery">Lost your phone? Use a recovery code</SwapLink>
+          )}
+        </p>
       )}
       <SignOutButton csrfToken={csrfToken} label="Cancel and sign out" />
     </article>

@@ -6,12 +6,24 @@ import { goTo, page } from "../respond";
 export const homeRoutes = (context: RequestContext) =>
   new Elysia({ name: "home-routes" })
     .use(context)
-    .get("/", (ctx) => page(ctx, "Home", <HomePage csrfToken={ctx.csrfToken} username={ctx.user.username} />), {
-      sessionAt: ["/"],
-    })
+    .get(
+      "/",
+      async (ctx) => {
+        const content = (
+          <HomePage
+            csrfToken={ctx.csrfToken}
+            username={ctx.user.username}
+            recoveryCodesLeft={await ctx.auth.recoveryCodesLeft(ctx.user.id)}
+            failedCodesBefore={ctx.session.failedCodesBefore}
+          />
+        );
+        return page(ctx, "Home", content);
+      },
+      { sessionAt: ["/"] },
+    )
     // Any session may end itself, pending or signed in.
     .post("/logout", async (ctx) => {
-      if (ctx.current) await ctx.auth.signOut(ctx.current.session);
+      if (ctx.current) await ctx.auth.signOut(ctx.current.session, ctx.meta);
       ctx.endSession();
       return goTo(ctx, "/login");
     });

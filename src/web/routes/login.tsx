@@ -1,7 +1,8 @@
 import { Elysia, t } from "elysia";
 import { LoginPage } from "../../views/pages/LoginPage";
+import { waitFor } from "../../views/wait";
 import type { RequestContext } from "../context";
-import { goTo, page } from "../respond";
+import { goTo, page, tooManyAttempts } from "../respond";
 
 const title = "Sign in";
 
@@ -12,10 +13,14 @@ export const loginRoutes = (context: RequestContext) =>
     .post(
       "/login",
       async (ctx) => {
-        const result = await ctx.auth.checkPassword(ctx.body.username, ctx.body.password);
-        if (!result) {
-          const content = <LoginPage csrfToken={ctx.csrfToken} username={ctx.body.username} failed />;
-          return page(ctx, title, content, 422);
+        const { username, password } = ctx.body;
+        const result = await ctx.auth.checkPassword(username, password, ctx.meta);
+        if (!result || "lockedUntil" in result) {
+          const error = result
+            ? `Too many failed sign-ins for this username. Try again in ${waitFor(result.lockedUntil, ctx.clock())}.`
+            : "Wrong username or password.";
+          const content = <LoginPage csrfToken={ctx.csrfToken} username={username} error={error} />;
+          return result ? tooManyAttempts(ctx, result.lockedUntil, title, content) : page(ctx, title, content, 422);
         }
         ctx.startSession(result.session);
         return goTo(ctx, result.enrolled ? "/verify-2fa" : "/setup-2fa");

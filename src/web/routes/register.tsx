@@ -12,7 +12,7 @@ export const registerRoutes = (context: RequestContext) =>
     .post(
       "/register",
       async (ctx) => {
-        const result = await ctx.auth.register(ctx.body);
+        const result = await ctx.auth.register(ctx.body, ctx.meta);
         if ("errors" in result) {
           const content = (
             <RegisterPage csrfToken={ctx.csrfToken} username={ctx.body.username} errors={result.errors} />

@@ -1,0 +1,17 @@
+import type { Clock } from "../clock";
+import type { Db } from "../db/client";
+import { type SecurityEventType, securityEvents } from "../db/schema";
+
+/** Who is asking, as far as the request tells: for the event log and the session list. */
+export type RequestMeta = { ip: string | null; userAgent: string | null };
+
+/** The security event log. Callers pass only secret-free details: never a password, code, key or token. */
+export function eventLog(db: Db, clock: Clock) {
+  return {
+    async record(type: SecurityEventType, userId: number | null, meta: RequestMeta, detail?: string): Promise<void> {
+      await db
+        .insert(securityEvents)
+        .values({ type, userId, detail, ip: meta.ip, userAgent: meta.userAgent, createdAt: clock() });
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { and, count, eq, isNull } from "drizzle-orm";
+import type { Clock } from "../clock";
+import type { Db } from "../db/client";
+import { recoveryCodes } from "../db/schema";
+import { deriveKey, hmacBase64url } from "./crypto";
+
+// Crockford's base32: digits and lowercase letters without i, l, o and u, so nothing
+// reads as something else. 32 symbols = 5 bits each; 10 symbols = 50 bits a code.
+const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
+const CODE_LENGTH = 10;
+export const RECOVERY_CODE_COUNT = 10;
+
+/** A new code as `xxxxx-xxxxx`, from the CSPRNG without bias (32 divides 256). */
+export function newRecoveryCode(): string {
+  const symbols = Array.from(crypto.getRandomValues(new Uint8Array(CODE_LENGTH)), (byte) => ALPHABET[byte % 32]);
+  return `${symbols.slice(0, 5).join("")}-${symbols.slice(5).join("")}`;
+}
+
+/**
+ * What a person typed as the code's 10 symbols, or null: any case, with or without
+ * the dash or spaces, and with the look-alikes i, l (→ 1) and o (→ 0) forgiven.
+ */
+export function normalizeRecoveryCode(input: string): string | null {
+  const symbols = input.toLowerCase().replace(/[\s-]/g, "").replace(/[il]/g, "1").replace(/o/g, "0");
+  return symbols.length === CODE_LENGTH && [...symbols].every((symbol) => ALPHABET.includes(symbol)) ? symbols : null;
+}
+
+export function recoveryCodeStore(db: Db, clock: Clock, appSecret: string) {
+  const key = deriveKey(appSecret, "recovery-codes");
+  const hash = (symbols: string) => hmacBase64url(key, symbols);
+
+  async function remaining(userId: number): Promise<number> {
+    const [row] = await db
+      .select({ left: count() })
+      .from(recoveryCodes)
+      .where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt)));
+    return row?.left ?? 0;
+  }
+
+  return {
+    remaining,
+
+    /** Replaces every code of the user by new ones, and returns them: the only time they exist in plain text. */
+    async replaceAll(userId: number): Promise<string[]> {
+      const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
+      await db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
+      await db.insert(recoveryCodes).values(codes.map((code) => ({ userId, codeHash: hash(code.replace("-", "")) })));
+      return codes;
+    },
+
+    /** Spends a code in one conditional write, so two requests cannot both spend it. The codes left, or null. */
+    async use(userId: number, symbols: string): Promise<number | null> {
+      const spent = await db
+        .update(recoveryCodes)
+        .set({ usedAt: clock() })
+        .where(
+          and(
+            eq(recoveryCodes.userId, userId),
+            eq(recoveryCodes.codeHash, hash(symbols)),
+            isNull(recoveryCodes.usedAt),
+          ),
+        )
+        .returning({ id: recoveryCodes.id });
+      return spent.length === 1 ? remaining(userId) : null;
+    },
+  };
+}
