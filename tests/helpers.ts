@@ -32,10 +32,12 @@ export class Browser {
   constructor(
     readonly app: TestApp["app"],
     readonly origin = ORIGIN,
+    /** Sent with every request, such as a user agent. */
+    readonly defaultHeaders: Record<string, string> = {},
   ) {}
 
   async request(method: string, path: string, init: RequestInit & RequestOptions = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
+    const headers = new Headers({ ...this.defaultHeaders, ...init.headers });
     if (this.cookies.size > 0) {
       headers.set("cookie", [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; "));
     }
@@ -114,4 +116,19 @@ export async function enroll(browser: Browser, t: TestApp, username: string) {
   // The step used for enrolling is spent; later sign-ins in a test start from the next one.
   t.clock.now += 30_000;
   return { key, recoveryCodes };
+}
+
+/** Signs in with the password only; the browser ends up pending at the code step. */
+export async function signInWithPassword(browser: Browser, username: string, password = GOOD_PASSWORD) {
+  await browser.get("/login");
+  return browser.post("/login", { username, password });
+}
+
+/** A six-digit code that is wrong at this moment: none of the three the server accepts. */
+export function wrongCodeAt(key: string, now: number): string {
+  const accepted = new Set([-1, 0, 1].map((step) => codeAt(key, now + step * 30_000)));
+  for (let guess = 0; ; guess++) {
+    const code = String(guess).padStart(6, "0");
+    if (!accepted.has(code)) return code;
+  }
 }
