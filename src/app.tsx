@@ -1,22 +1,20 @@
 import { html } from "@elysiajs/html";
 import { Elysia } from "elysia";
-import { createAuth, type RequestMeta } from "./auth";
+import { createAuth } from "./auth";
 import { deriveKey } from "./auth/crypto";
 import type { Clock } from "./clock";
 import type { Config } from "./config";
 import type { Db } from "./db/client";
 import { ErrorPage } from "./views/pages/ErrorPage";
-import { waitFor } from "./views/wait";
 import { staticAssets } from "./web/assets";
 import { cookieNames, requestContext, wantsFragment } from "./web/context";
 import { HttpError, MAX_BODY_BYTES, readForm } from "./web/forms";
-import { ipBudget } from "./web/ip-budget";
 import { page } from "./web/respond";
 import { homeRoutes } from "./web/routes/home";
 import { loginRoutes } from "./web/routes/login";
 import { registerRoutes } from "./web/routes/register";
 import { twoFactorRoutes } from "./web/routes/two-factor";
-import { isSafeMethod, isSameOrigin, securityHeaders } from "./web/security";
+import { securityHeaders } from "./web/security";
 
 export type AppDeps = { db: Db; config: Config; clock: Clock };
 
@@ -32,7 +30,6 @@ export function createApp({ db, config, clock }: AppDeps) {
   const names = cookieNames(config);
   const headers = securityHeaders(config);
   const context = requestContext(auth, config, clock);
-  const budget = config.ipRateLimit > 0 ? ipBudget(config.ipRateLimit, clock) : null;
 
   return new Elysia({
     cookie: {
@@ -75,37 +72,11 @@ export function createApp({ db, config, clock }: AppDeps) {
     .use(staticAssets())
     .onParse({ as: "global" }, ({ request }) => readForm(request))
     .use(context)
-    .onTransform({ as: "global" }, (ctx) => {
-      if (isSafeMethod(ctx.request.method)) return;
-      const { csrfTokenMatches, meta } = ctx as unknown as RequestState;
-      if (!isSameOrigin(ctx.request.headers, config.appOrigin)) throw forbidden;
-      const sent = ctx.request.headers.get("x-csrf-token") ?? (ctx.body as Record<string, unknown> | undefined)?.csrf;
-      if (!csrfTokenMatches(sent)) throw forbidden;
-      const retryAfter = budget?.spend(meta.ip ?? "unknown");
-      if (retryAfter) throw tooManyRequests(retryAfter);
-    })
     .use(registerRoutes(context))
     .use(loginRoutes(context))
     .use(twoFactorRoutes(context))
     .use(homeRoutes(context));
 }
-
-/** What the request context derived, as seen from a global hook, which Elysia does not type. */
-type RequestState = { csrfTokenMatches: (sent: unknown) => boolean; meta: RequestMeta };
-
-const tooManyRequests = (retryAfterSeconds: number) =>
-  new HttpError(
-    429,
-    "Too many requests",
-    `Too many attempts from your network. Try again in ${waitFor(retryAfterSeconds * 1000, 0)}.`,
-    { "retry-after": String(retryAfterSeconds) },
-  );
-
-const forbidden = new HttpError(
-  403,
-  "Request refused",
-  "This form could not be verified as coming from this site. Reload the page and try again.",
-);
 
 /** Our own refusal behind an error, if it is one: Elysia wraps what a body parser throws in a ParseError. */
 function refusalOf(error: unknown): HttpError | null {
