@@ -97,7 +97,10 @@ function parseOrigin(value: string): string {
  */
 function devSecret(databaseUrl: string): string {
   const file = `${databaseUrl === ":memory:" ? "db" : dirname(databaseUrl)}/.dev-secret`;
-  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  if (existsSync(file)) {
+    console.info(`Using the development-only APP_SECRET in ${file}.`);
+    return readFileSync(file, "utf8").trim();
+  }
   const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });

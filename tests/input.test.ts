@@ -209,3 +209,32 @@ describe("bad input gets a clear 4xx, never a 5xx", () => {
     expect((await dom(response)).querySelector("h1")?.textContent).toBe("Page not found");
   });
 });
+
+describe("typing differences that should not matter", () => {
+  test("a password is one password whichever way its accents were typed (NFKC)", async () => {
+    const composed = "caf\u00e9 au lait, s'il vous pla\u00eet";
+    const decomposed = composed.normalize("NFD");
+    expect(decomposed).not.toBe(composed);
+    await register(new Browser(t.app), "pierre", composed);
+    const browser = new Browser(t.app);
+    await browser.get("/login");
+    const response = await browser.post("/login", { username: "pierre", password: decomposed });
+    expect(response.headers.get("location")).toBe("/setup-2fa");
+  });
+
+  test("spaces around a username are ignored", async () => {
+    const browser = new Browser(t.app);
+    await browser.get("/register");
+    const registered = await browser.post("/register", {
+      username: "  zoe ",
+      password: GOOD_PASSWORD,
+      confirm: GOOD_PASSWORD,
+    });
+    expect(registered.status).toBe(303);
+    const [user] = await t.db.select().from(users);
+    expect(user?.username).toBe("zoe");
+    const other = new Browser(t.app);
+    await other.get("/login");
+    expect((await other.post("/login", { username: "zoe  ", password: GOOD_PASSWORD })).status).toBe(303);
+  });
+});

@@ -17,12 +17,13 @@ export function passwordProblem(password: string, username: string): string | nu
   return null;
 }
 
+// NFKC, as NIST SP 800-63B asks: "é" typed as one character or as e + accent is one password.
 export function hashPassword(password: string): Promise<string> {
-  return Bun.password.hash(password, "argon2id");
+  return Bun.password.hash(password.normalize("NFKC"), "argon2id");
 }
 
 export function verifyPassword(password: string, hash: string): Promise<boolean> {
-  return Bun.password.verify(password, hash);
+  return Bun.password.verify(password.normalize("NFKC"), hash);
 }
 
 // Verified against when the username is unknown, so that both failures cost the same time.

@@ -13,7 +13,8 @@ export const loginRoutes = (context: RequestContext) =>
     .post(
       "/login",
       async (ctx) => {
-        const { username, password } = ctx.body;
+        const { password } = ctx.body;
+        const username = ctx.body.username.trim();
         const result = await ctx.auth.checkPassword(username, password, ctx.meta);
         if (!result || "lockedUntil" in result) {
           const error = result

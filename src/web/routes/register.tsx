@@ -12,11 +12,10 @@ export const registerRoutes = (context: RequestContext) =>
     .post(
       "/register",
       async (ctx) => {
-        const result = await ctx.auth.register(ctx.body, ctx.meta);
+        const form = { ...ctx.body, username: ctx.body.username.trim() };
+        const result = await ctx.auth.register(form, ctx.meta);
         if ("errors" in result) {
-          const content = (
-            <RegisterPage csrfToken={ctx.csrfToken} username={ctx.body.username} errors={result.errors} />
-          );
+          const content = <RegisterPage csrfToken={ctx.csrfToken} username={form.username} errors={result.errors} />;
           return page(ctx, title, content, 422);
         }
         ctx.startSession(result.session);
