@@ -20,3 +20,13 @@ document.addEventListener("click", async (event) => {
     button.textContent = "Copy failed: select the key";
   }
 });
+
+// While a form's request is in flight, its button shows Pico's spinner (htmx also disables it).
+document.addEventListener("htmx:beforeRequest", (event) => {
+  for (const button of event.target.querySelectorAll?.("button[type=submit]") ?? [])
+    button.setAttribute("aria-busy", "true");
+});
+document.addEventListener("htmx:afterRequest", (event) => {
+  for (const button of event.target.querySelectorAll?.("button[type=submit]") ?? [])
+    button.removeAttribute("aria-busy");
+});

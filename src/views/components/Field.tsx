@@ -23,7 +23,7 @@ export function Field({ name, label, error, hint, ...input }: FieldProps) {
         autofocus={error ? true : input.autofocus}
       />
       {note ? (
-        <small id={noteId} class={error ? "field-error" : undefined} safe>
+        <small id={noteId} class={error ? "field-error" : undefined} role={error ? "alert" : undefined} safe>
           {note}
         </small>
       ) : (
