@@ -5,7 +5,7 @@ import { type Session, type SessionState, sessions, type User, users } from "../
 import { randomToken, sha256Hex } from "./crypto";
 import type { RequestMeta } from "./events";
 
-export const PENDING_LIFETIME_MS = 10 * 60_000;
+const PENDING_LIFETIME_MS = 10 * 60_000;
 /** How stale `lastSeenAt` may get before a request writes it: one write a minute, not one a request. */
 const TOUCH_INTERVAL_MS = 60_000;
 

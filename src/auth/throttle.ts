@@ -13,7 +13,7 @@ const DAY = 24 * 60 * MINUTE;
  */
 export type ThrottlePolicy = { freeFailures: number; firstLockMs: number; maxLockMs: number };
 
-/** Codes: 5 tries, then 1 min, 2, 4, … 30 days. At most ~32 guesses a year (see tests/throttle.test.ts). */
+/** Codes: 5 tries, then 1 min, 2, 4, … 30 days: 31 guesses in a year (see tests/second-factor.test.ts). */
 export const CODE_POLICY: ThrottlePolicy = { freeFailures: 5, firstLockMs: MINUTE, maxLockMs: 30 * DAY };
 
 /**

@@ -23,6 +23,7 @@ export function usernameKey(username: string): string {
 
 export function userStore(db: Db, clock: Clock, box: SecretBox) {
   const context = (userId: number) => `user:${userId}`;
+  const openSecret = (user: User) => (user.totpSecret ? box.open(user.totpSecret, context(user.id)) : null);
 
   return {
     /** The new user, or null when the name is taken (also under a concurrent registration). */
@@ -44,13 +45,12 @@ export function userStore(db: Db, clock: Clock, box: SecretBox) {
     },
 
     /** The user's TOTP key, or null before enrollment started. */
-    totpSecret(user: User): string | null {
-      return user.totpSecret ? box.open(user.totpSecret, context(user.id)) : null;
-    },
+    totpSecret: openSecret,
 
     /** The user's TOTP key, made now if enrollment has not started. Two tabs starting at once get one key. */
     async enrollmentSecret(user: User): Promise<string> {
-      if (user.totpSecret) return box.open(user.totpSecret, context(user.id));
+      const existing = openSecret(user);
+      if (existing) return existing;
       await db
         .update(users)
         .set({ totpSecret: box.seal(newTotpSecret(), context(user.id)) })

@@ -82,7 +82,7 @@ export const securityEvents = sqliteTable(
         "signed_out",
       ],
     }).notNull(),
-    /** A short, secret-free detail, such as "7 left" or "locked for 4 minutes". */
+    /** A short, secret-free detail, such as "7 left" or "until 2026-11-24T12:05:00.000Z". */
     detail: text("detail"),
     ip: text("ip"),
     userAgent: text("user_agent"),
