@@ -10,6 +10,7 @@ import { staticAssets } from "./web/assets";
 import { cookieNames, requestContext, wantsFragment } from "./web/context";
 import { HttpError, MAX_BODY_BYTES, readForm } from "./web/forms";
 import { page } from "./web/respond";
+import { accountRoutes } from "./web/routes/account";
 import { homeRoutes } from "./web/routes/home";
 import { loginRoutes } from "./web/routes/login";
 import { registerRoutes } from "./web/routes/register";
@@ -34,7 +35,7 @@ export function createApp({ db, config, clock }: AppDeps) {
   return new Elysia({
     cookie: {
       secrets: deriveKey(config.appSecret, "cookie-signing").toString("base64url"),
-      sign: [names.session, names.csrf],
+      sign: Object.values(names),
       httpOnly: true,
       sameSite: "lax",
       secure: config.secureCookies,
@@ -75,7 +76,8 @@ export function createApp({ db, config, clock }: AppDeps) {
     .use(registerRoutes(context))
     .use(loginRoutes(context))
     .use(twoFactorRoutes(context))
-    .use(homeRoutes(context));
+    .use(homeRoutes(context))
+    .use(accountRoutes(context));
 }
 
 /** Our own refusal behind an error, if it is one: Elysia wraps what a body parser throws in a ParseError. */

@@ -26,10 +26,22 @@ const MIN_SECRET_LENGTH = 43; // 32 random bytes in base64
 const SECRET_HINT =
   "generate one with: bun -e \"console.log(require('crypto').randomBytes(32).toString('base64url'))\"";
 
-export function loadConfig(env: Record<string, string | undefined>, mode: "production" | "development"): Config {
+type Env = Record<string, string | undefined>;
+
+/** The part of the configuration that reaches the database and no secret: all the admin command line needs. */
+export function loadDatabaseConfig(env: Env): Pick<Config, "databaseUrl" | "sessionIdleMs" | "sessionAbsoluteMs"> {
+  return {
+    databaseUrl: env.DATABASE_URL || "db/app.sqlite",
+    sessionIdleMs: parseDays("SESSION_IDLE_DAYS", env.SESSION_IDLE_DAYS, 7),
+    sessionAbsoluteMs: parseDays("SESSION_ABSOLUTE_DAYS", env.SESSION_ABSOLUTE_DAYS, 30),
+  };
+}
+
+export function loadConfig(env: Env, mode: "production" | "development"): Config {
   const port = parsePort(env.PORT);
   const appOrigin = parseOrigin(env.APP_ORIGIN ?? `http://localhost:${port}`);
-  const databaseUrl = env.DATABASE_URL || "db/app.sqlite";
+  const database = loadDatabaseConfig(env);
+  const { databaseUrl } = database;
   const appSecret = env.APP_SECRET || (mode === "development" ? devSecret(databaseUrl) : "");
   if (!appSecret) throw new ConfigError(`APP_SECRET is required in production; ${SECRET_HINT}`);
   if (appSecret.length < MIN_SECRET_LENGTH) {
@@ -38,16 +50,14 @@ export function loadConfig(env: Record<string, string | undefined>, mode: "produ
     );
   }
   return {
+    ...database,
     port,
-    databaseUrl,
     appOrigin,
     secureCookies: appOrigin.startsWith("https:"),
     appSecret,
     appName: env.APP_NAME?.trim() || "Two-Factor Auth",
     ipRateLimit: parseWholeNumber("IP_RATE_LIMIT", env.IP_RATE_LIMIT, 60),
     trustedProxyHeader: env.TRUSTED_PROXY_HEADER?.trim().toLowerCase() || null,
-    sessionIdleMs: parseDays("SESSION_IDLE_DAYS", env.SESSION_IDLE_DAYS, 7),
-    sessionAbsoluteMs: parseDays("SESSION_ABSOLUTE_DAYS", env.SESSION_ABSOLUTE_DAYS, 30),
   };
 }
 

@@ -19,9 +19,9 @@ const config = configOrExit();
 const { db } = openDatabase(config.databaseUrl);
 const app = createApp({ db, config, clock: systemClock }).listen({ port: config.port });
 
-// Expired sessions are refused on sight; this only keeps the table small.
+// Expired sessions and trusted browsers are refused on sight; this only keeps the table small.
 const HOUR = 60 * 60 * 1000;
-setInterval(() => app.decorator.auth.deleteExpiredSessions(), HOUR).unref();
+setInterval(() => app.decorator.auth.deleteExpired(), HOUR).unref();
 
 console.info(
   `${config.appName} (${mode}) listening on ${config.appOrigin}, port ${app.server?.port}, database ${config.databaseUrl}`,

@@ -18,6 +18,8 @@ export function testApp(env: Record<string, string> = {}) {
 }
 
 export type TestApp = ReturnType<typeof testApp>;
+/** What the flow helpers need of a test app: its routes and its clock. */
+type AppAndClock = Pick<TestApp, "app" | "clock">;
 
 type RequestOptions = { htmx?: boolean; headers?: Record<string, string> };
 
@@ -101,12 +103,12 @@ export async function readKey(browser: Browser): Promise<string> {
 }
 
 /** Registers and turns 2FA on; the browser ends up signed in. Returns the TOTP key. */
-export async function registerWithTwoFactor(browser: Browser, t: TestApp, username: string): Promise<string> {
+export async function registerWithTwoFactor(browser: Browser, t: AppAndClock, username: string): Promise<string> {
   return (await enroll(browser, t, username)).key;
 }
 
 /** Registers and turns 2FA on, reading the key and the recovery codes off the pages as a person would. */
-export async function enroll(browser: Browser, t: TestApp, username: string) {
+export async function enroll(browser: Browser, t: AppAndClock, username: string) {
   await register(browser, username);
   const key = await readKey(browser);
   await browser.get("/verify-2fa");
@@ -131,4 +133,30 @@ export function wrongCodeAt(key: string, now: number): string {
     const code = String(guess).padStart(6, "0");
     if (!accepted.has(code)) return code;
   }
+}
+
+/** Signs in with password and the current code; the browser ends up signed in (or trusted, straight in). */
+export async function signIn(
+  browser: Browser,
+  t: AppAndClock,
+  username: string,
+  key: string,
+  options: { password?: string; remember?: boolean } = {},
+) {
+  const response = await signInWithPassword(browser, username, options.password);
+  if (response.headers.get("location") !== "/verify-2fa") return response;
+  await browser.get("/verify-2fa");
+  const fields: Record<string, string> = { otp: codeAt(key, t.clock.now) };
+  if (options.remember) fields.remember = "on";
+  const signedIn = await browser.post("/verify-2fa", fields);
+  if (signedIn.headers.get("location") !== "/") throw new Error(`sign-in of ${username} failed: ${signedIn.status}`);
+  // The step just used is spent; the next proof in a test comes from the next one.
+  t.clock.now += 30_000;
+  return signedIn;
+}
+
+/** The error or hint shown under the input with this id. */
+export function noteOf(page: ReturnType<typeof parseHTML>["document"], inputId: string): string {
+  const input = page.getElementById(inputId);
+  return page.getElementById(input?.getAttribute("aria-describedby") ?? "")?.textContent ?? "";
 }

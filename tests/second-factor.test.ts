@@ -216,7 +216,7 @@ describe("recovery codes", () => {
       "/",
     );
     expect((await dom(await browser.get("/"))).querySelector(".notice")?.textContent).toContain(
-      "9 recovery codes left",
+      "You used a recovery code, 9 left.",
     );
     expect(await eventTypes()).toContain("recovery_code_used");
     const used = (await t.db.select().from(securityEvents)).find((event) => event.type === "recovery_code_used");

@@ -130,7 +130,7 @@ describe("expired sessions", () => {
     const late = new Browser(t.app);
     await register(late, "judy");
     t.clock.now += 2 * 60_000; // ivan's pending session is 11 minutes old, judy's 2
-    await t.app.decorator.auth.deleteExpiredSessions();
+    await t.app.decorator.auth.deleteExpired();
     const rows = await t.db.select().from(sessions);
     expect(rows).toHaveLength(1);
     expect((await late.get("/setup-2fa")).status).toBe(200);
@@ -161,7 +161,10 @@ test("a pending session read by two requests before either stepped up yields one
   if (!pending) throw new Error("no pending session");
   const otp = codeAt(key, t.clock.now);
   const meta = { ip: null, userAgent: null };
-  const results = await Promise.all([auth.verifyCode(pending, otp, meta), auth.verifyCode(pending, otp, meta)]);
+  const results = await Promise.all([
+    auth.verifyCode(pending, otp, meta, false),
+    auth.verifyCode(pending, otp, meta, false),
+  ]);
   expect(results.filter((result) => "session" in result)).toHaveLength(1);
   expect(results.find((result) => "error" in result)).toEqual({
     error: expect.stringMatching(/another tab|already used/),

@@ -1,6 +1,7 @@
+import { desc, eq } from "drizzle-orm";
 import type { Clock } from "../clock";
 import type { Db } from "../db/client";
-import { type SecurityEventType, securityEvents } from "../db/schema";
+import { type SecurityEvent, type SecurityEventType, securityEvents } from "../db/schema";
 
 /** Who is asking, as far as the request tells: for the event log and the session list. */
 export type RequestMeta = { ip: string | null; userAgent: string | null };
@@ -12,6 +13,16 @@ export function eventLog(db: Db, clock: Clock) {
       await db
         .insert(securityEvents)
         .values({ type, userId, detail, ip: meta.ip, userAgent: meta.userAgent, createdAt: clock() });
+    },
+
+    /** The account's newest events first. */
+    recent(userId: number, limit: number): Promise<SecurityEvent[]> {
+      return db
+        .select()
+        .from(securityEvents)
+        .where(eq(securityEvents.userId, userId))
+        .orderBy(desc(securityEvents.createdAt), desc(securityEvents.id))
+        .limit(limit);
     },
   };
 }

@@ -1,53 +1,46 @@
 import type { Clock } from "../clock";
 import type { Db } from "../db/client";
 import type { Session, User } from "../db/schema";
-import { secretBox } from "./encryption";
-import { eventLog, type RequestMeta } from "./events";
-import { hashPassword, PASSWORD_MAX_LENGTH, passwordProblem, verifyAgainstDummy, verifyPassword } from "./passwords";
-import { normalizeRecoveryCode, recoveryCodeStore } from "./recovery-codes";
-import { type NewSession, type SessionLifetime, type SessionWithUser, sessionStore } from "./sessions";
-import { CODE_POLICY, PASSWORD_POLICY, throttleStore } from "./throttle";
-import { groupKey, matchingTimeStep, normalizeCode, otpauthUri } from "./totp";
-import { usernameKey, usernameProblem, userStore } from "./users";
+import { accountFlows } from "./account";
+import type { RequestMeta } from "./events";
+import { hashPassword, PASSWORD_MAX_LENGTH, passwordProblem, verifyAgainstDummy } from "./passwords";
+import { isRefusal, proofs, type Refusal } from "./proofs";
+import type { NewSession, SessionLifetime, SessionWithUser } from "./sessions";
+import { createStores } from "./stores";
+import { groupKey, otpauthUri } from "./totp";
+import type { NewTrustedBrowser } from "./trusted-browsers";
+import { usernameProblem } from "./users";
 
 export type { RequestMeta } from "./events";
+export { isRefusal, type Refusal } from "./proofs";
 export type RegistrationForm = { username: string; password: string; confirm: string };
 export type FieldErrors<Field extends string> = Partial<Record<Field, string>>;
 export type Enrollment = { uri: string; key: string; groupedKey: string };
-/** Refused without a check: too many failures. Try again at `until` (ms since the epoch). */
-export type Locked = { lockedUntil: number };
+/** After the password: what is left to do. */
+export type NextStep = "enroll" | "code" | "none";
 export type CodeAccepted = {
   session: NewSession;
   /** Only when this code turned 2FA on: the recovery codes, to be shown this once. */
   recoveryCodes?: string[];
+  /** Only when asked to: the cookie that lets this browser skip the code step. */
+  trustedBrowser?: NewTrustedBrowser;
 };
 
 type AuthDeps = { db: Db; clock: Clock; appName: string; appSecret: string; sessionLifetime: SessionLifetime };
 
 const usernameTaken = "This username is taken. Choose another, or sign in if it is yours.";
-const wrongCode = "That code is not right. Check the time on your phone and try the newest code.";
-const passwordKey = (username: string) => `password:${usernameKey(username)}`;
-const codeKey = (userId: number) => `code:${userId}`;
+const wrongCredentials = "Wrong username or password.";
 
 /** The auth domain: every flow the web layer offers, with no knowledge of HTTP. */
 export function createAuth({ db, clock, appName, appSecret, sessionLifetime }: AuthDeps) {
-  const users = userStore(db, clock, secretBox(appSecret));
-  const sessions = sessionStore(db, clock, sessionLifetime);
-  const throttle = throttleStore(db, clock);
-  const recoveryCodes = recoveryCodeStore(db, clock, appSecret);
-  const events = eventLog(db, clock);
-
-  /** Logs a failed attempt, and the lockout when this failure caused one. */
-  async function recordFailure(
-    type: "password_failed" | "code_failed" | "replay_refused",
-    userId: number | null,
-    meta: RequestMeta,
-    lockedUntil: number | null,
-    detail?: string,
-  ): Promise<void> {
-    await events.record(type, userId, meta, detail);
-    if (lockedUntil) await events.record("locked_out", userId, meta, `until ${new Date(lockedUntil).toISOString()}`);
-  }
+  const stores = createStores(db, clock, sessionLifetime, appSecret);
+  const { users, sessions, totpKeys, recoveryCodes, trustedBrowsers, events } = stores;
+  const prove = proofs(stores);
+  const describeKey = (key: string, user: User): Enrollment => ({
+    uri: otpauthUri(key, appName, user.username),
+    key,
+    groupedKey: groupKey(key),
+  });
 
   return {
     async register(
@@ -70,28 +63,27 @@ export function createAuth({ db, clock, appName, appSecret, sessionLifetime }: A
     },
 
     /**
-     * A pending session when the password is right. Unknown users and wrong passwords get
-     * the same answer in the same time, and the throttle is keyed by the name typed, so
-     * it behaves alike for names with and without an account.
+     * A new session when the password is right: pending, or signed in straight away on a
+     * browser this user trusted. Unknown users and wrong passwords get the same answer in
+     * the same time, and the throttle behaves alike for names with and without an account.
      */
     async checkPassword(
       username: string,
       password: string,
       meta: RequestMeta,
-    ): Promise<{ session: NewSession; enrolled: boolean } | Locked | null> {
-      if ([...password].length > PASSWORD_MAX_LENGTH) return null; // no such password was ever accepted
-      if (usernameProblem(username)) return verifyAgainstDummy(password).then(() => null);
+      trustedBrowserToken: string | null,
+    ): Promise<{ session: NewSession; next: NextStep } | Refusal> {
+      if ([...password].length > PASSWORD_MAX_LENGTH) return { error: wrongCredentials }; // never accepted
+      if (usernameProblem(username)) return verifyAgainstDummy(password).then(() => ({ error: wrongCredentials }));
 
-      const attempt = await throttle.reserve(passwordKey(username), PASSWORD_POLICY);
-      if (!attempt.allowed) return { lockedUntil: attempt.lockedUntil };
-      const user = await users.findByUsername(username);
-      const ok = user ? await verifyPassword(password, user.passwordHash) : await verifyAgainstDummy(password);
-      if (!user || !ok) {
-        await recordFailure("password_failed", user?.id ?? null, meta, attempt.lockedUntil);
-        return attempt.lockedUntil ? { lockedUntil: attempt.lockedUntil } : null;
+      const user = await prove.password(username, password, meta, wrongCredentials);
+      if (isRefusal(user)) return user;
+      if (!user.totpEnabledAt) return { session: await sessions.create(user.id, "pending", meta), next: "enroll" };
+      if (trustedBrowserToken && (await trustedBrowsers.use(user.id, trustedBrowserToken))) {
+        await events.record("trusted_browser_used", user.id, meta);
+        return { session: await sessions.create(user.id, "signed_in", meta), next: "none" };
       }
-      await throttle.reset(passwordKey(username));
-      return { session: await sessions.create(user.id, "pending", meta), enrolled: user.totpEnabledAt !== null };
+      return { session: await sessions.create(user.id, "pending", meta), next: "code" };
     },
 
     session: (token: string): Promise<SessionWithUser | null> => sessions.validate(token),
@@ -99,64 +91,39 @@ export function createAuth({ db, clock, appName, appSecret, sessionLifetime }: A
     /** The key to show while 2FA is not on yet; never once it is on. */
     async enrollment(user: User): Promise<Enrollment | null> {
       if (user.totpEnabledAt) return null;
-      const key = await users.enrollmentSecret(user);
-      return { uri: otpauthUri(key, appName, user.username), key, groupedKey: groupKey(key) };
+      return describeKey(await totpKeys.forEnrollment(user), user);
     },
 
     /**
      * Checks a pending session's code: a 6-digit TOTP code, or once 2FA is on, a recovery
-     * code. Every try counts against the account's throttle, and each code works once.
-     * A correct one replaces the pending session by a signed-in one, and turns 2FA on if needed.
+     * code. A correct one replaces the pending session by a signed-in one, turns 2FA on if
+     * needed, and when `remember` is set, trusts this browser.
      */
     async verifyCode(
       { session, user }: SessionWithUser,
       input: string,
       meta: RequestMeta,
-    ): Promise<CodeAccepted | { error: string; lockedUntil?: number } | Locked> {
-      const code = normalizeCode(input);
-      const recoveryCode = code || !user.totpEnabledAt ? null : normalizeRecoveryCode(input);
-      if (!code && !recoveryCode) {
-        return {
-          error: user.totpEnabledAt
-            ? "Enter the 6-digit code from your authenticator app, or one of your recovery codes."
-            : "Enter the 6-digit code from your authenticator app.",
-        };
-      }
+      remember: boolean,
+    ): Promise<CodeAccepted | Refusal> {
+      const enabled = user.totpEnabledAt !== null;
+      const key = enabled ? totpKeys.current(user) : await totpKeys.forEnrollment(user);
+      const proof = await prove.code(user, input, meta, { key, acceptRecoveryCodes: enabled });
+      if (isRefusal(proof)) return proof;
 
-      const attempt = await throttle.reserve(codeKey(user.id), CODE_POLICY);
-      if (!attempt.allowed) return { lockedUntil: attempt.lockedUntil };
-      const failed = async (type: "code_failed" | "replay_refused", detail?: string) => {
-        await recordFailure(type, user.id, meta, attempt.lockedUntil, detail);
-        return {
-          error: type === "replay_refused" ? "That code was already used. Wait for the next one." : wrongCode,
-          lockedUntil: attempt.lockedUntil ?? undefined,
-        };
-      };
-
-      let recoveryCodesLeft: number | null = null;
-      if (code) {
-        const key = user.totpEnabledAt ? users.totpSecret(user) : await users.enrollmentSecret(user);
-        const step = key ? matchingTimeStep(key, code, clock()) : null;
-        if (step === null) return failed("code_failed");
-        if (!(await users.acceptTimeStep(user.id, step))) return failed("replay_refused");
-      } else if (recoveryCode) {
-        recoveryCodesLeft = await recoveryCodes.use(user.id, recoveryCode);
-        if (recoveryCodesLeft === null) return failed("code_failed", "recovery code");
-      }
-
-      await throttle.reset(codeKey(user.id));
-      // Failures while enrolling were the owner's own typos, not a sign that someone has the password.
-      const failedCodesBefore = user.totpEnabledAt ? attempt.failures - 1 : 0;
-      const signedIn = await sessions.rotate(session, "signed_in", meta, failedCodesBefore);
+      const signedIn = await sessions.rotate(session, "signed_in", meta, {
+        // Failures while enrolling were the owner's own typos, not a sign that someone has the password.
+        failedCodesBefore: enabled ? proof.failuresBefore : 0,
+        usedRecoveryCode: proof.recoveryCodesLeft !== null,
+      });
       if (!signedIn) return { error: "This sign-in was already completed in another tab. Reload the page." };
-      if (recoveryCodesLeft !== null)
-        await events.record("recovery_code_used", user.id, meta, `${recoveryCodesLeft} left`);
       await events.record("signed_in", user.id, meta);
-      if (user.totpEnabledAt) return { session: signedIn };
+      const trustedBrowser = remember ? await trustedBrowsers.create(user.id, meta) : undefined;
+      if (trustedBrowser) await events.record("trusted_browser_added", user.id, meta);
+      if (enabled) return { session: signedIn, trustedBrowser };
 
       await users.enableTwoFactor(user.id);
       await events.record("two_factor_enabled", user.id, meta);
-      return { session: signedIn, recoveryCodes: await recoveryCodes.replaceAll(user.id) };
+      return { session: signedIn, recoveryCodes: await recoveryCodes.replaceAll(user.id), trustedBrowser };
     },
 
     recoveryCodesLeft: (userId: number): Promise<number> => recoveryCodes.remaining(userId),
@@ -166,7 +133,12 @@ export function createAuth({ db, clock, appName, appSecret, sessionLifetime }: A
       await events.record("signed_out", session.userId, meta);
     },
 
-    deleteExpiredSessions: (): Promise<void> => sessions.deleteExpired(),
+    async deleteExpired(): Promise<void> {
+      await sessions.deleteExpired();
+      await trustedBrowsers.deleteExpired();
+    },
+
+    account: accountFlows(stores, prove, describeKey),
   };
 }
 

@@ -25,25 +25,35 @@ export function normalizeRecoveryCode(input: string): string | null {
   return symbols.length === CODE_LENGTH && [...symbols].every((symbol) => ALPHABET.includes(symbol)) ? symbols : null;
 }
 
+/** The part of the store that needs no key: counting and deleting a user's codes. */
+export function recoveryCodeCounts(db: Db) {
+  return {
+    async remaining(userId: number): Promise<number> {
+      const [row] = await db
+        .select({ left: count() })
+        .from(recoveryCodes)
+        .where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt)));
+      return row?.left ?? 0;
+    },
+
+    async deleteAll(userId: number): Promise<void> {
+      await db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
+    },
+  };
+}
+
 export function recoveryCodeStore(db: Db, clock: Clock, appSecret: string) {
   const key = deriveKey(appSecret, "recovery-codes");
   const hash = (symbols: string) => hmacBase64url(key, symbols);
-
-  async function remaining(userId: number): Promise<number> {
-    const [row] = await db
-      .select({ left: count() })
-      .from(recoveryCodes)
-      .where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt)));
-    return row?.left ?? 0;
-  }
+  const counts = recoveryCodeCounts(db);
 
   return {
-    remaining,
+    ...counts,
 
     /** Replaces every code of the user by new ones, and returns them: the only time they exist in plain text. */
     async replaceAll(userId: number): Promise<string[]> {
       const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
-      await db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
+      await counts.deleteAll(userId);
       await db.insert(recoveryCodes).values(codes.map((code) => ({ userId, codeHash: hash(code.replace("-", "")) })));
       return codes;
     },
@@ -61,7 +71,7 @@ export function recoveryCodeStore(db: Db, clock: Clock, appSecret: string) {
           ),
         )
         .returning({ id: recoveryCodes.id });
-      return spent.length === 1 ? remaining(userId) : null;
+      return spent.length === 1 ? counts.remaining(userId) : null;
     },
   };
 }

@@ -1,4 +1,4 @@
-import { and, eq, gt, lte } from "drizzle-orm";
+import { and, desc, eq, gt, lte, ne } from "drizzle-orm";
 import type { Clock } from "../clock";
 import type { Db } from "../db/client";
 import { type Session, type SessionState, sessions, type User, users } from "../db/schema";
@@ -15,6 +15,8 @@ export type SessionLifetime = { idleMs: number; absoluteMs: number };
 export type SessionWithUser = { session: Session; user: User };
 /** A new session's cookie token, and when the cookie should expire. */
 export type NewSession = { token: string; expiresAt: Date };
+/** What a signed-in page tells about how the sign-in went. */
+export type SignInNotes = { failedCodesBefore?: number; usedRecoveryCode?: boolean };
 
 export function sessionStore(db: Db, clock: Clock, lifetime: SessionLifetime) {
   const expiryFrom = (state: SessionState, createdAt: number, now: number) =>
@@ -26,7 +28,7 @@ export function sessionStore(db: Db, clock: Clock, lifetime: SessionLifetime) {
     userId: number,
     state: SessionState,
     meta: RequestMeta,
-    failedCodesBefore = 0,
+    notes: SignInNotes = {},
   ): Promise<NewSession> {
     const token = randomToken();
     const now = clock();
@@ -39,7 +41,8 @@ export function sessionStore(db: Db, clock: Clock, lifetime: SessionLifetime) {
       expiresAt: expiryFrom(state, now, now),
       ip: meta.ip,
       userAgent: meta.userAgent,
-      failedCodesBefore,
+      failedCodesBefore: notes.failedCodesBefore ?? 0,
+      usedRecoveryCode: notes.usedRecoveryCode ?? false,
     });
     // The cookie may live to the absolute limit; the idle limit is the database's to enforce.
     const cookieExpiry = state === "pending" ? now + PENDING_LIFETIME_MS : now + lifetime.absoluteMs;
@@ -72,16 +75,52 @@ export function sessionStore(db: Db, clock: Clock, lifetime: SessionLifetime) {
       session: Session,
       state: SessionState,
       meta: RequestMeta,
-      failedCodesBefore = 0,
+      notes: SignInNotes = {},
     ): Promise<NewSession | null> {
       const deleted = await db.delete(sessions).where(eq(sessions.id, session.id)).returning({ id: sessions.id });
       // Two requests racing on one session: only the one that deleted it may step up.
       if (deleted.length === 0) return null;
-      return create(session.userId, state, meta, failedCodesBefore);
+      return create(session.userId, state, meta, notes);
     },
 
     async delete(sessionId: string): Promise<void> {
       await db.delete(sessions).where(eq(sessions.id, sessionId));
+    },
+
+    /** The user's live sessions, most recently used first. */
+    list(userId: number): Promise<Session[]> {
+      return db
+        .select()
+        .from(sessions)
+        .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, clock())))
+        .orderBy(desc(sessions.lastSeenAt), desc(sessions.createdAt));
+    },
+
+    /** Ends one of the user's sessions; false when it is not theirs or already gone. */
+    async revoke(userId: number, sessionId: string): Promise<boolean> {
+      const ended = await db
+        .delete(sessions)
+        .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)))
+        .returning({ id: sessions.id });
+      return ended.length === 1;
+    },
+
+    /** Ends every session of the user but `keepId` (all of them when null); how many ended. */
+    async revokeAll(userId: number, keepId: string | null): Promise<number> {
+      const mine = eq(sessions.userId, userId);
+      const ended = await db
+        .delete(sessions)
+        .where(keepId ? and(mine, ne(sessions.id, keepId)) : mine)
+        .returning({ id: sessions.id });
+      return ended.length;
+    },
+
+    /** Keeps a sealed replacement TOTP key on the session that is enrolling it. */
+    async holdNewTotpSecret(sessionId: string, sealed: string | null): Promise<void> {
+      await db
+        .update(sessions)
+        .set({ newTotpSecret: sealed, newTotpStartedAt: sealed ? clock() : null })
+        .where(eq(sessions.id, sessionId));
     },
 
     async deleteExpired(): Promise<void> {

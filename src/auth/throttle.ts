@@ -65,5 +65,11 @@ export function throttleStore(db: Db, clock: Clock) {
     async reset(key: string): Promise<void> {
       await db.delete(throttles).where(eq(throttles.key, key));
     },
+
+    /** Until when `key` is locked, or null when it is not. */
+    async lockedUntil(key: string): Promise<number | null> {
+      const [row] = await db.select().from(throttles).where(eq(throttles.key, key));
+      return row?.lockedUntil && row.lockedUntil > clock() ? row.lockedUntil : null;
+    },
   };
 }

@@ -2,8 +2,6 @@ import { and, eq, isNull, lt, or } from "drizzle-orm";
 import type { Clock } from "../clock";
 import type { Db } from "../db/client";
 import { type User, users } from "../db/schema";
-import type { SecretBox } from "./encryption";
-import { newTotpSecret } from "./totp";
 
 export const USERNAME_PATTERN = "[A-Za-z0-9_.\\-]{3,32}";
 const usernameRegex = new RegExp(`^${USERNAME_PATTERN}$`);
@@ -21,10 +19,8 @@ export function usernameKey(username: string): string {
   return username.toLowerCase();
 }
 
-export function userStore(db: Db, clock: Clock, box: SecretBox) {
-  const context = (userId: number) => `user:${userId}`;
-  const openSecret = (user: User) => (user.totpSecret ? box.open(user.totpSecret, context(user.id)) : null);
-
+/** Accounts. Nothing here needs APP_SECRET: the TOTP key at rest is totp-keys.ts's business. */
+export function userStore(db: Db, clock: Clock) {
   return {
     /** The new user, or null when the name is taken (also under a concurrent registration). */
     async create(username: string, passwordHash: string): Promise<User | null> {
@@ -44,21 +40,7 @@ export function userStore(db: Db, clock: Clock, box: SecretBox) {
       return user ?? null;
     },
 
-    /** The user's TOTP key, or null before enrollment started. */
-    totpSecret: openSecret,
-
-    /** The user's TOTP key, made now if enrollment has not started. Two tabs starting at once get one key. */
-    async enrollmentSecret(user: User): Promise<string> {
-      const existing = openSecret(user);
-      if (existing) return existing;
-      await db
-        .update(users)
-        .set({ totpSecret: box.seal(newTotpSecret(), context(user.id)) })
-        .where(and(eq(users.id, user.id), isNull(users.totpSecret)));
-      const [fresh] = await db.select({ totpSecret: users.totpSecret }).from(users).where(eq(users.id, user.id));
-      if (!fresh?.totpSecret) throw new Error(`user ${user.id} vanished during enrollment`);
-      return box.open(fresh.totpSecret, context(user.id));
-    },
+    list: (): Promise<User[]> => db.select().from(users).orderBy(users.usernameKey),
 
     /**
      * Records a code's time step as used, in one conditional write: false when this step
@@ -78,6 +60,18 @@ export function userStore(db: Db, clock: Clock, box: SecretBox) {
         .update(users)
         .set({ totpEnabledAt: clock() })
         .where(and(eq(users.id, userId), isNull(users.totpEnabledAt)));
+    },
+
+    /** 2FA off and the key gone: the next sign-in enrolls again. */
+    async turnOffTwoFactor(userId: number): Promise<void> {
+      await db
+        .update(users)
+        .set({ totpSecret: null, totpEnabledAt: null, totpLastStep: null })
+        .where(eq(users.id, userId));
+    },
+
+    async setPasswordHash(userId: number, passwordHash: string): Promise<void> {
+      await db.update(users).set({ passwordHash }).where(eq(users.id, userId));
     },
   };
 }

@@ -35,6 +35,14 @@ export const sessions = sqliteTable(
     userAgent: text("user_agent"),
     /** Failed code attempts between the previous sign-in and this one, shown once signed in. */
     failedCodesBefore: integer("failed_codes_before").notNull().default(0),
+    /** Signed in with a recovery code: home offers to reset the authenticator. */
+    usedRecoveryCode: integer("used_recovery_code", { mode: "boolean" }).notNull().default(false),
+    /**
+     * A replacement TOTP key this session is enrolling, sealed like `users.totp_secret`. Kept
+     * on the session, so it is confirmed by whoever proved the old factors, and dies with it.
+     */
+    newTotpSecret: text("new_totp_secret"),
+    newTotpStartedAt: integer("new_totp_started_at"),
   },
   (table) => [index("sessions_user_id_idx").on(table.userId), index("sessions_expires_at_idx").on(table.expiresAt)],
 );
@@ -63,6 +71,24 @@ export const recoveryCodes = sqliteTable(
   (table) => [uniqueIndex("recovery_codes_user_hash_idx").on(table.userId, table.codeHash)],
 );
 
+/** Browsers where a correct code ticked "don't ask again": the cookie holds the token, this table its SHA-256. */
+export const trustedBrowsers = sqliteTable(
+  "trusted_browsers",
+  {
+    id: text("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: integer("created_at").notNull(),
+    lastUsedAt: integer("last_used_at"),
+    /** Fixed at creation: use does not extend it. */
+    expiresAt: integer("expires_at").notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+  },
+  (table) => [index("trusted_browsers_user_id_idx").on(table.userId)],
+);
+
 export const securityEvents = sqliteTable(
   "security_events",
   {
@@ -80,6 +106,17 @@ export const securityEvents = sqliteTable(
         "recovery_code_used",
         "two_factor_enabled",
         "signed_out",
+        "trusted_browser_added",
+        "trusted_browser_used",
+        "trusted_browser_revoked",
+        "password_changed",
+        "recovery_codes_regenerated",
+        "authenticator_reset_started",
+        "authenticator_replaced",
+        "session_revoked",
+        "admin_reset_2fa",
+        "admin_unlocked",
+        "admin_revoked_sessions",
       ],
     }).notNull(),
     /** A short, secret-free detail, such as "7 left" or "until 2026-11-24T12:05:00.000Z". */
@@ -93,5 +130,7 @@ export const securityEvents = sqliteTable(
 
 export type User = typeof users.$inferSelect;
 export type Session = typeof sessions.$inferSelect;
+export type TrustedBrowser = typeof trustedBrowsers.$inferSelect;
+export type SecurityEvent = typeof securityEvents.$inferSelect;
 export type SessionState = Session["state"];
 export type SecurityEventType = (typeof securityEvents.$inferSelect)["type"];

@@ -2,9 +2,10 @@ import { Elysia } from "elysia";
 import type { Auth } from "../auth";
 import { constantTimeEqual, deriveKey, hmacBase64url, randomToken } from "../auth/crypto";
 import type { NewSession, SessionWithUser } from "../auth/sessions";
+import type { NewTrustedBrowser } from "../auth/trusted-browsers";
 import type { Clock } from "../clock";
 import type { Config } from "../config";
-import { waitFor } from "../views/wait";
+import { waitFor } from "../words";
 import { requestMeta } from "./client";
 import { HttpError } from "./forms";
 import { ipBudget } from "./ip-budget";
@@ -14,7 +15,7 @@ import { isSafeMethod, isSameOrigin } from "./security";
 /** `__Host-` under https: the browser then insists on Secure, Path=/ and no Domain. */
 export function cookieNames(config: Config) {
   const prefix = config.secureCookies ? "__Host-" : "";
-  return { session: `${prefix}session`, csrf: `${prefix}csrf` };
+  return { session: `${prefix}session`, csrf: `${prefix}csrf`, trustedBrowser: `${prefix}trusted` };
 }
 
 /** The step a request's session is at: where it is sent when it asks for another. */
@@ -64,6 +65,7 @@ export function requestContext(auth: Auth, config: Config, clock: Clock) {
       .derive({ as: "global" }, async ({ request, cookie, server }) => {
         const sessionCookie = cookie[names.session];
         const csrfCookie = cookie[names.csrf];
+        const trustedCookie = cookie[names.trustedBrowser];
         const token = sessionCookie?.value;
         const current = typeof token === "string" && token ? await auth.session(token) : null;
         if (token && !current) sessionCookie?.remove();
@@ -84,6 +86,10 @@ export function requestContext(auth: Auth, config: Config, clock: Clock) {
           },
           endSession() {
             sessionCookie?.remove();
+          },
+          trustedBrowserToken: typeof trustedCookie?.value === "string" ? trustedCookie.value : null,
+          trustBrowser(browser: NewTrustedBrowser) {
+            trustedCookie?.set({ value: browser.token, expires: browser.expiresAt });
           },
         };
       })

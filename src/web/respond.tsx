@@ -39,13 +39,12 @@ export function goTo(ctx: Pick<PageContext, "set" | "fragment">, path: string) {
   return status(200, "");
 }
 
-/** A 429 that still shows the form, saying when to try again, with `Retry-After` for machines. */
-export function tooManyAttempts(
-  ctx: PageContext & { clock: Clock },
-  lockedUntil: number,
-  title: string,
-  content: JSX.Element,
-): JSX.Element {
+/**
+ * The status of a refused form: 429 with `Retry-After` when the account is locked (the form
+ * still shows, saying when to try again), 422 otherwise.
+ */
+export function refusalStatus(ctx: { set: Context["set"]; clock: Clock }, lockedUntil: number | undefined): number {
+  if (!lockedUntil) return 422;
   ctx.set.headers["retry-after"] = String(Math.max(1, Math.ceil((lockedUntil - ctx.clock()) / 1000)));
-  return page(ctx, title, content, 429);
+  return 429;
 }

@@ -3,19 +3,23 @@ type FieldProps = {
   label: string;
   error?: string;
   hint?: string;
-} & JSX.HtmlInputTag;
+  id?: string;
+} & Omit<JSX.HtmlInputTag, "id">;
 
-/** A labelled input whose error or hint sits right under it and is tied to it for screen readers. */
-export function Field({ name, label, error, hint, ...input }: FieldProps) {
-  const noteId = `${name}-note`;
+/**
+ * A labelled input whose error or hint sits right under it and is tied to it for screen
+ * readers. Its id is its name unless given: a page with two forms gives each field its own.
+ */
+export function Field({ name, label, error, hint, id = name, ...input }: FieldProps) {
+  const noteId = `${id}-note`;
   const note = error ?? hint;
   return (
     <>
-      <label for={name} safe>
+      <label for={id} safe>
         {label}
       </label>
       <input
-        id={name}
+        id={id}
         name={name}
         aria-invalid={error ? "true" : undefined}
         aria-describedby={note ? noteId : undefined}

@@ -1,19 +1,26 @@
 import type { PropsWithChildren } from "@kitajs/html";
 
-type PostFormProps = PropsWithChildren<{ action: string; csrfToken: string; class?: string }>;
+type PostFormProps = PropsWithChildren<{
+  action: string;
+  csrfToken: string;
+  class?: string;
+  /** The id of the panel the answer replaces; without it, the answer fills `#main`. */
+  panel?: string;
+}>;
 
 /**
- * A form that posts normally without JavaScript, and with htmx swaps the answer into
- * `#main` in place, disabling its button while the request is in flight.
+ * A form that posts normally without JavaScript, and with htmx swaps the answer in place
+ * (into `#main`, or over its panel), disabling its button while the request is in flight.
  */
-export function PostForm({ action, csrfToken, class: className, children }: PostFormProps) {
+export function PostForm({ action, csrfToken, class: className, panel, children }: PostFormProps) {
   return (
     <form
       method="post"
       action={action}
       class={className}
       hx-post={action}
-      hx-target="#main"
+      hx-target={panel ? `#${panel}` : "#main"}
+      hx-swap={panel ? "outerHTML" : undefined}
       hx-disabled-elt="find button"
       hx-indicator="this"
     >

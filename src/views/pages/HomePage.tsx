@@ -1,4 +1,5 @@
 import { SignOutButton } from "../components/SignOutButton";
+import { SwapLink } from "../components/SwapLink";
 
 type HomePageProps = {
   csrfToken: string;
@@ -6,11 +7,19 @@ type HomePageProps = {
   recoveryCodesLeft: number;
   /** Failed code attempts between the previous sign-in and this one. */
   failedCodesBefore: number;
+  /** This session was signed in with a recovery code: maybe the phone is lost. */
+  usedRecoveryCode: boolean;
 };
 
 const LOW_RECOVERY_CODES = 2;
 
-export function HomePage({ csrfToken, username, recoveryCodesLeft, failedCodesBefore }: HomePageProps) {
+export function HomePage({
+  csrfToken,
+  username,
+  recoveryCodesLeft,
+  failedCodesBefore,
+  usedRecoveryCode,
+}: HomePageProps) {
   return (
     <article class="card">
       <h1 safe>{`Welcome, ${username}!`}</h1>
@@ -19,17 +28,34 @@ export function HomePage({ csrfToken, username, recoveryCodesLeft, failedCodesBe
           <strong>
             {failedCodesBefore} failed code {failedCodesBefore === 1 ? "attempt" : "attempts"} since your last sign-in.
           </strong>{" "}
-          If that was not you, someone knows your password: change it.
+          If that was not you, someone knows your password: <a href="/account#password">change it</a>.
         </p>
       ) : (
         ""
       )}
-      <p>You are signed in with your password and a code from your authenticator app.</p>
-      <p class={recoveryCodesLeft <= LOW_RECOVERY_CODES ? "notice warning" : "notice"}>
-        {recoveryCodesLeft} recovery {recoveryCodesLeft === 1 ? "code" : "codes"} left.
-        {recoveryCodesLeft <= LOW_RECOVERY_CODES
-          ? " Running low: if you lose your phone with none left, you are locked out."
-          : ""}
+      {usedRecoveryCode ? (
+        <p class="notice warning" role="status">
+          You used a recovery code, {recoveryCodesLeft} left. Lost your phone?{" "}
+          <a href="/account#reset-authenticator">Reset your authenticator</a>
+        </p>
+      ) : (
+        ""
+      )}
+      <p>You are signed in with your password and a second factor.</p>
+      {usedRecoveryCode ? (
+        ""
+      ) : (
+        <p class={recoveryCodesLeft <= LOW_RECOVERY_CODES ? "notice warning" : "notice"}>
+          {recoveryCodesLeft} recovery {recoveryCodesLeft === 1 ? "code" : "codes"} left.
+          {recoveryCodesLeft <= LOW_RECOVERY_CODES
+            ? " Running low: if you lose your phone with none left, you are locked out. Make new ones in the security settings."
+            : ""}
+        </p>
+      )}
+      <p>
+        <SwapLink href="/account" role="button">
+          Security settings
+        </SwapLink>
       </p>
       <SignOutButton csrfToken={csrfToken} />
     </article>

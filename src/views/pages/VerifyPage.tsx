@@ -1,3 +1,5 @@
+import { TRUSTED_BROWSER_DAYS } from "../../auth/trusted-browsers";
+import { CodeField } from "../components/CodeField";
 import { Field } from "../components/Field";
 import { PostForm } from "../components/PostForm";
 import { SignOutButton } from "../components/SignOutButton";
@@ -10,11 +12,20 @@ type VerifyPageProps = {
   enrolling: boolean;
   /** Ask for a recovery code instead of a 6-digit one (a text keyboard, not a number pad). */
   recovery?: boolean;
+  /** The "don't ask again on this browser" box, as last sent. */
+  remember?: boolean;
   error?: string;
 };
 
 /** The code form: the last step of enrollment, and the second step of every sign-in. */
-export function VerifyPage({ csrfToken, appName, enrolling, recovery = false, error }: VerifyPageProps) {
+export function VerifyPage({
+  csrfToken,
+  appName,
+  enrolling,
+  recovery = false,
+  remember = false,
+  error,
+}: VerifyPageProps) {
   const codeField = recovery ? (
     <Field
       name="otp"
@@ -29,17 +40,7 @@ export function VerifyPage({ csrfToken, appName, enrolling, recovery = false, er
       autofocus
     />
   ) : (
-    <Field
-      name="otp"
-      label="6-digit code"
-      error={error}
-      autocomplete="one-time-code"
-      inputmode="numeric"
-      pattern="[0-9 \-]{6,9}"
-      maxlength="9"
-      required
-      autofocus
-    />
+    <CodeField error={error} />
   );
   return (
     <article class="card" id="enroll-panel">
@@ -54,6 +55,10 @@ export function VerifyPage({ csrfToken, appName, enrolling, recovery = false, er
       )}
       <PostForm action={recovery ? "/verify-2fa?recovery" : "/verify-2fa"} csrfToken={csrfToken}>
         {codeField}
+        <label>
+          <input type="checkbox" name="remember" checked={remember} />
+          {` Don't ask for a code on this browser for ${TRUSTED_BROWSER_DAYS} days`}
+        </label>
         <button type="submit">{enrolling ? "Turn on two-factor sign-in" : "Verify"}</button>
       </PostForm>
       {enrolling ? (

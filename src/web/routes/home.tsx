@@ -15,6 +15,7 @@ export const homeRoutes = (context: RequestContext) =>
             username={ctx.user.username}
             recoveryCodesLeft={await ctx.auth.recoveryCodesLeft(ctx.user.id)}
             failedCodesBefore={ctx.session.failedCodesBefore}
+            usedRecoveryCode={ctx.session.usedRecoveryCode}
           />
         );
         return page(ctx, "Home", content);

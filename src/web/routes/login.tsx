@@ -1,10 +1,11 @@
 import { Elysia, t } from "elysia";
+import { isRefusal } from "../../auth";
 import { LoginPage } from "../../views/pages/LoginPage";
-import { waitFor } from "../../views/wait";
 import type { RequestContext } from "../context";
-import { goTo, page, tooManyAttempts } from "../respond";
+import { goTo, page, refusalStatus } from "../respond";
 
 const title = "Sign in";
+const nextPath = { enroll: "/setup-2fa", code: "/verify-2fa", none: "/" } as const;
 
 export const loginRoutes = (context: RequestContext) =>
   new Elysia({ name: "login-routes" })
@@ -15,16 +16,13 @@ export const loginRoutes = (context: RequestContext) =>
       async (ctx) => {
         const { password } = ctx.body;
         const username = ctx.body.username.trim();
-        const result = await ctx.auth.checkPassword(username, password, ctx.meta);
-        if (!result || "lockedUntil" in result) {
-          const error = result
-            ? `Too many failed sign-ins for this username. Try again in ${waitFor(result.lockedUntil, ctx.clock())}.`
-            : "Wrong username or password.";
-          const content = <LoginPage csrfToken={ctx.csrfToken} username={username} error={error} />;
-          return result ? tooManyAttempts(ctx, result.lockedUntil, title, content) : page(ctx, title, content, 422);
+        const result = await ctx.auth.checkPassword(username, password, ctx.meta, ctx.trustedBrowserToken);
+        if (isRefusal(result)) {
+          const content = <LoginPage csrfToken={ctx.csrfToken} username={username} error={result.error} />;
+          return page(ctx, title, content, refusalStatus(ctx, result.lockedUntil));
         }
         ctx.startSession(result.session);
-        return goTo(ctx, result.enrolled ? "/verify-2fa" : "/setup-2fa");
+        return goTo(ctx, nextPath[result.next]);
       },
       { anonymousOnly: true, body: t.Object({ username: t.String(), password: t.String() }) },
     );

@@ -1,11 +1,11 @@
 import { Elysia, t } from "elysia";
+import { isRefusal } from "../../auth";
 import { RecoveryCodesPage } from "../../views/pages/RecoveryCodesPage";
 import { SetupPage } from "../../views/pages/SetupPage";
 import { VerifyPage } from "../../views/pages/VerifyPage";
-import { waitFor } from "../../views/wait";
 import type { RequestContext } from "../context";
-import { qrCodeDataUrl } from "../qr";
-import { goTo, page, tooManyAttempts } from "../respond";
+import { keyToScan } from "../qr";
+import { goTo, page, refusalStatus } from "../respond";
 
 const codeTitle = "Enter your code";
 const codeSteps = { sessionAt: ["/setup-2fa", "/verify-2fa"] as ("/setup-2fa" | "/verify-2fa")[] };
@@ -21,16 +21,8 @@ export const twoFactorRoutes = (context: RequestContext) =>
         const enrollment = await ctx.auth.enrollment(ctx.user);
         // Once 2FA is on, the key is never shown again.
         if (!enrollment) return goTo(ctx, "/verify-2fa");
-        const content = (
-          <SetupPage
-            csrfToken={ctx.csrfToken}
-            appName={ctx.config.appName}
-            username={ctx.user.username}
-            qrCodeDataUrl={await qrCodeDataUrl(enrollment.uri)}
-            secret={enrollment.key}
-            groupedKey={enrollment.groupedKey}
-          />
-        );
+        const key = await keyToScan(enrollment, ctx.config.appName, ctx.user.username);
+        const content = <SetupPage csrfToken={ctx.csrfToken} {...key} />;
         return page(ctx, "Link your authenticator app", content);
       },
       { sessionAt: ["/setup-2fa"] },
@@ -56,27 +48,24 @@ export const twoFactorRoutes = (context: RequestContext) =>
       "/verify-2fa",
       async (ctx) => {
         const enrolling = !ctx.user.totpEnabledAt;
-        const result = await ctx.auth.verifyCode({ session: ctx.session, user: ctx.user }, ctx.body.otp, ctx.meta);
-        if (!("session" in result)) {
-          const lockedUntil = result.lockedUntil;
-          const lockNotice = lockedUntil
-            ? `Too many wrong codes. Try again in ${waitFor(lockedUntil, ctx.clock())}.`
-            : "";
-          const error = "error" in result ? `${result.error} ${lockNotice}`.trim() : lockNotice;
+        const remember = ctx.body.remember !== undefined;
+        const current = { session: ctx.session, user: ctx.user };
+        const result = await ctx.auth.verifyCode(current, ctx.body.otp, ctx.meta, remember);
+        if (isRefusal(result)) {
           const content = (
             <VerifyPage
               csrfToken={ctx.csrfToken}
               appName={ctx.config.appName}
               enrolling={enrolling}
               recovery={!enrolling && ctx.query.recovery !== undefined}
-              error={error}
+              remember={remember}
+              error={result.error}
             />
           );
-          return lockedUntil
-            ? tooManyAttempts(ctx, lockedUntil, codeTitle, content)
-            : page(ctx, codeTitle, content, 422);
+          return page(ctx, codeTitle, content, refusalStatus(ctx, result.lockedUntil));
         }
         ctx.startSession(result.session);
+        if (result.trustedBrowser) ctx.trustBrowser(result.trustedBrowser);
         if (!result.recoveryCodes) return goTo(ctx, "/");
         // Shown in the answer itself, never stored in plain text: a reload cannot show them again.
         const content = (
@@ -84,5 +73,10 @@ export const twoFactorRoutes = (context: RequestContext) =>
         );
         return page(ctx, "Save your recovery codes", content);
       },
-      { ...codeSteps, query: recoveryQuery, body: t.Object({ otp: t.String() }) },
+      {
+        ...codeSteps,
+        query: recoveryQuery,
+        // An unticked checkbox sends nothing; a ticked one sends "on".
+        body: t.Object({ otp: t.String(), remember: t.Optional(t.String()) }),
+      },
     );

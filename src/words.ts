@@ -11,3 +11,8 @@ export function waitFor(until: number, now: number): string {
   const amount = Math.ceil(ms / size);
   return `${amount} ${unit}${amount === 1 ? "" : "s"}`;
 }
+
+/** "1 session", "3 sessions". */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}

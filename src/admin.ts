@@ -1,0 +1,77 @@
+import { existsSync } from "node:fs";
+import { adminTasks } from "./auth/admin";
+import { keylessStores } from "./auth/stores";
+import { systemClock } from "./clock";
+import { ConfigError, loadDatabaseConfig } from "./config";
+import { openDatabase } from "./db/client";
+import { plural } from "./words";
+
+const USAGE = "usage: bun run admin list-users | reset-2fa <username> | unlock <username> | revoke-sessions <username>";
+
+function fail(message: string): never {
+  console.error(`${message}\n${USAGE}`);
+  process.exit(1);
+}
+
+const [command, username, ...extra] = process.argv.slice(2);
+const takesUsername = ["reset-2fa", "unlock", "revoke-sessions"];
+if (command === "list-users" ? username !== undefined : !takesUsername.includes(command ?? "")) {
+  fail(command ? `Unknown command or extra argument: ${process.argv.slice(2).join(" ")}` : "No command given.");
+}
+if (takesUsername.includes(command ?? "") && (!username || extra.length > 0)) fail(`${command} takes one username.`);
+
+let config: ReturnType<typeof loadDatabaseConfig>;
+try {
+  config = loadDatabaseConfig(process.env);
+} catch (error) {
+  fail(error instanceof ConfigError ? error.message : String(error));
+}
+// A mistyped DATABASE_URL must not quietly create an empty database and report "no such user".
+if (config.databaseUrl !== ":memory:" && !existsSync(config.databaseUrl)) fail(`No database at ${config.databaseUrl}.`);
+
+const { db, close } = openDatabase(config.databaseUrl);
+const tasks = adminTasks(
+  keylessStores(db, systemClock, { idleMs: config.sessionIdleMs, absoluteMs: config.sessionAbsoluteMs }),
+);
+const noSuchUser = () => fail(`No user named "${username}".`);
+
+switch (command) {
+  case "list-users": {
+    const rows = (await tasks.listUsers()).map((user) => [
+      user.username,
+      user.twoFactor,
+      user.lockedUntil ? new Date(user.lockedUntil).toISOString() : "-",
+      String(user.sessions),
+      String(user.recoveryCodes),
+    ]);
+    const table = [["username", "2fa", "locked until", "sessions", "recovery codes"], ...rows];
+    const widths = table[0]?.map((_, column) => Math.max(...table.map((row) => row[column]?.length ?? 0))) ?? [];
+    for (const row of table)
+      console.info(
+        row
+          .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+          .join("  ")
+          .trimEnd(),
+      );
+    if (rows.length === 0) console.info("(no users)");
+    break;
+  }
+  case "reset-2fa": {
+    const ended = (await tasks.resetTwoFactor(username ?? "")) ?? noSuchUser();
+    console.info(
+      `Reset 2FA for ${username}: 2FA is off and its key and recovery codes are deleted; ${plural(ended.sessions, "session")} ended and ${plural(ended.trustedBrowsers, "trusted browser")} forgotten. Their next sign-in sets up an authenticator again.`,
+    );
+    break;
+  }
+  case "unlock": {
+    if (!(await tasks.unlock(username ?? ""))) noSuchUser();
+    console.info(`Unlocked ${username}: password and code lockouts lifted, failure counts reset.`);
+    break;
+  }
+  case "revoke-sessions": {
+    const ended = (await tasks.revokeSessions(username ?? "")) ?? noSuchUser();
+    console.info(`Ended ${plural(ended, "session")} of ${username}.`);
+    break;
+  }
+}
+close();

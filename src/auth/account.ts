@@ -1,0 +1,185 @@
+import type { SecurityEvent, Session, TrustedBrowser, User } from "../db/schema";
+import { plural } from "../words";
+import type { Enrollment, FieldErrors } from ".";
+import type { RequestMeta } from "./events";
+import { hashPassword, passwordProblem } from "./passwords";
+import { isRefusal, type Proofs, type Refusal } from "./proofs";
+import type { NewSession, SessionWithUser } from "./sessions";
+import type { Stores } from "./stores";
+
+/** How long a started authenticator reset waits for its confirming code. */
+const RESET_WINDOW_MS = 10 * 60_000;
+const LOG_LENGTH = 50;
+
+export type PasswordChangeForm = { current_password: string; new_password: string; confirm: string };
+/** A form refused: errors by field, and when a proof in it is locked, until when. */
+export type FormRefusal<Field extends string> = { errors: FieldErrors<Field>; lockedUntil?: number };
+/** What a change that signs out everywhere else ended. */
+export type Revoked = { sessions: number; trustedBrowsers: number };
+
+export type AccountOverview = {
+  recoveryCodesLeft: number;
+  sessions: Session[];
+  trustedBrowsers: TrustedBrowser[];
+  events: SecurityEvent[];
+};
+
+const refusedField = <Field extends string>(field: Field, refusal: Refusal): FormRefusal<Field> => ({
+  errors: { [field]: refusal.error } as FieldErrors<Field>,
+  lockedUntil: refusal.lockedUntil,
+});
+
+/**
+ * What a signed-in person can do to their own account. Each sensitive action asks for
+ * proof again, a password or a code, checked under the same throttles as sign-in.
+ */
+export function accountFlows(
+  { clock, users, sessions, totpKeys, recoveryCodes, trustedBrowsers, events }: Stores,
+  prove: Proofs,
+  describeKey: (key: string, user: User) => Enrollment,
+) {
+  /** The sealed replacement key this session is enrolling, while its window is open. */
+  const heldNewKey = (session: Session): string | null =>
+    session.newTotpSecret && session.newTotpStartedAt && clock() - session.newTotpStartedAt < RESET_WINDOW_MS
+      ? session.newTotpSecret
+      : null;
+
+  /** Ends every other session and every trusted browser: after the password or the authenticator changed. */
+  async function revokeEverywhereElse({ session, user }: SessionWithUser): Promise<Revoked> {
+    return {
+      sessions: await sessions.revokeAll(user.id, session.id),
+      trustedBrowsers: await trustedBrowsers.revokeAll(user.id),
+    };
+  }
+
+  const revokedDetail = (revoked: Revoked) =>
+    `${plural(revoked.sessions, "other session")} signed out, ${plural(revoked.trustedBrowsers, "trusted browser")} forgotten`;
+
+  return {
+    async overview(user: User): Promise<AccountOverview> {
+      return {
+        recoveryCodesLeft: await recoveryCodes.remaining(user.id),
+        sessions: await sessions.list(user.id),
+        trustedBrowsers: await trustedBrowsers.list(user.id),
+        events: await events.recent(user.id, LOG_LENGTH),
+      };
+    },
+
+    /** Ten new recovery codes, shown once; the old ones stop working. Needs a current code. */
+    async regenerateRecoveryCodes(user: User, otp: string, meta: RequestMeta): Promise<string[] | Refusal> {
+      const proof = await prove.currentCode(user, otp, meta);
+      if (isRefusal(proof)) return proof;
+      const codes = await recoveryCodes.replaceAll(user.id);
+      await events.record("recovery_codes_regenerated", user.id, meta);
+      return codes;
+    },
+
+    /**
+     * Starts replacing the authenticator: after the password and a current code (or a
+     * recovery code, for a lost phone), a new key is held on this session. The old key
+     * keeps working until a code of the new one confirms it.
+     */
+    async startAuthenticatorReset(
+      { session, user }: SessionWithUser,
+      password: string,
+      otp: string,
+      meta: RequestMeta,
+    ): Promise<Enrollment | FormRefusal<"password" | "otp">> {
+      const owner = await prove.password(user.username, password, meta, "That is not your password.");
+      if (isRefusal(owner)) return refusedField("password", owner);
+      const proof = await prove.currentCode(user, otp, meta);
+      if (isRefusal(proof)) return refusedField("otp", proof);
+      const sealed = totpKeys.sealNew(user);
+      await sessions.holdNewTotpSecret(session.id, sealed);
+      await events.record("authenticator_reset_started", user.id, meta);
+      return describeKey(totpKeys.open(user, sealed), user);
+    },
+
+    /** The replacement key this session is enrolling, or null when none is (or its window closed). */
+    pendingReset({ session, user }: SessionWithUser): Enrollment | null {
+      const sealed = heldNewKey(session);
+      return sealed ? describeKey(totpKeys.open(user, sealed), user) : null;
+    },
+
+    async cancelAuthenticatorReset({ session }: SessionWithUser): Promise<void> {
+      await sessions.holdNewTotpSecret(session.id, null);
+    },
+
+    /**
+     * A code of the new key makes it the key: the old one stops working, every other session
+     * and trusted browser ends, and new recovery codes replace the old. Null when no reset is pending.
+     */
+    async confirmAuthenticatorReset(
+      current: SessionWithUser,
+      otp: string,
+      meta: RequestMeta,
+    ): Promise<{ recoveryCodes: string[]; revoked: Revoked } | Refusal | null> {
+      const { session, user } = current;
+      const sealed = heldNewKey(session);
+      if (!sealed) return null;
+      const proof = await prove.code(user, otp, meta, {
+        key: totpKeys.open(user, sealed),
+        acceptRecoveryCodes: false,
+        accept: (step) => totpKeys.replace(user, sealed, step),
+      });
+      if (isRefusal(proof)) return proof;
+      await sessions.holdNewTotpSecret(session.id, null);
+      const revoked = await revokeEverywhereElse(current);
+      await events.record("authenticator_replaced", user.id, meta, revokedDetail(revoked));
+      return { recoveryCodes: await recoveryCodes.replaceAll(user.id), revoked };
+    },
+
+    /**
+     * A new password, under the rules of registration, after the current one. This session
+     * goes on under a new token; every other session and trusted browser ends.
+     */
+    async changePassword(
+      current: SessionWithUser,
+      form: PasswordChangeForm,
+      meta: RequestMeta,
+    ): Promise<{ session: NewSession; revoked: Revoked } | FormRefusal<keyof PasswordChangeForm>> {
+      const { session, user } = current;
+      // The new password is checked first: a typo in it costs no attempt on the throttle.
+      const problem =
+        passwordProblem(form.new_password, user.username) ??
+        (form.new_password === form.current_password ? "Choose a password other than your current one." : null);
+      if (problem) return { errors: { new_password: problem } };
+      if (form.new_password !== form.confirm) return { errors: { confirm: "The two passwords do not match." } };
+      const owner = await prove.password(user.username, form.current_password, meta, "That is not your password.");
+      if (isRefusal(owner)) return refusedField("current_password", owner);
+
+      await users.setPasswordHash(user.id, await hashPassword(form.new_password));
+      const revoked = await revokeEverywhereElse(current);
+      const renewed = await sessions.rotate(session, "signed_in", meta);
+      // Only a revocation from elsewhere in the same instant gets here; the password did change.
+      if (!renewed) return { errors: { current_password: "This session ended meanwhile. Sign in again." } };
+      await events.record("password_changed", user.id, meta, revokedDetail(revoked));
+      return { session: renewed, revoked };
+    },
+
+    /** Ends one of the user's sessions; false when there is no such session of theirs. */
+    async revokeSession(user: User, sessionId: string, meta: RequestMeta): Promise<boolean> {
+      const revoked = await sessions.revoke(user.id, sessionId);
+      if (revoked) await events.record("session_revoked", user.id, meta);
+      return revoked;
+    },
+
+    async revokeOtherSessions({ session, user }: SessionWithUser, meta: RequestMeta): Promise<number> {
+      const ended = await sessions.revokeAll(user.id, session.id);
+      if (ended > 0) await events.record("session_revoked", user.id, meta, plural(ended, "other session"));
+      return ended;
+    },
+
+    async revokeTrustedBrowser(user: User, id: string, meta: RequestMeta): Promise<boolean> {
+      const revoked = await trustedBrowsers.revoke(user.id, id);
+      if (revoked) await events.record("trusted_browser_revoked", user.id, meta);
+      return revoked;
+    },
+
+    async revokeAllTrustedBrowsers(user: User, meta: RequestMeta): Promise<number> {
+      const forgotten = await trustedBrowsers.revokeAll(user.id);
+      if (forgotten > 0) await events.record("trusted_browser_revoked", user.id, meta, plural(forgotten, "browser"));
+      return forgotten;
+    },
+  };
+}

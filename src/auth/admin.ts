@@ -1,0 +1,76 @@
+import { plural } from "../words";
+import type { RequestMeta } from "./events";
+import { codeKey, type KeylessStores, passwordKey } from "./stores";
+
+/** How operator actions appear in a user's security log. */
+const operator: RequestMeta = { ip: null, userAgent: "admin command line" };
+
+export type UserSummary = {
+  username: string;
+  twoFactor: "on" | "enrolling" | "off";
+  /** The later of the password and code lockouts, or null when neither holds. */
+  lockedUntil: number | null;
+  sessions: number;
+  recoveryCodes: number;
+};
+
+/** What an operator may do for a user who cannot help themselves. Needs the database, not APP_SECRET. */
+export function adminTasks({ users, sessions, throttle, trustedBrowsers, recoveryCodes, events }: KeylessStores) {
+  return {
+    async listUsers(): Promise<UserSummary[]> {
+      const summaries: UserSummary[] = [];
+      for (const user of await users.list()) {
+        const locks = [
+          await throttle.lockedUntil(passwordKey(user.username)),
+          await throttle.lockedUntil(codeKey(user.id)),
+        ].filter((until) => until !== null);
+        summaries.push({
+          username: user.username,
+          twoFactor: user.totpEnabledAt ? "on" : user.totpSecret ? "enrolling" : "off",
+          lockedUntil: locks.length > 0 ? Math.max(...locks) : null,
+          sessions: (await sessions.list(user.id)).length,
+          recoveryCodes: await recoveryCodes.remaining(user.id),
+        });
+      }
+      return summaries;
+    },
+
+    /** 2FA off, key and recovery codes gone, every session and trusted browser ended. Null for an unknown user. */
+    async resetTwoFactor(username: string): Promise<{ sessions: number; trustedBrowsers: number } | null> {
+      const user = await users.findByUsername(username);
+      if (!user) return null;
+      await users.turnOffTwoFactor(user.id);
+      await recoveryCodes.deleteAll(user.id);
+      const ended = {
+        sessions: await sessions.revokeAll(user.id, null),
+        trustedBrowsers: await trustedBrowsers.revokeAll(user.id),
+      };
+      await events.record(
+        "admin_reset_2fa",
+        user.id,
+        operator,
+        `${plural(ended.sessions, "session")} signed out, ${plural(ended.trustedBrowsers, "trusted browser")} forgotten`,
+      );
+      return ended;
+    },
+
+    /** Lifts the password and code lockouts and forgets their failure counts. False for an unknown user. */
+    async unlock(username: string): Promise<boolean> {
+      const user = await users.findByUsername(username);
+      if (!user) return false;
+      await throttle.reset(passwordKey(user.username));
+      await throttle.reset(codeKey(user.id));
+      await events.record("admin_unlocked", user.id, operator);
+      return true;
+    },
+
+    /** Ends every session of the user: how many, or null for an unknown user. */
+    async revokeSessions(username: string): Promise<number | null> {
+      const user = await users.findByUsername(username);
+      if (!user) return null;
+      const ended = await sessions.revokeAll(user.id, null);
+      await events.record("admin_revoked_sessions", user.id, operator, plural(ended, "session"));
+      return ended;
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import { and, desc, eq, gt, lte } from "drizzle-orm";
+import type { Clock } from "../clock";
+import type { Db } from "../db/client";
+import { type TrustedBrowser, trustedBrowsers } from "../db/schema";
+import { randomToken, sha256Hex } from "./crypto";
+import type { RequestMeta } from "./events";
+
+export const TRUSTED_BROWSER_DAYS = 30;
+const LIFETIME_MS = TRUSTED_BROWSER_DAYS * 24 * 60 * 60_000;
+
+/** A new trusted browser's cookie token, and when the cookie should expire. */
+export type NewTrustedBrowser = { token: string; expiresAt: Date };
+
+/** Browsers that skip the code step for one user. Like sessions, only a hash of the cookie's token is stored. */
+export function trustedBrowserStore(db: Db, clock: Clock) {
+  return {
+    async create(userId: number, meta: RequestMeta): Promise<NewTrustedBrowser> {
+      const token = randomToken();
+      const now = clock();
+      const expiresAt = now + LIFETIME_MS;
+      await db.insert(trustedBrowsers).values({
+        id: sha256Hex(token),
+        userId,
+        createdAt: now,
+        expiresAt,
+        ip: meta.ip,
+        userAgent: meta.userAgent,
+      });
+      return { token, expiresAt: new Date(expiresAt) };
+    },
+
+    /** True, and the use recorded, when `token` is a live trusted browser of this user. */
+    async use(userId: number, token: string): Promise<boolean> {
+      const now = clock();
+      const used = await db
+        .update(trustedBrowsers)
+        .set({ lastUsedAt: now })
+        .where(
+          and(
+            eq(trustedBrowsers.id, sha256Hex(token)),
+            eq(trustedBrowsers.userId, userId),
+            gt(trustedBrowsers.expiresAt, now),
+          ),
+        )
+        .returning({ id: trustedBrowsers.id });
+      return used.length === 1;
+    },
+
+    list(userId: number): Promise<TrustedBrowser[]> {
+      return db
+        .select()
+        .from(trustedBrowsers)
+        .where(and(eq(trustedBrowsers.userId, userId), gt(trustedBrowsers.expiresAt, clock())))
+        .orderBy(desc(trustedBrowsers.createdAt));
+    },
+
+    /** Forgets one of the user's trusted browsers; false when it is not theirs or already gone. */
+    async revoke(userId: number, id: string): Promise<boolean> {
+      const gone = await db
+        .delete(trustedBrowsers)
+        .where(and(eq(trustedBrowsers.id, id), eq(trustedBrowsers.userId, userId)))
+        .returning({ id: trustedBrowsers.id });
+      return gone.length === 1;
+    },
+
+    /** Forgets every trusted browser of the user; how many there were. */
+    async revokeAll(userId: number): Promise<number> {
+      const gone = await db
+        .delete(trustedBrowsers)
+        .where(eq(trustedBrowsers.userId, userId))
+        .returning({ id: trustedBrowsers.id });
+      return gone.length;
+    },
+
+    async deleteExpired(): Promise<void> {
+      await db.delete(trustedBrowsers).where(lte(trustedBrowsers.expiresAt, clock()));
+    },
+  };
+}

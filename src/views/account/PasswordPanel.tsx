@@ -1,0 +1,53 @@
+import type { FieldErrors } from "../../auth";
+import type { PasswordChangeForm } from "../../auth/account";
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../../auth/passwords";
+import { Field } from "../components/Field";
+import { PostForm } from "../components/PostForm";
+import { Panel } from "./Panel";
+
+type PasswordPanelProps = { csrfToken: string; errors?: FieldErrors<keyof PasswordChangeForm>; notice?: string };
+
+const PANEL = "password";
+
+export function PasswordPanel({ csrfToken, errors = {}, notice }: PasswordPanelProps) {
+  return (
+    <Panel id={PANEL} title="Password" notice={notice}>
+      <p>Changing it signs out every other session and forgets every trusted browser.</p>
+      <PostForm action="/account/password" csrfToken={csrfToken} panel={PANEL}>
+        <Field
+          name="current_password"
+          label="Current password"
+          type="password"
+          autocomplete="current-password"
+          maxlength={String(PASSWORD_MAX_LENGTH)}
+          required
+          error={errors.current_password}
+        />
+        <Field
+          name="new_password"
+          label="New password"
+          type="password"
+          autocomplete="new-password"
+          minlength={String(PASSWORD_MIN_LENGTH)}
+          maxlength={String(PASSWORD_MAX_LENGTH)}
+          required
+          error={errors.new_password}
+          hint={`${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters. A long passphrase is best.`}
+        />
+        <Field
+          name="confirm"
+          id="new-password-confirm"
+          label="New password, again"
+          type="password"
+          autocomplete="new-password"
+          maxlength={String(PASSWORD_MAX_LENGTH)}
+          required
+          error={errors.confirm}
+        />
+        <button type="submit" class="secondary">
+          Change password
+        </button>
+      </PostForm>
+    </Panel>
+  );
+}

@@ -1,0 +1,69 @@
+import { PostForm } from "../components/PostForm";
+import { Time } from "../components/Time";
+import { Panel } from "./Panel";
+
+export type SessionRow = {
+  id: string;
+  /** "Firefox on Windows", read from the user agent. */
+  device: string;
+  ip: string | null;
+  startedAt: number;
+  lastSeenAt: number;
+  /** The password was right, but no code was given yet. */
+  waitingForCode: boolean;
+  current: boolean;
+};
+
+type SessionsPanelProps = { csrfToken: string; sessions: SessionRow[]; notice?: string; outOfBand?: boolean };
+
+const PANEL = "sessions";
+
+/** Every live session of the account, this one first, each with a way to end it. */
+export function SessionsPanel({ csrfToken, sessions, notice, outOfBand = false }: SessionsPanelProps) {
+  const others = sessions.filter((session) => !session.current).length;
+  return (
+    <Panel id={PANEL} title="Sessions" notice={notice} outOfBand={outOfBand}>
+      <ul class="device-list">
+        {sessions.map((session) => {
+          const nameId = `session-${session.id.slice(0, 16)}`;
+          return (
+            <li>
+              <strong id={nameId} safe>
+                {session.device}
+              </strong>
+              {session.current ? <mark>This browser</mark> : ""}
+              {session.waitingForCode ? <mark class="warning">Password entered, no code yet</mark> : ""}
+              <small>
+                <span safe>{`IP ${session.ip ?? "unknown"}`}</span> · started <Time at={session.startedAt} /> · last
+                seen <Time at={session.lastSeenAt} />
+              </small>
+              {session.current ? (
+                ""
+              ) : (
+                <PostForm
+                  action={`/account/sessions/${session.id}/revoke`}
+                  csrfToken={csrfToken}
+                  panel={PANEL}
+                  class="inline"
+                >
+                  <button type="submit" class="secondary outline" aria-describedby={nameId}>
+                    Sign out
+                  </button>
+                </PostForm>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      {others > 0 ? (
+        <PostForm action="/account/sessions/revoke-others" csrfToken={csrfToken} panel={PANEL}>
+          <button type="submit" class="secondary">
+            Sign out every other session
+          </button>
+        </PostForm>
+      ) : (
+        <p>No other sessions.</p>
+      )}
+    </Panel>
+  );
+}

@@ -1,0 +1,72 @@
+import { TRUSTED_BROWSER_DAYS } from "../../auth/trusted-browsers";
+import { PostForm } from "../components/PostForm";
+import { Time } from "../components/Time";
+import { Panel } from "./Panel";
+
+export type TrustedBrowserRow = {
+  id: string;
+  device: string;
+  ip: string | null;
+  addedAt: number;
+  lastUsedAt: number | null;
+  expiresAt: number;
+  current: boolean;
+};
+
+type TrustedBrowsersPanelProps = { csrfToken: string; browsers: TrustedBrowserRow[]; outOfBand?: boolean };
+
+const PANEL = "trusted-browsers";
+
+/** Browsers that skip the code step, each with a way to forget it. */
+export function TrustedBrowsersPanel({ csrfToken, browsers, outOfBand = false }: TrustedBrowsersPanelProps) {
+  return (
+    <Panel id={PANEL} title="Trusted browsers" outOfBand={outOfBand}>
+      <p>{`Browsers where you ticked "Don't ask for a code on this browser". They need only your password, for ${TRUSTED_BROWSER_DAYS} days.`}</p>
+      {browsers.length === 0 ? (
+        <p>None.</p>
+      ) : (
+        <>
+          <ul class="device-list">
+            {browsers.map((browser) => {
+              const nameId = `trusted-${browser.id.slice(0, 16)}`;
+              return (
+                <li>
+                  <strong id={nameId} safe>
+                    {browser.device}
+                  </strong>
+                  {browser.current ? <mark>This browser</mark> : ""}
+                  <small>
+                    <span safe>{`IP ${browser.ip ?? "unknown"}`}</span> · added <Time at={browser.addedAt} /> ·{" "}
+                    {browser.lastUsedAt ? (
+                      <>
+                        last used <Time at={browser.lastUsedAt} />
+                      </>
+                    ) : (
+                      "not used yet"
+                    )}{" "}
+                    · until <Time at={browser.expiresAt} />
+                  </small>
+                  <PostForm
+                    action={`/account/trusted-browsers/${browser.id}/revoke`}
+                    csrfToken={csrfToken}
+                    panel={PANEL}
+                    class="inline"
+                  >
+                    <button type="submit" class="secondary outline" aria-describedby={nameId}>
+                      Forget
+                    </button>
+                  </PostForm>
+                </li>
+              );
+            })}
+          </ul>
+          <PostForm action="/account/trusted-browsers/revoke-all" csrfToken={csrfToken} panel={PANEL}>
+            <button type="submit" class="secondary">
+              Forget every trusted browser
+            </button>
+          </PostForm>
+        </>
+      )}
+    </Panel>
+  );
+}

@@ -1,0 +1,110 @@
+import { CodeField } from "../components/CodeField";
+import { Field } from "../components/Field";
+import { KeyToScan, type KeyToScanProps } from "../components/KeyToScan";
+import { PostForm } from "../components/PostForm";
+import { RecoveryCodeList } from "../components/RecoveryCodeList";
+import { Panel } from "./Panel";
+
+type TwoFactorPanelProps = {
+  csrfToken: string;
+  appName: string;
+  username: string;
+  recoveryCodesLeft: number;
+  /** New recovery codes, shown this once. */
+  newCodes?: string[];
+  notice?: string;
+  regenerateError?: string;
+  resetErrors?: { password?: string; otp?: string };
+};
+
+const PANEL = "two-factor";
+
+/** Proof of the second factor for a sensitive action: a code from the app, or a recovery code. */
+function ProofCodeField({ id, error }: { id: string; error?: string }) {
+  return (
+    <Field
+      id={id}
+      name="otp"
+      label="Code"
+      hint="The code your authenticator app shows now, or one of your recovery codes."
+      error={error}
+      autocomplete="one-time-code"
+      autocapitalize="none"
+      spellcheck="false"
+      maxlength="13"
+      required
+    />
+  );
+}
+
+/** 2FA status, new recovery codes, and the start of replacing the authenticator app. */
+export function TwoFactorPanel(props: TwoFactorPanelProps) {
+  const { csrfToken, recoveryCodesLeft, newCodes, notice, regenerateError, resetErrors = {} } = props;
+  return (
+    <Panel id={PANEL} title="Two-factor sign-in" notice={notice}>
+      <p>
+        On. {recoveryCodesLeft} recovery {recoveryCodesLeft === 1 ? "code" : "codes"} left.
+      </p>
+      {newCodes ? (
+        <div class="recovery-codes">
+          <p role="status">
+            <strong>Your new recovery codes. Save them now: they will not be shown again.</strong> Your old codes no
+            longer work.
+          </p>
+          <RecoveryCodeList appName={props.appName} username={props.username} codes={newCodes} />
+        </div>
+      ) : (
+        ""
+      )}
+
+      <h3>New recovery codes</h3>
+      <p>Makes 10 new codes. Every code you have now stops working.</p>
+      <PostForm action="/account/recovery-codes" csrfToken={csrfToken} panel={PANEL}>
+        <ProofCodeField id="regenerate-otp" error={regenerateError} />
+        <button type="submit" class="secondary">
+          Make new recovery codes
+        </button>
+      </PostForm>
+
+      <h3 id="reset-authenticator">Replace your authenticator app</h3>
+      <p>For a new phone, or a lost one. Your current app keeps working until you confirm a code from the new one.</p>
+      <PostForm action="/account/reset-2fa" csrfToken={csrfToken} panel={PANEL}>
+        <Field
+          id="reset-password"
+          name="password"
+          label="Your password"
+          type="password"
+          autocomplete="current-password"
+          maxlength="128"
+          required
+          error={resetErrors.password}
+        />
+        <ProofCodeField id="reset-otp" error={resetErrors.otp} />
+        <button type="submit" class="secondary">
+          Set up a new app
+        </button>
+      </PostForm>
+    </Panel>
+  );
+}
+
+type NewAuthenticatorPanelProps = KeyToScanProps & { csrfToken: string; error?: string };
+
+/** The new key to scan, and the code that confirms it. It takes the place of the 2FA panel. */
+export function NewAuthenticatorPanel({ csrfToken, error, ...key }: NewAuthenticatorPanelProps) {
+  return (
+    <Panel id={PANEL} title="Link your new authenticator app">
+      <p>Your current app keeps working until you confirm a code from the new one. Finish within 10 minutes.</p>
+      <KeyToScan {...key} />
+      <PostForm action="/account/reset-2fa/confirm" csrfToken={csrfToken} panel={PANEL}>
+        <CodeField id="confirm-otp" label="6-digit code from the new app" error={error} />
+        <button type="submit">Confirm the new app</button>
+      </PostForm>
+      <PostForm action="/account/reset-2fa/cancel" csrfToken={csrfToken} panel={PANEL}>
+        <button type="submit" class="secondary outline">
+          Cancel and keep the current app
+        </button>
+      </PostForm>
+    </Panel>
+  );
+}

@@ -1,0 +1,33 @@
+export type KeyToScanProps = {
+  appName: string;
+  username: string;
+  qrCodeDataUrl: string;
+  secret: string;
+  groupedKey: string;
+};
+
+/** A TOTP key as a QR code and as text to type, with a copy button once JavaScript runs. */
+export function KeyToScan({ appName, username, qrCodeDataUrl, secret, groupedKey }: KeyToScanProps) {
+  return (
+    <>
+      <p>Scan this QR code with Google Authenticator, Aegis, 1Password or any other authenticator app.</p>
+      <figure class="qr">
+        <img
+          src={qrCodeDataUrl}
+          width="240"
+          height="240"
+          alt={`QR code that adds ${appName} (${username}) to your authenticator app. The same key is written out below.`}
+        />
+      </figure>
+      <p id="key-label">Can't scan it? Type this key into the app instead:</p>
+      <p class="key-row">
+        <code class="totp-key" safe>
+          {groupedKey}
+        </code>
+        <button type="button" class="secondary outline copy" data-copy={secret} hidden>
+          Copy key
+        </button>
+      </p>
+    </>
+  );
+}

@@ -1,0 +1,18 @@
+import type { PropsWithChildren } from "@kitajs/html";
+import { SwapLink } from "../components/SwapLink";
+
+/** The security settings: one panel per concern, each updated in place by its own forms. */
+export function AccountPage({ username, children }: PropsWithChildren<{ username: string }>) {
+  return (
+    <div class="account">
+      <hgroup>
+        <h1>Security settings</h1>
+        <p safe>{`Signed in as ${username}`}</p>
+      </hgroup>
+      <p>
+        <SwapLink href="/">Back to home</SwapLink>
+      </p>
+      {children}
+    </div>
+  );
+}

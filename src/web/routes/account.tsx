@@ -1,0 +1,280 @@
+import { type Context, Elysia, t } from "elysia";
+import { type Auth, type Enrollment, type FieldErrors, isRefusal } from "../../auth";
+import type { AccountOverview } from "../../auth/account";
+import { sha256Hex } from "../../auth/crypto";
+import type { Config } from "../../config";
+import type { Session, User } from "../../db/schema";
+import { PasswordPanel } from "../../views/account/PasswordPanel";
+import { SecurityLogPanel } from "../../views/account/SecurityLogPanel";
+import { SessionsPanel } from "../../views/account/SessionsPanel";
+import { TrustedBrowsersPanel } from "../../views/account/TrustedBrowsersPanel";
+import { NewAuthenticatorPanel, TwoFactorPanel } from "../../views/account/TwoFactorPanel";
+import { AccountPage } from "../../views/pages/AccountPage";
+import { plural } from "../../words";
+import { describeDevice } from "../client";
+import type { RequestContext } from "../context";
+import { keyToScan } from "../qr";
+import { goTo, page, refusalStatus } from "../respond";
+
+const title = "Security settings";
+const signedIn = { sessionAt: ["/"] as "/"[] };
+const passwordChanged = "Password changed. Every other session was signed out and every trusted browser forgotten.";
+
+/** What the account handlers use of Elysia's context. */
+type AccountContext = {
+  auth: Auth;
+  config: Config;
+  csrfToken: string;
+  session: Session;
+  user: User;
+  trustedBrowserToken: string | null;
+  fragment: boolean;
+  set: Context["set"];
+};
+
+type ListPanel = "sessions" | "trusted-browsers";
+/** What an action changed: the content of a form's panel, or one of the lists. */
+type Changed = { twoFactor?: JSX.Element; password?: JSX.Element; list?: ListPanel };
+
+const current = (ctx: AccountContext) => ({ session: ctx.session, user: ctx.user });
+
+async function newAuthenticatorPanel(ctx: AccountContext, enrollment: Enrollment, error?: string) {
+  const key = await keyToScan(enrollment, ctx.config.appName, ctx.user.username);
+  return <NewAuthenticatorPanel csrfToken={ctx.csrfToken} error={error} {...key} />;
+}
+
+function twoFactorPanel(
+  ctx: AccountContext,
+  recoveryCodesLeft: number,
+  extra: {
+    newCodes?: string[];
+    notice?: string;
+    regenerateError?: string;
+    resetErrors?: FieldErrors<"password" | "otp">;
+  } = {},
+) {
+  return (
+    <TwoFactorPanel
+      csrfToken={ctx.csrfToken}
+      appName={ctx.config.appName}
+      username={ctx.user.username}
+      recoveryCodesLeft={recoveryCodesLeft}
+      {...extra}
+    />
+  );
+}
+
+/** The 2FA panel as it stands: the new key to confirm while a reset is pending, the status otherwise. */
+function currentTwoFactorPanel(ctx: AccountContext, overview: AccountOverview, error?: string) {
+  const pending = ctx.auth.account.pendingReset(current(ctx));
+  return pending ? newAuthenticatorPanel(ctx, pending, error) : twoFactorPanel(ctx, overview.recoveryCodesLeft);
+}
+
+/** The panels that list what actions change: sessions, trusted browsers, the log. */
+function listPanels(ctx: AccountContext, overview: AccountOverview, outOfBand: (panel: ListPanel | "log") => boolean) {
+  const trustedId = ctx.trustedBrowserToken ? sha256Hex(ctx.trustedBrowserToken) : null;
+  return (
+    <>
+      <SessionsPanel
+        csrfToken={ctx.csrfToken}
+        outOfBand={outOfBand("sessions")}
+        sessions={overview.sessions.map((session) => ({
+          id: session.id,
+          device: describeDevice(session.userAgent),
+          ip: session.ip,
+          startedAt: session.createdAt,
+          lastSeenAt: session.lastSeenAt,
+          waitingForCode: session.state === "pending",
+          current: session.id === ctx.session.id,
+        }))}
+      />
+      <TrustedBrowsersPanel
+        csrfToken={ctx.csrfToken}
+        outOfBand={outOfBand("trusted-browsers")}
+        browsers={overview.trustedBrowsers.map((browser) => ({
+          id: browser.id,
+          device: describeDevice(browser.userAgent),
+          ip: browser.ip,
+          addedAt: browser.createdAt,
+          lastUsedAt: browser.lastUsedAt,
+          expiresAt: browser.expiresAt,
+          current: browser.id === trustedId,
+        }))}
+      />
+      <SecurityLogPanel
+        outOfBand={outOfBand("log")}
+        events={overview.events.map((event) => ({
+          type: event.type,
+          detail: event.detail,
+          at: event.createdAt,
+          ip: event.ip,
+          device: describeDevice(event.userAgent),
+        }))}
+      />
+    </>
+  );
+}
+
+/**
+ * The whole account page; or, after a form with htmx, the panel that form changed, with the
+ * other lists swapped out of band: every action changes the log, and some end sessions.
+ */
+async function accountAnswer(ctx: AccountContext, changed: Changed, status = 200) {
+  const overview = await ctx.auth.account.overview(ctx.user);
+  const form: JSX.Element = changed.twoFactor ?? changed.password ?? "";
+  if (ctx.fragment && (form || changed.list)) {
+    ctx.set.status = status;
+    ctx.set.headers.vary = "HX-Request";
+    return (
+      <>
+        {form}
+        {listPanels(ctx, overview, (panel) => panel !== changed.list)}
+      </>
+    );
+  }
+  const twoFactor: JSX.Element = changed.twoFactor ?? (await currentTwoFactorPanel(ctx, overview));
+  const password: JSX.Element = changed.password ?? <PasswordPanel csrfToken={ctx.csrfToken} />;
+  const content = (
+    <AccountPage username={ctx.user.username}>
+      {twoFactor}
+      {password}
+      {listPanels(ctx, overview, () => false)}
+    </AccountPage>
+  );
+  return page(ctx, title, content, status);
+}
+
+/** After an action on a list: with htmx, the lists; without, back to the page at that list. */
+function afterListChange(ctx: AccountContext, list: ListPanel) {
+  return ctx.fragment ? accountAnswer(ctx, { list }) : goTo(ctx, `/account#${list}`);
+}
+
+export const accountRoutes = (context: RequestContext) =>
+  new Elysia({ name: "account-routes" })
+    .use(context)
+    .get(
+      "/account",
+      (ctx) => {
+        // Without JavaScript, a password change lands here by a redirect: say it worked.
+        const changed = ctx.query.done === "password";
+        return accountAnswer(ctx, {
+          password: changed ? <PasswordPanel csrfToken={ctx.csrfToken} notice={passwordChanged} /> : undefined,
+        });
+      },
+      { ...signedIn, query: t.Object({ done: t.Optional(t.String()) }) },
+    )
+    .post(
+      "/account/recovery-codes",
+      async (ctx) => {
+        const result = await ctx.auth.account.regenerateRecoveryCodes(ctx.user, ctx.body.otp, ctx.meta);
+        const left = await ctx.auth.recoveryCodesLeft(ctx.user.id);
+        if (isRefusal(result)) {
+          const panel = twoFactorPanel(ctx, left, { regenerateError: result.error });
+          return accountAnswer(ctx, { twoFactor: panel }, refusalStatus(ctx, result.lockedUntil));
+        }
+        return accountAnswer(ctx, { twoFactor: twoFactorPanel(ctx, left, { newCodes: result }) });
+      },
+      { ...signedIn, body: t.Object({ otp: t.String() }) },
+    )
+    .post(
+      "/account/reset-2fa",
+      async (ctx) => {
+        const { password, otp } = ctx.body;
+        const result = await ctx.auth.account.startAuthenticatorReset(current(ctx), password, otp, ctx.meta);
+        if ("errors" in result) {
+          const panel = twoFactorPanel(ctx, await ctx.auth.recoveryCodesLeft(ctx.user.id), {
+            resetErrors: result.errors,
+          });
+          return accountAnswer(ctx, { twoFactor: panel }, refusalStatus(ctx, result.lockedUntil));
+        }
+        // The new key is held on the session: without JavaScript, the page shows it until it is confirmed.
+        if (!ctx.fragment) return goTo(ctx, "/account#two-factor");
+        return accountAnswer(ctx, { twoFactor: await newAuthenticatorPanel(ctx, result) });
+      },
+      { ...signedIn, body: t.Object({ password: t.String(), otp: t.String() }) },
+    )
+    .post(
+      "/account/reset-2fa/confirm",
+      async (ctx) => {
+        const result = await ctx.auth.account.confirmAuthenticatorReset(current(ctx), ctx.body.otp, ctx.meta);
+        if (!result) return goTo(ctx, "/account#two-factor"); // nothing pending, or its 10 minutes are up
+        if (isRefusal(result)) {
+          const panel = await currentTwoFactorPanel(ctx, await ctx.auth.account.overview(ctx.user), result.error);
+          return accountAnswer(ctx, { twoFactor: panel }, refusalStatus(ctx, result.lockedUntil));
+        }
+        const { revoked, recoveryCodes } = result;
+        const notice = `Your new authenticator app is linked, and the old one no longer works. ${plural(revoked.sessions, "other session")} signed out, ${plural(revoked.trustedBrowsers, "trusted browser")} forgotten.`;
+        const panel = twoFactorPanel(ctx, recoveryCodes.length, { newCodes: recoveryCodes, notice });
+        return accountAnswer(ctx, { twoFactor: panel });
+      },
+      { ...signedIn, body: t.Object({ otp: t.String() }) },
+    )
+    .post(
+      "/account/reset-2fa/cancel",
+      async (ctx) => {
+        await ctx.auth.account.cancelAuthenticatorReset(current(ctx));
+        if (!ctx.fragment) return goTo(ctx, "/account#two-factor");
+        const panel = twoFactorPanel(ctx, await ctx.auth.recoveryCodesLeft(ctx.user.id));
+        return accountAnswer(ctx, { twoFactor: panel });
+      },
+      signedIn,
+    )
+    .post(
+      "/account/password",
+      async (ctx) => {
+        const result = await ctx.auth.account.changePassword(current(ctx), ctx.body, ctx.meta);
+        if ("errors" in result) {
+          const panel = <PasswordPanel csrfToken={ctx.csrfToken} errors={result.errors} />;
+          return accountAnswer(ctx, { password: panel }, refusalStatus(ctx, result.lockedUntil));
+        }
+        ctx.startSession(result.session);
+        if (!ctx.fragment) return goTo(ctx, "/account?done=password#password");
+        // This session went on under a new token: the list marks that one as this browser.
+        const renewed = await ctx.auth.session(result.session.token);
+        if (!renewed) return goTo(ctx, "/login");
+        const panel = <PasswordPanel csrfToken={ctx.csrfToken} notice={passwordChanged} />;
+        return accountAnswer({ ...ctx, session: renewed.session }, { password: panel });
+      },
+      {
+        ...signedIn,
+        body: t.Object({ current_password: t.String(), new_password: t.String(), confirm: t.String() }),
+      },
+    )
+    .post(
+      "/account/sessions/revoke-others",
+      async (ctx) => {
+        await ctx.auth.account.revokeOtherSessions(current(ctx), ctx.meta);
+        return afterListChange(ctx, "sessions");
+      },
+      signedIn,
+    )
+    .post(
+      "/account/sessions/:id/revoke",
+      async (ctx) => {
+        // Ending this very session is signing out.
+        if (ctx.params.id === ctx.session.id) {
+          await ctx.auth.signOut(ctx.session, ctx.meta);
+          ctx.endSession();
+          return goTo(ctx, "/login");
+        }
+        await ctx.auth.account.revokeSession(ctx.user, ctx.params.id, ctx.meta);
+        return afterListChange(ctx, "sessions");
+      },
+      { ...signedIn, params: t.Object({ id: t.String() }) },
+    )
+    .post(
+      "/account/trusted-browsers/revoke-all",
+      async (ctx) => {
+        await ctx.auth.account.revokeAllTrustedBrowsers(ctx.user, ctx.meta);
+        return afterListChange(ctx, "trusted-browsers");
+      },
+      signedIn,
+    )
+    .post(
+      "/account/trusted-browsers/:id/revoke",
+      async (ctx) => {
+        await ctx.auth.account.revokeTrustedBrowser(ctx.user, ctx.params.id, ctx.meta);
+        return afterListChange(ctx, "trusted-browsers");
+      },
+      { ...signedIn, params: t.Object({ id: t.String() }) },
+    );

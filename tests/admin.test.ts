@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createApp } from "../src/app";
+import { codeAt } from "../src/auth/totp";
+import { loadConfig } from "../src/config";
+import { openDatabase } from "../src/db/client";
+import { Browser, dom, enroll, signIn, signInWithPassword, TEST_SECRET, wrongCodeAt } from "./helpers";
+
+// The command line runs as its own process on a database file, as an operator would run it.
+const dir = mkdtempSync(join(tmpdir(), "bun-2fa-admin-"));
+const databaseUrl = join(dir, "app.sqlite");
+const database = openDatabase(databaseUrl);
+const clock = { now: Date.now() };
+const t = {
+  app: createApp({
+    db: database.db,
+    config: loadConfig({ APP_SECRET: TEST_SECRET, DATABASE_URL: databaseUrl }, "production"),
+    clock: () => clock.now,
+  }),
+  clock,
+};
+
+function admin(...args: string[]) {
+  const run = Bun.spawnSync(["bun", "src/admin.ts", ...args], {
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    cwd: join(import.meta.dir, ".."),
+  });
+  return { code: run.exitCode, out: run.stdout.toString(), err: run.stderr.toString() };
+}
+
+async function homeOf(browser: Browser): Promise<string> {
+  const response = await browser.get("/");
+  return response.status === 200 ? "/" : (response.headers.get("location") ?? "");
+}
+
+async function logOf(browser: Browser): Promise<string> {
+  return (await dom(await browser.get("/account"))).querySelector("#security-log")?.textContent ?? "";
+}
+
+let alice: Awaited<ReturnType<typeof enroll>> & { browser: Browser };
+beforeAll(async () => {
+  const browser = new Browser(t.app);
+  alice = { browser, ...(await enroll(browser, t, "alice")) };
+  const bob = new Browser(t.app);
+  await enroll(bob, t, "bob");
+});
+afterAll(() => {
+  database.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("bun run admin", () => {
+  test("list-users shows 2FA state, lockout, sessions and recovery codes", async () => {
+    const attacker = new Browser(t.app);
+    await signInWithPassword(attacker, "bob");
+    for (let i = 0; i < 5; i++) await attacker.post("/verify-2fa", { otp: "000000" });
+    const { code, out } = admin("list-users");
+    expect(code).toBe(0);
+    const lines = out.trim().split("\n");
+    expect(lines[0]).toMatch(/^username\s+2fa\s+locked until\s+sessions\s+recovery codes$/);
+    expect(lines[1]).toMatch(/^alice\s+on\s+-\s+1\s+10$/);
+    expect(lines[2]).toMatch(/^bob\s+on\s+\d{4}-\d\d-\d\dT\S+Z\s+2\s+10$/);
+  });
+
+  test("unlock lifts a code lockout, says so, and logs it", async () => {
+    const attacker = new Browser(t.app);
+    await signInWithPassword(attacker, "alice");
+    for (let i = 0; i < 5; i++) await attacker.post("/verify-2fa", { otp: wrongCodeAt(alice.key, t.clock.now) });
+    expect((await attacker.post("/verify-2fa", { otp: codeAt(alice.key, t.clock.now) })).status).toBe(429);
+
+    const { code, out } = admin("unlock", "alice");
+    expect(code).toBe(0);
+    expect(out).toBe("Unlocked alice: password and code lockouts lifted, failure counts reset.\n");
+    expect((await attacker.post("/verify-2fa", { otp: codeAt(alice.key, t.clock.now) })).headers.get("location")).toBe(
+      "/",
+    );
+    expect(await logOf(attacker)).toContain("Lockouts lifted by an administrator");
+    t.clock.now += 30_000;
+  });
+
+  test("revoke-sessions ends every session of the user", async () => {
+    const other = new Browser(t.app);
+    await signIn(other, t, "alice", alice.key);
+    const { code, out } = admin("revoke-sessions", "alice");
+    expect(code).toBe(0);
+    expect(out).toMatch(/^Ended \d+ sessions of alice\.\n$/);
+    expect(await homeOf(other)).toBe("/login");
+    expect(await homeOf(alice.browser)).toBe("/login");
+  });
+
+  test("reset-2fa turns 2FA off and ends sessions and trusted browsers: the next sign-in enrolls again", async () => {
+    const trusted = new Browser(t.app);
+    await signIn(trusted, t, "alice", alice.key, { remember: true });
+    const { code, out } = admin("reset-2fa", "alice");
+    expect(code).toBe(0);
+    expect(out).toContain("Reset 2FA for alice: 2FA is off");
+    expect(out).toContain("1 session ended and 1 trusted browser forgotten");
+    expect(await homeOf(trusted)).toBe("/login");
+
+    // The trusted cookie no longer skips anything: the password leads to enrollment, with a new key.
+    expect((await signInWithPassword(trusted, "alice")).headers.get("location")).toBe("/setup-2fa");
+    const page = await dom(await trusted.get("/setup-2fa"));
+    expect(page.querySelector(".totp-key")?.textContent?.replace(/\s/g, "")).not.toBe(alice.key);
+    expect(admin("list-users").out).toMatch(/\nalice\s+enrolling\s+-\s+1\s+0\n/);
+  });
+
+  test("a bad command, a missing or unknown user, or a missing database: one line, usage, exit 1, nothing changed", () => {
+    const before = admin("list-users").out;
+    for (const args of [
+      [],
+      ["frobnicate"],
+      ["unlock"],
+      ["unlock", "a", "b"],
+      ["list-users", "x"],
+      ["reset-2fa", "nobody"],
+    ]) {
+      const { code, out, err } = admin(...args);
+      expect({ args, code, out }).toEqual({ args, code: 1, out: "" });
+      const lines = err.trim().split("\n");
+      expect(lines).toHaveLength(2);
+      expect(lines[1]).toStartWith("usage: bun run admin list-users");
+    }
+    expect(admin("reset-2fa", "nobody").err).toStartWith('No user named "nobody".');
+    expect(admin("list-users").out).toBe(before);
+
+    const missing = Bun.spawnSync(["bun", "src/admin.ts", "list-users"], {
+      env: { ...process.env, DATABASE_URL: join(dir, "typo.sqlite") },
+      cwd: join(import.meta.dir, ".."),
+    });
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr.toString()).toStartWith(`No database at ${join(dir, "typo.sqlite")}.`);
+  });
+});
