@@ -6,8 +6,20 @@ function showCopyButtons(root) {
   for (const button of root.querySelectorAll("button[data-copy], button[data-print]")) button.hidden = false;
 }
 
-document.addEventListener("DOMContentLoaded", () => showCopyButtons(document));
-document.addEventListener("htmx:load", (event) => showCopyButtons(event.target));
+// Times come in UTC, readable without JavaScript; with it, they read in the visitor's own zone.
+const localTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+function localizeTimes(root) {
+  for (const time of root.querySelectorAll("time[datetime]"))
+    time.textContent = localTime.format(new Date(time.dateTime));
+}
+
+function enhance(root) {
+  showCopyButtons(root);
+  localizeTimes(root);
+}
+
+document.addEventListener("DOMContentLoaded", () => enhance(document));
+document.addEventListener("htmx:load", (event) => enhance(event.target));
 
 document.addEventListener("click", async (event) => {
   if (event.target instanceof Element && event.target.closest("button[data-print]")) return window.print();
