@@ -247,6 +247,30 @@ describe("replacing the authenticator", () => {
     expect((await dom(await browser.get("/account"))).querySelector("#two-factor .totp-key")).toBeNull();
   });
 
+  test("two confirmations racing with one code: exactly one wins", async () => {
+    const { browser, key } = await signedInUser("kim");
+    const started = await browser.post(
+      "/account/reset-2fa",
+      { password: GOOD_PASSWORD, otp: codeAt(key, t.clock.now) },
+      { htmx: true },
+    );
+    const newKey = (await dom(started)).querySelector(".totp-key")?.textContent?.replace(/\s/g, "") ?? "";
+    // Both requests read the session before either writes: only the conditional swap tells them apart.
+    const token = decodeURIComponent(browser.cookies.get("session") ?? "").split(".")[0] ?? "";
+    const current = await t.app.decorator.auth.session(token);
+    if (!current) throw new Error("no session");
+    const otp = codeAt(newKey, t.clock.now);
+    const meta = { ip: null, userAgent: null };
+    const confirm = () => t.app.decorator.auth.account.confirmAuthenticatorReset(current, otp, meta);
+    const results = await Promise.all([confirm(), confirm()]);
+    expect(results.filter((result) => result && "recoveryCodes" in result)).toHaveLength(1);
+    expect(results.find((result) => result && "error" in result)).toEqual({
+      error: "That code was already used. Wait for the next one.",
+    });
+    const log = (await dom(await browser.get("/account"))).querySelector("#security-log")?.textContent ?? "";
+    expect(log.match(/Authenticator app replaced/g)).toHaveLength(1);
+  });
+
   test("can be cancelled, keeping the current app", async () => {
     const { browser, key } = await signedInUser("kate");
     await browser.post("/account/reset-2fa", { password: GOOD_PASSWORD, otp: codeAt(key, t.clock.now) });
@@ -466,6 +490,18 @@ describe("trusted browsers", () => {
       expect((await signInWithPassword(browser, "zoe")).headers.get("location")).toBe("/verify-2fa");
     }
   });
+});
+
+test("another account's trusted browser cannot be forgotten", async () => {
+  const { key } = await enroll(new Browser(t.app), t, "bea");
+  const victim = new Browser(t.app);
+  await signIn(victim, t, "bea", key, { remember: true });
+  const [row] = await t.db.select().from(trustedBrowsers);
+  const { browser } = await signedInUser("cal");
+  expect((await browser.post(`/account/trusted-browsers/${row?.id}/revoke`, {})).status).toBe(303);
+  await browser.post("/account/trusted-browsers/revoke-all", {});
+  await victim.post("/logout", {});
+  expect((await signInWithPassword(victim, "bea")).headers.get("location")).toBe("/");
 });
 
 describe("the security log", () => {
