@@ -1,7 +1,7 @@
-import { html } from "@elysiajs/html";
 import { Elysia } from "elysia";
 import { createAuth } from "./auth";
 import { deriveKey } from "./auth/crypto";
+import type { ThrottlePolicies } from "./auth/proofs";
 import type { Clock } from "./clock";
 import type { Config } from "./config";
 import type { Db } from "./db/client";
@@ -9,7 +9,7 @@ import { ErrorPage } from "./views/pages/ErrorPage";
 import { staticAssets } from "./web/assets";
 import { cookieNames, requestContext, wantsFragment } from "./web/context";
 import { HttpError, MAX_BODY_BYTES, readForm } from "./web/forms";
-import { page } from "./web/respond";
+import { pageMarkup } from "./web/respond";
 import { accountRoutes } from "./web/routes/account";
 import { homeRoutes } from "./web/routes/home";
 import { loginRoutes } from "./web/routes/login";
@@ -17,16 +17,17 @@ import { registerRoutes } from "./web/routes/register";
 import { twoFactorRoutes } from "./web/routes/two-factor";
 import { securityHeaders } from "./web/security";
 
-export type AppDeps = { db: Db; config: Config; clock: Clock };
+export type AppDeps = { db: Db; config: Config; clock: Clock; throttlePolicies?: ThrottlePolicies };
 
 /** The whole app without `listen`, so tests drive it through `app.handle(request)`. */
-export function createApp({ db, config, clock }: AppDeps) {
+export function createApp({ db, config, clock, throttlePolicies }: AppDeps) {
   const auth = createAuth({
     db,
     clock,
     appName: config.appName,
     appSecret: config.appSecret,
     sessionLifetime: { idleMs: config.sessionIdleMs, absoluteMs: config.sessionAbsoluteMs },
+    throttlePolicies,
   });
   const names = cookieNames(config);
   const headers = securityHeaders(config);
@@ -35,7 +36,9 @@ export function createApp({ db, config, clock }: AppDeps) {
   return new Elysia({
     cookie: {
       secrets: deriveKey(config.appSecret, "cookie-signing").toString("base64url"),
-      sign: Object.values(names),
+      // The CSRF cookie is not signed: its nonce is only worth something with the HMAC the
+      // server derives from it, and signing it would cost every anonymous page a WebCrypto call.
+      sign: [names.session, names.trustedBrowser],
       httpOnly: true,
       sameSite: "lax",
       secure: config.secureCookies,
@@ -48,18 +51,17 @@ export function createApp({ db, config, clock }: AppDeps) {
     .onRequest(({ set }) => {
       Object.assign(set.headers, headers);
     })
-    .onError(({ code, error, request, set }) => {
+    .onError(async ({ code, error, request }) => {
       if (code === "INVALID_COOKIE_SIGNATURE") return restartSignIn(request, config, headers);
       const { status, title, message } = describeError(code, error);
       if (status >= 500) logUnexpected(request, error);
       const fragment = wantsFragment(request.headers);
-      const body = page(
-        { set, fragment, csrfToken: "", config },
+      const body = await pageMarkup(
+        { fragment, csrfToken: "", config },
         title,
         <ErrorPage title={title} message={message} />,
-        status,
       );
-      return new Response(body as string, {
+      return new Response(body, {
         status,
         headers: {
           ...headers,
@@ -69,7 +71,6 @@ export function createApp({ db, config, clock }: AppDeps) {
         },
       });
     })
-    .use(html({ contentType: "text/html; charset=utf-8" }))
     .use(staticAssets())
     .onParse({ as: "global" }, ({ request }) => readForm(request))
     .use(context)

@@ -4,7 +4,7 @@ import type { Session, User } from "../db/schema";
 import { accountFlows } from "./account";
 import type { RequestMeta } from "./events";
 import { hashPassword, PASSWORD_MAX_LENGTH, passwordProblem, verifyAgainstDummy } from "./passwords";
-import { isRefusal, proofs, type Refusal } from "./proofs";
+import { isRefusal, proofs, type Refusal, type ThrottlePolicies } from "./proofs";
 import type { NewSession, SessionLifetime, SessionWithUser } from "./sessions";
 import { createStores } from "./stores";
 import { groupKey, otpauthUri } from "./totp";
@@ -26,16 +26,24 @@ export type CodeAccepted = {
   trustedBrowser?: NewTrustedBrowser;
 };
 
-type AuthDeps = { db: Db; clock: Clock; appName: string; appSecret: string; sessionLifetime: SessionLifetime };
+type AuthDeps = {
+  db: Db;
+  clock: Clock;
+  appName: string;
+  appSecret: string;
+  sessionLifetime: SessionLifetime;
+  /** Injected by the benchmark only, to measure the wrong-code path without locking; never from configuration. */
+  throttlePolicies?: ThrottlePolicies;
+};
 
 const usernameTaken = "This username is taken. Choose another, or sign in if it is yours.";
 const wrongCredentials = "Wrong username or password.";
 
 /** The auth domain: every flow the web layer offers, with no knowledge of HTTP. */
-export function createAuth({ db, clock, appName, appSecret, sessionLifetime }: AuthDeps) {
+export function createAuth({ db, clock, appName, appSecret, sessionLifetime, throttlePolicies }: AuthDeps) {
   const stores = createStores(db, clock, sessionLifetime, appSecret);
   const { users, sessions, totpKeys, recoveryCodes, trustedBrowsers, events } = stores;
-  const prove = proofs(stores);
+  const prove = proofs(stores, throttlePolicies);
   const describeKey = (key: string, user: User): Enrollment => ({
     uri: otpauthUri(key, appName, user.username),
     key,

@@ -4,7 +4,7 @@ import type { RequestMeta } from "./events";
 import { verifyAgainstDummy, verifyPassword } from "./passwords";
 import { normalizeRecoveryCode } from "./recovery-codes";
 import { codeKey, passwordKey, type Stores } from "./stores";
-import { CODE_POLICY, PASSWORD_POLICY } from "./throttle";
+import { CODE_POLICY, PASSWORD_POLICY, type ThrottlePolicy } from "./throttle";
 import { matchingTimeStep, normalizeCode } from "./totp";
 
 /**
@@ -33,7 +33,13 @@ const replayedCode = "That code was already used. Wait for the next one.";
  * Each try is counted against the account's throttle before it is checked, wherever it
  * comes from, so re-authenticating in a signed-in session is no way around the lockout.
  */
-export function proofs({ clock, users, throttle, totpKeys, recoveryCodes, events }: Stores) {
+export type ThrottlePolicies = { code: ThrottlePolicy; password: ThrottlePolicy };
+const DEFAULT_POLICIES: ThrottlePolicies = { code: CODE_POLICY, password: PASSWORD_POLICY };
+
+export function proofs(
+  { clock, users, throttle, totpKeys, recoveryCodes, events }: Stores,
+  policies: ThrottlePolicies = DEFAULT_POLICIES,
+) {
   async function recordFailure(
     type: "password_failed" | "code_failed" | "replay_refused",
     userId: number | null,
@@ -66,7 +72,7 @@ export function proofs({ clock, users, throttle, totpKeys, recoveryCodes, events
       };
     }
 
-    const attempt = await throttle.reserve(codeKey(user.id), CODE_POLICY);
+    const attempt = await throttle.reserve(codeKey(user.id), policies.code);
     if (!attempt.allowed)
       return { error: tooManyCodes(attempt.lockedUntil, clock()), lockedUntil: attempt.lockedUntil };
     const failed = async (type: "code_failed" | "replay_refused", detail?: string): Promise<Refusal> => {
@@ -100,7 +106,7 @@ export function proofs({ clock, users, throttle, totpKeys, recoveryCodes, events
      * hash, in the same time, under the same throttle key scheme.
      */
     async password(username: string, password: string, meta: RequestMeta, wrong: string): Promise<User | Refusal> {
-      const attempt = await throttle.reserve(passwordKey(username), PASSWORD_POLICY);
+      const attempt = await throttle.reserve(passwordKey(username), policies.password);
       if (!attempt.allowed)
         return { error: tooManyPasswords(attempt.lockedUntil, clock()), lockedUntil: attempt.lockedUntil };
       const user = await users.findByUsername(username);

@@ -1,4 +1,4 @@
-import { and, count, eq, isNull } from "drizzle-orm";
+import { and, count, eq, isNull, sql } from "drizzle-orm";
 import type { Clock } from "../clock";
 import type { Db } from "../db/client";
 import { recoveryCodes } from "../db/schema";
@@ -27,12 +27,16 @@ export function normalizeRecoveryCode(input: string): string | null {
 
 /** The part of the store that needs no key: counting and deleting a user's codes. */
 export function recoveryCodeCounts(db: Db) {
+  // Asked on every home page: prepared once.
+  const unused = db
+    .select({ left: count() })
+    .from(recoveryCodes)
+    .where(and(eq(recoveryCodes.userId, sql.placeholder("userId")), isNull(recoveryCodes.usedAt)))
+    .prepare();
+
   return {
     async remaining(userId: number): Promise<number> {
-      const [row] = await db
-        .select({ left: count() })
-        .from(recoveryCodes)
-        .where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt)));
+      const [row] = await unused.execute({ userId });
       return row?.left ?? 0;
     },
 

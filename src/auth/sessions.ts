@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, lte, ne } from "drizzle-orm";
+import { and, desc, eq, gt, lte, ne, sql } from "drizzle-orm";
 import type { Clock } from "../clock";
 import type { Db } from "../db/client";
 import { type Session, type SessionState, sessions, type User, users } from "../db/schema";
@@ -49,19 +49,29 @@ export function sessionStore(db: Db, clock: Clock, lifetime: SessionLifetime) {
     return { token, expiresAt: new Date(cookieExpiry) };
   }
 
+  // Every request with a cookie asks these. Prepared once, and as two primary-key lookups
+  // rather than a join, they take a fifth of the time (bench/results.md).
+  const liveSession = db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.id, sql.placeholder("id")), gt(sessions.expiresAt, sql.placeholder("now"))))
+    .prepare();
+  const userById = db
+    .select()
+    .from(users)
+    .where(eq(users.id, sql.placeholder("id")))
+    .prepare();
+
   return {
     create,
 
     /** The live session behind a cookie token, or null when it is unknown or expired. Use slides the idle expiry. */
     async validate(token: string): Promise<SessionWithUser | null> {
       const now = clock();
-      const [row] = await db
-        .select({ session: sessions, user: users })
-        .from(sessions)
-        .innerJoin(users, eq(sessions.userId, users.id))
-        .where(and(eq(sessions.id, sha256Hex(token)), gt(sessions.expiresAt, now)));
-      if (!row) return null;
-      const { session } = row;
+      const [session] = await liveSession.execute({ id: sha256Hex(token), now });
+      const [user] = session ? await userById.execute({ id: session.userId }) : [];
+      if (!session || !user) return null;
+      const row = { session, user };
       if (session.state === "signed_in" && now - session.lastSeenAt >= TOUCH_INTERVAL_MS) {
         const expiresAt = expiryFrom(session.state, session.createdAt, now);
         await db.update(sessions).set({ lastSeenAt: now, expiresAt }).where(eq(sessions.id, session.id));

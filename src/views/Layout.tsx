@@ -18,40 +18,50 @@ const htmxConfig = JSON.stringify({
   ],
 });
 
+// The same on every page: rendered once, not escaped again on each request.
+const staticHead: JSX.Element = (
+  <>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <meta name="color-scheme" content="light dark" />
+    <meta name="htmx-config" content={htmxConfig} />
+    <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
+    <link rel="stylesheet" href="/assets/pico.min.css" />
+    <link rel="stylesheet" href="/assets/app.css" />
+    <script src="/assets/htmx.min.js" defer></script>
+    <script src="/assets/app.js" defer></script>
+  </>
+);
+
 type LayoutProps = PropsWithChildren<{ title: string; appName: string; csrfToken: string }>;
 
 export function Layout({ title, appName, csrfToken, children }: LayoutProps) {
   return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="color-scheme" content="light dark" />
-        <meta name="htmx-config" content={htmxConfig} />
-        <title safe>{`${title} · ${appName}`}</title>
-        <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
-        <link rel="stylesheet" href="/assets/pico.min.css" />
-        <link rel="stylesheet" href="/assets/app.css" />
-        <script src="/assets/htmx.min.js" defer></script>
-        <script src="/assets/app.js" defer></script>
-      </head>
-      <body hx-headers={JSON.stringify({ "X-CSRF-Token": csrfToken })}>
-        <header class="container">
-          <nav>
-            <ul>
-              <li>
-                <a href="/" class="brand" safe>
-                  {appName}
-                </a>
-              </li>
-            </ul>
-          </nav>
-        </header>
-        <main id="main" class="container">
-          {children}
-        </main>
-      </body>
-    </html>
+    <>
+      {"<!doctype html>"}
+      <html lang="en">
+        <head>
+          {staticHead}
+          <title safe>{`${title} · ${appName}`}</title>
+        </head>
+        <body hx-headers={JSON.stringify({ "X-CSRF-Token": csrfToken })}>
+          <header class="container">
+            <nav>
+              <ul>
+                <li>
+                  <a href="/" class="brand" safe>
+                    {appName}
+                  </a>
+                </li>
+              </ul>
+            </nav>
+          </header>
+          <main id="main" class="container">
+            {children}
+          </main>
+        </body>
+      </html>
+    </>
   );
 }
 

@@ -1,3 +1,4 @@
+import { html } from "@elysiajs/html";
 import { Elysia } from "elysia";
 import type { Auth } from "../auth";
 import { constantTimeEqual, deriveKey, hmacBase64url, randomToken } from "../auth/crypto";
@@ -61,6 +62,9 @@ export function requestContext(auth: Auth, config: Config, clock: Clock) {
 
   return (
     new Elysia({ name: "request-context" })
+      // Pages answer through `html()` explicitly: auto-detection would trim a copy of every page to
+      // sniff it, and the layout writes its own doctype.
+      .use(html({ contentType: "text/html; charset=utf-8", autoDetect: false, autoDoctype: false }))
       .decorate({ auth, config, clock })
       .derive({ as: "global" }, async ({ request, cookie, server }) => {
         const sessionCookie = cookie[names.session];

@@ -2,17 +2,45 @@ import { type Context, status } from "elysia";
 import type { Clock } from "../clock";
 import { Fragment, Layout } from "../views/Layout";
 
-type PageContext = {
+type MarkupContext = { fragment: boolean; csrfToken: string; config: { appName: string } };
+export type PageContext = MarkupContext & {
   set: Context["set"];
-  fragment: boolean;
-  csrfToken: string;
-  config: { appName: string };
+  /** @elysiajs/html's explicit answer: the markup as text/html, with the status, headers and cookies set. */
+  html: (markup: JSX.Element) => string | Response | Promise<string | Response>;
 };
 
-/** A whole document for a normal request, the `#main` fragment for htmx. */
-export function page(ctx: PageContext, title: string, content: JSX.Element, status = 200): JSX.Element {
+/** A page: the whole document for a normal request, the `#main` fragment for htmx. */
+export function page(ctx: PageContext, title: string, content: JSX.Element, status = 200) {
+  return markup(ctx, status, pageMarkup(ctx, title, content));
+}
+
+/** Any markup as the answer, with this status; it depends on HX-Request, so caches must know. */
+export function markup(ctx: PageContext, status: number, html: JSX.Element) {
   ctx.set.status = status;
   ctx.set.headers.vary = "HX-Request";
+  return ctx.html(html);
+}
+
+// Base64url has no "!", so this cannot occur in a page by chance, nor be escaped on the way.
+const TOKEN_SLOT = "!csrf-token!";
+const blankForms = new Map<string, string[]>();
+
+/**
+ * A page that is the same for everyone but for the CSRF token, such as an empty sign-in
+ * form: rendered once, then the token is filled in. These are the pages anonymous
+ * visitors hit hardest.
+ */
+export async function blankFormPage(ctx: PageContext, title: string, render: (csrfToken: string) => JSX.Element) {
+  const key = `${ctx.config.appName}\n${title}\n${ctx.fragment}`;
+  let parts = blankForms.get(key);
+  if (!parts) {
+    parts = (await pageMarkup({ ...ctx, csrfToken: TOKEN_SLOT }, title, render(TOKEN_SLOT))).split(TOKEN_SLOT);
+    blankForms.set(key, parts);
+  }
+  return markup(ctx, 200, parts.join(ctx.csrfToken));
+}
+
+export function pageMarkup(ctx: MarkupContext, title: string, content: JSX.Element): JSX.Element {
   const { appName } = ctx.config;
   return ctx.fragment ? (
     <Fragment title={title} appName={appName}>

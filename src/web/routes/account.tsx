@@ -1,4 +1,4 @@
-import { type Context, Elysia, t } from "elysia";
+import { Elysia, t } from "elysia";
 import { type Auth, type Enrollment, type FieldErrors, isRefusal } from "../../auth";
 import type { AccountOverview } from "../../auth/account";
 import { sha256Hex } from "../../auth/crypto";
@@ -14,22 +14,19 @@ import { plural } from "../../words";
 import { describeDevice } from "../client";
 import type { RequestContext } from "../context";
 import { keyToScan } from "../qr";
-import { goTo, page, refusalStatus } from "../respond";
+import { goTo, markup, type PageContext, page, refusalStatus } from "../respond";
 
 const title = "Security settings";
 const signedIn = { sessionAt: ["/"] as "/"[] };
 const passwordChanged = "Password changed. Every other session was signed out and every trusted browser forgotten.";
 
 /** What the account handlers use of Elysia's context. */
-type AccountContext = {
+type AccountContext = PageContext & {
   auth: Auth;
   config: Config;
-  csrfToken: string;
   session: Session;
   user: User;
   trustedBrowserToken: string | null;
-  fragment: boolean;
-  set: Context["set"];
 };
 
 type ListPanel = "sessions" | "trusted-browsers";
@@ -123,14 +120,13 @@ async function accountAnswer(ctx: AccountContext, changed: Changed, status = 200
   const overview = await ctx.auth.account.overview(ctx.user);
   const form: JSX.Element = changed.twoFactor ?? changed.password ?? "";
   if (ctx.fragment && (form || changed.list)) {
-    ctx.set.status = status;
-    ctx.set.headers.vary = "HX-Request";
-    return (
+    const panels = (
       <>
         {form}
         {listPanels(ctx, overview, (panel) => panel !== changed.list)}
       </>
     );
+    return markup(ctx, status, panels);
   }
   const twoFactor: JSX.Element = changed.twoFactor ?? (await currentTwoFactorPanel(ctx, overview));
   const password: JSX.Element = changed.password ?? <PasswordPanel csrfToken={ctx.csrfToken} />;

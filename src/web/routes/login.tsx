@@ -2,7 +2,7 @@ import { Elysia, t } from "elysia";
 import { isRefusal } from "../../auth";
 import { LoginPage } from "../../views/pages/LoginPage";
 import type { RequestContext } from "../context";
-import { goTo, page, refusalStatus } from "../respond";
+import { blankFormPage, goTo, page, refusalStatus } from "../respond";
 
 const title = "Sign in";
 const nextPath = { enroll: "/setup-2fa", code: "/verify-2fa", none: "/" } as const;
@@ -10,7 +10,9 @@ const nextPath = { enroll: "/setup-2fa", code: "/verify-2fa", none: "/" } as con
 export const loginRoutes = (context: RequestContext) =>
   new Elysia({ name: "login-routes" })
     .use(context)
-    .get("/login", (ctx) => page(ctx, title, <LoginPage csrfToken={ctx.csrfToken} />), { anonymousOnly: true })
+    .get("/login", (ctx) => blankFormPage(ctx, title, (csrfToken) => <LoginPage csrfToken={csrfToken} />), {
+      anonymousOnly: true,
+    })
     .post(
       "/login",
       async (ctx) => {

@@ -1,14 +1,16 @@
 import { Elysia, t } from "elysia";
 import { RegisterPage } from "../../views/pages/RegisterPage";
 import type { RequestContext } from "../context";
-import { goTo, page } from "../respond";
+import { blankFormPage, goTo, page } from "../respond";
 
 const title = "Create your account";
 
 export const registerRoutes = (context: RequestContext) =>
   new Elysia({ name: "register-routes" })
     .use(context)
-    .get("/register", (ctx) => page(ctx, title, <RegisterPage csrfToken={ctx.csrfToken} />), { anonymousOnly: true })
+    .get("/register", (ctx) => blankFormPage(ctx, title, (csrfToken) => <RegisterPage csrfToken={csrfToken} />), {
+      anonymousOnly: true,
+    })
     .post(
       "/register",
       async (ctx) => {
