@@ -37,6 +37,26 @@ function lockLengthSql(failures: SQL, policy: ThrottlePolicy): SQL {
 }
 
 export function throttleStore(db: Db, clock: Clock) {
+  /** The conditional upsert of `reserve`, prepared once per policy: it runs on every sign-in attempt. */
+  const countAttempt = (policy: ThrottlePolicy) => {
+    const now = sql.placeholder("now");
+    const next = sql`${throttles.failures} + 1`;
+    return db
+      .insert(throttles)
+      .values({ key: sql.placeholder("key"), failures: 1, lockedUntil: sql.placeholder("firstLockedUntil") })
+      .onConflictDoUpdate({
+        target: throttles.key,
+        set: {
+          failures: next,
+          lockedUntil: sql`CASE WHEN ${next} >= ${policy.freeFailures} THEN ${now} + ${lockLengthSql(next, policy)} ELSE NULL END`,
+        },
+        setWhere: sql`${throttles.lockedUntil} IS NULL OR ${throttles.lockedUntil} <= ${now}`,
+      })
+      .returning()
+      .prepare();
+  };
+  const prepared = new Map<ThrottlePolicy, ReturnType<typeof countAttempt>>();
+
   return {
     /**
      * Counts an attempt before it is checked, in one conditional write, so that parallel
@@ -44,19 +64,10 @@ export function throttleStore(db: Db, clock: Clock) {
      */
     async reserve(key: string, policy: ThrottlePolicy): Promise<Attempt> {
       const now = clock();
-      const next = sql`${throttles.failures} + 1`;
-      const [row] = await db
-        .insert(throttles)
-        .values({ key, failures: 1, lockedUntil: policy.freeFailures <= 1 ? now + policy.firstLockMs : null })
-        .onConflictDoUpdate({
-          target: throttles.key,
-          set: {
-            failures: next,
-            lockedUntil: sql`CASE WHEN ${next} >= ${policy.freeFailures} THEN ${now} + ${lockLengthSql(next, policy)} ELSE NULL END`,
-          },
-          setWhere: sql`${throttles.lockedUntil} IS NULL OR ${throttles.lockedUntil} <= ${now}`,
-        })
-        .returning();
+      let statement = prepared.get(policy);
+      if (!statement) prepared.set(policy, (statement = countAttempt(policy)));
+      const firstLockedUntil = policy.freeFailures <= 1 ? now + policy.firstLockMs : null;
+      const [row] = await statement.execute({ key, now, firstLockedUntil });
       if (row) return { allowed: true, failures: row.failures, lockedUntil: row.lockedUntil };
       const [locked] = await db.select().from(throttles).where(eq(throttles.key, key));
       return { allowed: false, lockedUntil: locked?.lockedUntil ?? now };
