@@ -38,10 +38,24 @@ async function launch(script: string, env: Record<string, string>, path: string)
   }
 }
 
-/** The peak resident set of a process so far, in MB (Linux). */
-function peakRssMb(pid: number): number {
-  const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+/** A figure from /proc/<pid>/status in MB (Linux): VmHWM is the peak resident set, RssAnon the private part now. */
+function memoryMb(pid: number, field: "VmHWM" | "RssAnon"): number {
+  const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
   return Number(kb) / 1024;
+}
+
+/** The highest private memory seen while sampling: what the app itself holds, without Bun's shared code pages. */
+function privateMemorySampler(pid: number) {
+  let peak = 0;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, memoryMb(pid, "RssAnon"));
+  }, 50);
+  return {
+    stop() {
+      clearInterval(timer);
+      return peak;
+    },
+  };
 }
 
 /** A cookie jar of one: enough to walk through the app as a browser would. */
@@ -144,6 +158,9 @@ writeFileSync(join(dir, "login.json"), JSON.stringify({ body: await login.text()
 const barePort = String(freePort());
 const bare = await launch("bench/bare.ts", { PORT: barePort, BARE_RESPONSE: join(dir, "login.json") }, "/");
 
+const appPrivate = privateMemorySampler(app.child.pid);
+const barePrivate = privateMemorySampler(bare.child.pid);
+
 const cases: Case[] = [
   { name: "bare Bun.serve, same bytes as /login", options: { url: bare.url, connections: CONNECTIONS } },
   { name: "GET /login, full page, anonymous", options: { url: `${origin}/login`, connections: CONNECTIONS } },
@@ -181,7 +198,7 @@ for (const benchCase of cases) {
   const row = rowOf(benchCase.name, result, expected);
   rows.push(row);
   console.info(
-    `${row.name}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, app peak RSS so far ${peakRssMb(app.child.pid).toFixed(1)} MB`,
+    `${row.name}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, app peak RSS so far ${memoryMb(app.child.pid, "VmHWM").toFixed(1)} MB`,
   );
 }
 
@@ -200,7 +217,10 @@ const [underLoad, hashing] = await Promise.all([
 rows.push(rowOf(`GET /login while ${SIGN_INS_AT_ONCE} sign-ins hash`, underLoad));
 rows.push(rowOf(`  the ${SIGN_INS_AT_ONCE} sign-ins meanwhile (303)`, hashing, 303));
 
-const rss = peakRssMb(app.child.pid);
+const rss = memoryMb(app.child.pid, "VmHWM");
+const barePeakRss = memoryMb(bare.child.pid, "VmHWM");
+const privatePeak = appPrivate.stop();
+const barePrivatePeak = barePrivate.stop();
 app.child.kill();
 bare.child.kill();
 rmSync(dir, { recursive: true, force: true });
@@ -236,6 +256,8 @@ const report = [
   "| target | measured | met |",
   "| --- | --- | --- |",
   ...targets.map(([target, measured, met]) => `| ${target} | ${measured} | ${met ? "yes" : "**no**"} |`),
+  "",
+  `Memory: the app's peak RSS is ${rss.toFixed(1)} MB, of which its private memory peaked at ${privatePeak.toFixed(1)} MB; the rest is mostly the pages of Bun's own executable. The bare Bun.serve peaked at ${barePeakRss.toFixed(1)} MB RSS, ${barePrivatePeak.toFixed(1)} MB private.`,
   "",
   "Reproduce with `bun run bench` (set `BENCH_SECONDS` for shorter runs). The machine is shared and noisy: compare ratios, not absolute numbers.",
   "",

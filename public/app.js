@@ -42,3 +42,16 @@ document.addEventListener("htmx:afterRequest", (event) => {
   for (const button of event.target.querySelectorAll?.("button[type=submit]") ?? [])
     button.removeAttribute("aria-busy");
 });
+
+// After a swap, the focused element is gone and the focus falls to <body>. Move it to where the
+// new content starts: the field marked autofocus (the first one to fill, or the one in error),
+// or else the heading, so keyboard and screen-reader users carry on from there.
+document.addEventListener("htmx:afterSettle", (event) => {
+  if (document.activeElement && document.activeElement !== document.body) return;
+  const root =
+    event.target instanceof Element && event.target.isConnected ? event.target : document.getElementById("main");
+  const target = root?.querySelector("[autofocus]") ?? root?.querySelector("h1, h2");
+  if (!target) return;
+  if (!target.matches("input, textarea, select, button, a[href]")) target.setAttribute("tabindex", "-1");
+  target.focus();
+});

@@ -64,8 +64,8 @@ export function throttleStore(db: Db, clock: Clock) {
      */
     async reserve(key: string, policy: ThrottlePolicy): Promise<Attempt> {
       const now = clock();
-      let statement = prepared.get(policy);
-      if (!statement) prepared.set(policy, (statement = countAttempt(policy)));
+      const statement = prepared.get(policy) ?? countAttempt(policy);
+      prepared.set(policy, statement);
       const firstLockedUntil = policy.freeFailures <= 1 ? now + policy.firstLockMs : null;
       const [row] = await statement.execute({ key, now, firstLockedUntil });
       if (row) return { allowed: true, failures: row.failures, lockedUntil: row.lockedUntil };

@@ -6,6 +6,12 @@ export type KeyToScanProps = {
   groupedKey: string;
 };
 
+const spelledOut = (groupedKey: string) =>
+  groupedKey
+    .split(" ")
+    .map((group) => [...group].join(" "))
+    .join(", ");
+
 /** A TOTP key as a QR code and as text to type, with a copy button once JavaScript runs. */
 export function KeyToScan({ appName, username, qrCodeDataUrl, secret, groupedKey }: KeyToScanProps) {
   return (
@@ -21,9 +27,13 @@ export function KeyToScan({ appName, username, qrCodeDataUrl, secret, groupedKey
       </figure>
       <p id="key-label">Can't scan it? Type this key into the app instead:</p>
       <p class="key-row">
-        <code class="totp-key" safe>
+        <code class="totp-key" aria-hidden="true" safe>
           {groupedKey}
         </code>
+        {/* Read letter by letter, a group at a time: a screen reader would say "QZ7K" as a word. */}
+        <span class="visually-hidden" safe>
+          {`Key: ${spelledOut(groupedKey)}`}
+        </span>
         <button type="button" class="secondary outline copy" data-copy={secret} hidden>
           Copy key
         </button>

@@ -1,9 +1,9 @@
 import type { PropsWithChildren } from "@kitajs/html";
 
 /** A plain link that htmx turns into an in-place swap of `#main`, keeping the address bar in step. */
-export function SwapLink({ href, role, children }: PropsWithChildren<{ href: string; role?: string }>) {
+export function SwapLink({ href, class: className, children }: PropsWithChildren<{ href: string; class?: string }>) {
   return (
-    <a href={href} role={role} hx-get={href} hx-target="#main" hx-push-url="true">
+    <a href={href} class={className} hx-get={href} hx-target="#main" hx-push-url="true">
       {children}
     </a>
   );

@@ -53,7 +53,7 @@ export function HomePage({
         </p>
       )}
       <p>
-        <SwapLink href="/account" role="button">
+        <SwapLink href="/account" class="button">
           Security settings
         </SwapLink>
       </p>

@@ -17,7 +17,7 @@ export function RecoveryCodesPage({ appName, username, codes }: RecoveryCodesPag
       </p>
       <RecoveryCodeList appName={appName} username={username} codes={codes} />
       <p>
-        <SwapLink href="/" role="button">
+        <SwapLink href="/" class="button">
           I've saved them: continue
         </SwapLink>
       </p>

@@ -43,7 +43,7 @@ export function RegisterPage({ csrfToken, username = "", errors = {} }: Register
         />
         <Field
           name="confirm"
-          label="Password again"
+          label="Password, again"
           type="password"
           error={errors.confirm}
           autocomplete="new-password"

@@ -14,7 +14,7 @@ export function SetupPage({ csrfToken, ...key }: SetupPageProps) {
       </hgroup>
       <KeyToScan {...key} />
       <p>
-        <SwapLink href="/verify-2fa" role="button">
+        <SwapLink href="/verify-2fa" class="button">
           I've scanned it
         </SwapLink>
       </p>
