@@ -35,7 +35,6 @@ async function checkState(page: Page, watched: Watched, name: string) {
   expect({ state: name, problems: watched.problems }).toEqual({ state: name, problems: [] });
 }
 
-
 async function register(page: Page, username: string) {
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password", { exact: true }).fill(PASSWORD);

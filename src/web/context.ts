@@ -1,6 +1,6 @@
 import { html } from "@elysiajs/html";
 import { Elysia } from "elysia";
-import type { Auth } from "../auth";
+import type { Auth, RequestMeta } from "../auth";
 import { constantTimeEqual, deriveKey, hmacBase64url, randomToken } from "../auth/crypto";
 import type { NewSession, SessionWithUser } from "../auth/sessions";
 import type { NewTrustedBrowser } from "../auth/trusted-browsers";
@@ -79,10 +79,15 @@ export function requestContext(auth: Auth, config: Config, clock: Clock) {
         const nonce = typeof sentNonce === "string" && sentNonce ? sentNonce : randomToken();
         if (nonce !== sentNonce) csrfCookie?.set({ value: nonce });
         const csrfToken = hmacBase64url(csrfKey, nonce);
+        let meta: RequestMeta | undefined;
 
         return {
           fragment: wantsFragment(request.headers),
-          meta: requestMeta(request, server, config.trustedProxyHeader),
+          /** Who is asking: worked out only when a handler records it, which pages never do. */
+          meta(): RequestMeta {
+            meta ??= requestMeta(request, server, config.trustedProxyHeader);
+            return meta;
+          },
           current,
           csrfToken,
           startSession(session: NewSession) {
@@ -103,7 +108,7 @@ export function requestContext(auth: Auth, config: Config, clock: Clock) {
         if (!isSameOrigin(request.headers, config.appOrigin)) throw forbidden;
         const sent = request.headers.get("x-csrf-token") ?? (body as Record<string, unknown> | undefined)?.csrf;
         if (typeof sent !== "string" || !constantTimeEqual(sent, csrfToken)) throw forbidden;
-        const retryAfter = budget?.spend(meta.ip ?? "unknown");
+        const retryAfter = budget?.spend(meta().ip ?? "unknown");
         if (retryAfter) throw tooManyRequests(retryAfter);
       })
       .macro({

@@ -162,7 +162,7 @@ export const accountRoutes = (context: RequestContext) =>
     .post(
       "/account/recovery-codes",
       async (ctx) => {
-        const result = await ctx.auth.account.regenerateRecoveryCodes(ctx.user, ctx.body.otp, ctx.meta);
+        const result = await ctx.auth.account.regenerateRecoveryCodes(ctx.user, ctx.body.otp, ctx.meta());
         const left = await ctx.auth.recoveryCodesLeft(ctx.user.id);
         if (isRefusal(result)) {
           const panel = twoFactorPanel(ctx, left, { regenerateError: result.error });
@@ -176,7 +176,7 @@ export const accountRoutes = (context: RequestContext) =>
       "/account/reset-2fa",
       async (ctx) => {
         const { password, otp } = ctx.body;
-        const result = await ctx.auth.account.startAuthenticatorReset(current(ctx), password, otp, ctx.meta);
+        const result = await ctx.auth.account.startAuthenticatorReset(current(ctx), password, otp, ctx.meta());
         if ("errors" in result) {
           const panel = twoFactorPanel(ctx, await ctx.auth.recoveryCodesLeft(ctx.user.id), {
             resetErrors: result.errors,
@@ -192,7 +192,7 @@ export const accountRoutes = (context: RequestContext) =>
     .post(
       "/account/reset-2fa/confirm",
       async (ctx) => {
-        const result = await ctx.auth.account.confirmAuthenticatorReset(current(ctx), ctx.body.otp, ctx.meta);
+        const result = await ctx.auth.account.confirmAuthenticatorReset(current(ctx), ctx.body.otp, ctx.meta());
         if (!result) return goTo(ctx, "/account#two-factor"); // nothing pending, or its 10 minutes are up
         if (isRefusal(result)) {
           const panel = await currentTwoFactorPanel(ctx, await ctx.auth.account.overview(ctx.user), result.error);
@@ -218,7 +218,7 @@ export const accountRoutes = (context: RequestContext) =>
     .post(
       "/account/password",
       async (ctx) => {
-        const result = await ctx.auth.account.changePassword(current(ctx), ctx.body, ctx.meta);
+        const result = await ctx.auth.account.changePassword(current(ctx), ctx.body, ctx.meta());
         if ("errors" in result) {
           const panel = <PasswordPanel csrfToken={ctx.csrfToken} errors={result.errors} />;
           return accountAnswer(ctx, { password: panel }, refusalStatus(ctx, result.lockedUntil));
@@ -239,7 +239,7 @@ export const accountRoutes = (context: RequestContext) =>
     .post(
       "/account/sessions/revoke-others",
       async (ctx) => {
-        await ctx.auth.account.revokeOtherSessions(current(ctx), ctx.meta);
+        await ctx.auth.account.revokeOtherSessions(current(ctx), ctx.meta());
         return afterListChange(ctx, "sessions");
       },
       signedIn,
@@ -249,11 +249,11 @@ export const accountRoutes = (context: RequestContext) =>
       async (ctx) => {
         // Ending this very session is signing out.
         if (ctx.params.id === ctx.session.id) {
-          await ctx.auth.signOut(ctx.session, ctx.meta);
+          await ctx.auth.signOut(ctx.session, ctx.meta());
           ctx.endSession();
           return goTo(ctx, "/login");
         }
-        await ctx.auth.account.revokeSession(ctx.user, ctx.params.id, ctx.meta);
+        await ctx.auth.account.revokeSession(ctx.user, ctx.params.id, ctx.meta());
         return afterListChange(ctx, "sessions");
       },
       { ...signedIn, params: t.Object({ id: t.String() }) },
@@ -261,7 +261,7 @@ export const accountRoutes = (context: RequestContext) =>
     .post(
       "/account/trusted-browsers/revoke-all",
       async (ctx) => {
-        await ctx.auth.account.revokeAllTrustedBrowsers(ctx.user, ctx.meta);
+        await ctx.auth.account.revokeAllTrustedBrowsers(ctx.user, ctx.meta());
         return afterListChange(ctx, "trusted-browsers");
       },
       signedIn,
@@ -269,7 +269,7 @@ export const accountRoutes = (context: RequestContext) =>
     .post(
       "/account/trusted-browsers/:id/revoke",
       async (ctx) => {
-        await ctx.auth.account.revokeTrustedBrowser(ctx.user, ctx.params.id, ctx.meta);
+        await ctx.auth.account.revokeTrustedBrowser(ctx.user, ctx.params.id, ctx.meta());
         return afterListChange(ctx, "trusted-browsers");
       },
       { ...signedIn, params: t.Object({ id: t.String() }) },

@@ -24,7 +24,7 @@ export const homeRoutes = (context: RequestContext) =>
     )
     // Any session may end itself, pending or signed in.
     .post("/logout", async (ctx) => {
-      if (ctx.current) await ctx.auth.signOut(ctx.current.session, ctx.meta);
+      if (ctx.current) await ctx.auth.signOut(ctx.current.session, ctx.meta());
       ctx.endSession();
       return goTo(ctx, "/login");
     });

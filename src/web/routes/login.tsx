@@ -18,7 +18,7 @@ export const loginRoutes = (context: RequestContext) =>
       async (ctx) => {
         const { password } = ctx.body;
         const username = ctx.body.username.trim();
-        const result = await ctx.auth.checkPassword(username, password, ctx.meta, ctx.trustedBrowserToken);
+        const result = await ctx.auth.checkPassword(username, password, ctx.meta(), ctx.trustedBrowserToken);
         if (isRefusal(result)) {
           const content = <LoginPage csrfToken={ctx.csrfToken} username={username} error={result.error} />;
           return page(ctx, title, content, refusalStatus(ctx, result.lockedUntil));

@@ -15,7 +15,7 @@ export const registerRoutes = (context: RequestContext) =>
       "/register",
       async (ctx) => {
         const form = { ...ctx.body, username: ctx.body.username.trim() };
-        const result = await ctx.auth.register(form, ctx.meta);
+        const result = await ctx.auth.register(form, ctx.meta());
         if ("errors" in result) {
           const content = <RegisterPage csrfToken={ctx.csrfToken} username={form.username} errors={result.errors} />;
           return page(ctx, title, content, 422);

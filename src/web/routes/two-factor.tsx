@@ -50,7 +50,7 @@ export const twoFactorRoutes = (context: RequestContext) =>
         const enrolling = !ctx.user.totpEnabledAt;
         const remember = ctx.body.remember !== undefined;
         const current = { session: ctx.session, user: ctx.user };
-        const result = await ctx.auth.verifyCode(current, ctx.body.otp, ctx.meta, remember);
+        const result = await ctx.auth.verifyCode(current, ctx.body.otp, ctx.meta(), remember);
         if (isRefusal(result)) {
           const content = (
             <VerifyPage
