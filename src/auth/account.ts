@@ -1,6 +1,7 @@
 import type { SecurityEvent, Session, TrustedBrowser, User } from "../db/schema";
 import { plural } from "../words";
 import type { Enrollment, FieldErrors } from ".";
+import { sha256Hex } from "./crypto";
 import type { RequestMeta } from "./events";
 import { hashPassword, passwordProblem } from "./passwords";
 import { isRefusal, type Proofs, type Refusal } from "./proofs";
@@ -22,6 +23,8 @@ export type AccountOverview = {
   sessions: Session[];
   trustedBrowsers: TrustedBrowser[];
   events: SecurityEvent[];
+  /** Which of `trustedBrowsers` is the browser asking, if any. */
+  thisTrustedBrowserId: string | null;
 };
 
 const refusedField = <Field extends string>(field: Field, refusal: Refusal): FormRefusal<Field> => ({
@@ -56,8 +59,9 @@ export function accountFlows(
     `${plural(revoked.sessions, "other session")} signed out, ${plural(revoked.trustedBrowsers, "trusted browser")} forgotten`;
 
   return {
-    async overview(user: User): Promise<AccountOverview> {
+    async overview(user: User, trustedBrowserToken: string | null): Promise<AccountOverview> {
       return {
+        thisTrustedBrowserId: trustedBrowserToken ? sha256Hex(trustedBrowserToken) : null,
         recoveryCodesLeft: await recoveryCodes.remaining(user.id),
         sessions: await sessions.list(user.id),
         trustedBrowsers: await trustedBrowsers.list(user.id),

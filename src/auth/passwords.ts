@@ -23,7 +23,7 @@ export function passwordProblem(password: string, username: string): string | nu
  * argon2id at one of OWASP's equivalent baselines (m = 7 MiB, t = 5, p = 1): as costly to
  * guess against as m = 19 MiB, t = 2, in about 40 ms here, with a third of the memory per sign-in.
  */
-export const ARGON2ID = { algorithm: "argon2id", memoryCost: 7_168, timeCost: 5 } as const;
+const ARGON2ID = { algorithm: "argon2id", memoryCost: 7_168, timeCost: 5 } as const;
 
 /**
  * Bun hashes on its thread pool, off the event loop; at most this many at once leave the

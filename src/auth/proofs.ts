@@ -21,7 +21,7 @@ export type CodeProof = {
   recoveryCodesLeft: number | null;
 };
 
-export const tooManyCodes = (lockedUntil: number, now: number) =>
+const tooManyCodes = (lockedUntil: number, now: number) =>
   `Too many wrong codes. Try again in ${waitFor(lockedUntil, now)}.`;
 const tooManyPasswords = (lockedUntil: number, now: number) =>
   `Too many failed sign-ins for this username. Try again in ${waitFor(lockedUntil, now)}.`;

@@ -11,7 +11,7 @@ const CODE_LENGTH = 10;
 const RECOVERY_CODE_COUNT = 10;
 
 /** A new code as `xxxxx-xxxxx`, from the CSPRNG without bias (32 divides 256). */
-export function newRecoveryCode(): string {
+function newRecoveryCode(): string {
   const symbols = Array.from(crypto.getRandomValues(new Uint8Array(CODE_LENGTH)), (byte) => ALPHABET[byte % 32]);
   return `${symbols.slice(0, 5).join("")}-${symbols.slice(5).join("")}`;
 }

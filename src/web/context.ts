@@ -22,7 +22,7 @@ export function cookieNames(config: Config) {
 /** The step a request's session is at: where it is sent when it asks for another. */
 export type Step = "/login" | "/setup-2fa" | "/verify-2fa" | "/";
 
-export function stepOf(current: SessionWithUser | null): Step {
+function stepOf(current: SessionWithUser | null): Step {
   if (!current) return "/login";
   if (current.session.state === "signed_in") return "/";
   return current.user.totpEnabledAt ? "/verify-2fa" : "/setup-2fa";

@@ -40,7 +40,7 @@ const WORDS: Record<SecurityEventType, (detail: string | null) => string> = {
   admin_revoked_sessions: withDetail("All sessions signed out by an administrator"),
 };
 
-export const describeEvent = (event: Pick<EventRow, "type" | "detail">) => WORDS[event.type](event.detail);
+const describeEvent = (event: Pick<EventRow, "type" | "detail">) => WORDS[event.type](event.detail);
 
 type SecurityLogPanelProps = { events: EventRow[]; outOfBand?: boolean };
 

@@ -1,7 +1,6 @@
 import { Elysia, t } from "elysia";
 import { type Auth, type Enrollment, type FieldErrors, isRefusal } from "../../auth";
 import type { AccountOverview } from "../../auth/account";
-import { sha256Hex } from "../../auth/crypto";
 import type { Config } from "../../config";
 import type { Session, User } from "../../db/schema";
 import { PasswordPanel } from "../../views/account/PasswordPanel";
@@ -69,7 +68,6 @@ function currentTwoFactorPanel(ctx: AccountContext, overview: AccountOverview, e
 
 /** The panels that list what actions change: sessions, trusted browsers, the log. */
 function listPanels(ctx: AccountContext, overview: AccountOverview, outOfBand: (panel: ListPanel | "log") => boolean) {
-  const trustedId = ctx.trustedBrowserToken ? sha256Hex(ctx.trustedBrowserToken) : null;
   return (
     <>
       <SessionsPanel
@@ -95,7 +93,7 @@ function listPanels(ctx: AccountContext, overview: AccountOverview, outOfBand: (
           addedAt: browser.createdAt,
           lastUsedAt: browser.lastUsedAt,
           expiresAt: browser.expiresAt,
-          current: browser.id === trustedId,
+          current: browser.id === overview.thisTrustedBrowserId,
         }))}
       />
       <SecurityLogPanel
@@ -117,7 +115,7 @@ function listPanels(ctx: AccountContext, overview: AccountOverview, outOfBand: (
  * other lists swapped out of band: every action changes the log, and some end sessions.
  */
 async function accountAnswer(ctx: AccountContext, changed: Changed, status = 200) {
-  const overview = await ctx.auth.account.overview(ctx.user);
+  const overview = await ctx.auth.account.overview(ctx.user, ctx.trustedBrowserToken);
   const form: JSX.Element = changed.twoFactor ?? changed.password ?? "";
   if (ctx.fragment && (form || changed.list)) {
     const panels = (
@@ -195,7 +193,11 @@ export const accountRoutes = (context: RequestContext) =>
         const result = await ctx.auth.account.confirmAuthenticatorReset(current(ctx), ctx.body.otp, ctx.meta());
         if (!result) return goTo(ctx, "/account#two-factor"); // nothing pending, or its 10 minutes are up
         if (isRefusal(result)) {
-          const panel = await currentTwoFactorPanel(ctx, await ctx.auth.account.overview(ctx.user), result.error);
+          const panel = await currentTwoFactorPanel(
+            ctx,
+            await ctx.auth.account.overview(ctx.user, ctx.trustedBrowserToken),
+            result.error,
+          );
           return accountAnswer(ctx, { twoFactor: panel }, refusalStatus(ctx, result.lockedUntil));
         }
         const { revoked, recoveryCodes } = result;
