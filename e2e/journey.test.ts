@@ -122,6 +122,18 @@ describe("with JavaScript on, htmx swaps every step in place", () => {
       await page.getByRole("link", { name: "Security settings" }).click();
       await page.locator("#sessions").waitFor();
       await checkState(page, watched, "js-08-account");
+      // A panel's form swaps only that panel, the log beside it out of band.
+      const eventsBefore = await page.locator("#security-log li").count();
+      watched.expectRefusal(422, "/account/recovery-codes");
+      await page.locator("#regenerate-otp").fill(wrongCode(totp));
+      await page.getByRole("button", { name: "Make new recovery codes" }).click();
+      await page.locator("#regenerate-otp[aria-invalid=true]").waitFor();
+      await page.locator("#regenerate-otp:focus").waitFor({ timeout: 2000 });
+      expect(await page.locator("#security-log li").count()).toBe(eventsBefore + 1);
+      expect(await page.evaluate(() => (window as unknown as { journeyMarker?: string }).journeyMarker)).toBe(
+        "still here",
+      );
+      await checkState(page, watched, "js-08b-account-wrong-code");
       await page.getByRole("link", { name: "Back to home" }).click();
 
       await page.getByRole("button", { name: "Sign out" }).click();
