@@ -38,6 +38,9 @@ export function KeyToScan({ appName, username, qrCodeDataUrl, secret, groupedKey
           Copy key
         </button>
       </p>
+      <p>
+        <small>Only letters A to Z and digits 2 to 7: every O is the letter, and spaces do not matter.</small>
+      </p>
     </>
   );
 }
