@@ -5,6 +5,7 @@ import { join } from "node:path";
 import autocannon from "autocannon";
 import { parseHTML } from "linkedom";
 import { codeAt } from "../src/auth/totp";
+import { freePort, launch, randomSecret } from "../tests/processes";
 
 const CONNECTIONS = 50;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -14,28 +15,10 @@ const PASSWORD = "correct horse battery staple";
 const root = join(import.meta.dir, "..");
 const dir = mkdtempSync(join(tmpdir(), "bun-2fa-bench-"));
 
-function freePort(): number {
-  const probe = Bun.serve({ port: 0, fetch: () => new Response() });
-  const { port } = probe;
-  probe.stop(true);
-  if (port === undefined) throw new Error("no free port");
-  return port;
-}
-
-/** Starts a process and waits for its first 200 on `path`: the time that took, in ms. */
-async function launch(script: string, env: Record<string, string>, path: string) {
-  const started = performance.now();
-  const child = Bun.spawn(["bun", "--smol", script], { cwd: root, env: { ...process.env, ...env }, stdout: "ignore" });
+/** This project's script under `bun --smol`, as `bun run start` runs the app, once it answers `path`. */
+async function launchScript(script: string, env: Record<string, string>, path: string) {
   const url = `http://localhost:${env.PORT}${path}`;
-  for (;;) {
-    if (performance.now() - started > 10_000) throw new Error(`${script} did not answer within 10 s`);
-    const ok = await fetch(url).then(
-      (response) => response.status === 200,
-      () => false,
-    );
-    if (ok) return { child, url, startupMs: performance.now() - started };
-    await Bun.sleep(2);
-  }
+  return { url, ...(await launch(["bun", "--smol", script], env, url)) };
 }
 
 /** A figure from /proc/<pid>/status in MB (Linux): VmHWM is the peak resident set, RssAnon the private part now. */
@@ -115,13 +98,13 @@ function rowOf(name: string, result: autocannon.Result, expected = 200): Row {
 
 // The app, on a fresh database, with a user to sign in as.
 const appPort = String(freePort());
-const app = await launch(
+const app = await launchScript(
   "bench/server.ts",
   {
     NODE_ENV: "production",
     PORT: appPort,
     APP_ORIGIN: `http://localhost:${appPort}`,
-    APP_SECRET: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url"),
+    APP_SECRET: randomSecret(),
     DATABASE_URL: join(dir, "bench.sqlite"),
     IP_RATE_LIMIT: "0",
   },
@@ -156,7 +139,7 @@ const login = await fetch(`${origin}/login`);
 const loginHeaders = Object.fromEntries(login.headers);
 writeFileSync(join(dir, "login.json"), JSON.stringify({ body: await login.text(), headers: loginHeaders }));
 const barePort = String(freePort());
-const bare = await launch("bench/bare.ts", { PORT: barePort, BARE_RESPONSE: join(dir, "login.json") }, "/");
+const bare = await launchScript("bench/bare.ts", { PORT: barePort, BARE_RESPONSE: join(dir, "login.json") }, "/");
 
 const appPrivate = privateMemorySampler(app.child.pid);
 const barePrivate = privateMemorySampler(bare.child.pid);

@@ -8,50 +8,21 @@ import jsQR from "jsqr";
 import * as OTPAuth from "otpauth";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { PNG } from "pngjs";
+import { freePort, launch, randomSecret } from "../tests/processes";
 
 export const PASSWORD = "correct horse battery staple";
-const root = join(import.meta.dir, "..");
 export const SCREENSHOTS = join(import.meta.dir, "screenshots");
-
-function freePort(): number {
-  const probe = Bun.serve({ port: 0, fetch: () => new Response() });
-  const { port } = probe;
-  probe.stop(true);
-  if (port === undefined) throw new Error("no free port");
-  return port;
-}
 
 /** `bun run start` on a free port and a throwaway database; resolves once it answers. */
 export async function startServer() {
   const dir = mkdtempSync(join(tmpdir(), "bun-2fa-e2e-"));
   const port = freePort();
   const origin = `http://localhost:${port}`;
-  const child = Bun.spawn(["bun", "run", "start"], {
-    cwd: root,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      APP_ORIGIN: origin,
-      APP_SECRET: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url"),
-      DATABASE_URL: join(dir, "e2e.sqlite"),
-    },
-    stdout: "ignore",
-    stderr: "pipe",
-  });
-  for (let waited = 0; ; waited += 50) {
-    if (waited > 10_000 || child.exitCode !== null) {
-      child.kill();
-      throw new Error(`the server did not start: ${await new Response(child.stderr).text()}`);
-    }
-    if (
-      await fetch(`${origin}/login`).then(
-        (response) => response.ok,
-        () => false,
-      )
-    )
-      break;
-    await Bun.sleep(50);
-  }
+  const { child } = await launch(
+    ["bun", "run", "start"],
+    { PORT: String(port), APP_ORIGIN: origin, APP_SECRET: randomSecret(), DATABASE_URL: join(dir, "e2e.sqlite") },
+    `${origin}/login`,
+  );
   return {
     origin,
     async stop() {
