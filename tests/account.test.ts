@@ -105,6 +105,17 @@ describe("new recovery codes", () => {
     expect((await withOld.post("/verify-2fa?recovery", { otp: newCodes[0] ?? "" })).headers.get("location")).toBe("/");
   });
 
+  test("without JavaScript, the answer is the whole page with the new codes in its panel", async () => {
+    const { browser, key } = await signedInUser("dora");
+    const made = await browser.post("/account/recovery-codes", { otp: codeAt(key, t.clock.now) });
+    expect(made.status).toBe(200);
+    const html = await made.clone().text();
+    expect(html.startsWith("<!doctype html>")).toBe(true);
+    const page = await dom(made);
+    expect(page.querySelectorAll("#two-factor .code-list code")).toHaveLength(10);
+    expect(page.querySelector("#sessions")?.hasAttribute("hx-swap-oob")).toBe(false);
+  });
+
   test("the code that signed in cannot be replayed to make them", async () => {
     const browser = new Browser(t.app);
     const { key } = await enroll(new Browser(t.app), t, "erin");
