@@ -29,8 +29,15 @@ type AccountContext = PageContext & {
 };
 
 type ListPanel = "sessions" | "trusted-browsers";
-/** What an action changed: the content of a form's panel, or one of the lists. */
-type Changed = { twoFactor?: JSX.Element; password?: JSX.Element; list?: ListPanel };
+/**
+ * What an action changed: a form's panel, or one of the lists. The 2FA panel is drawn from
+ * the same overview as the rest of the page, so an answer reads the account once.
+ */
+type Changed = {
+  twoFactor?: (overview: AccountOverview) => JSX.Element;
+  password?: JSX.Element;
+  list?: ListPanel;
+};
 
 const current = (ctx: AccountContext) => ({ session: ctx.session, user: ctx.user });
 
@@ -116,7 +123,8 @@ function listPanels(ctx: AccountContext, overview: AccountOverview, outOfBand: (
  */
 async function accountAnswer(ctx: AccountContext, changed: Changed, status = 200) {
   const overview = await ctx.auth.account.overview(ctx.user, ctx.trustedBrowserToken);
-  const form: JSX.Element = changed.twoFactor ?? changed.password ?? "";
+  const changedTwoFactor: JSX.Element | null = changed.twoFactor ? changed.twoFactor(overview) : null;
+  const form: JSX.Element = changedTwoFactor ?? changed.password ?? "";
   if (ctx.fragment && (form || changed.list)) {
     const panels = (
       <>
@@ -126,7 +134,7 @@ async function accountAnswer(ctx: AccountContext, changed: Changed, status = 200
     );
     return markup(ctx, status, panels);
   }
-  const twoFactor: JSX.Element = changed.twoFactor ?? (await currentTwoFactorPanel(ctx, overview));
+  const twoFactor: JSX.Element = changedTwoFactor ?? (await currentTwoFactorPanel(ctx, overview));
   const password: JSX.Element = changed.password ?? <PasswordPanel csrfToken={ctx.csrfToken} />;
   const content = (
     <AccountPage username={ctx.user.username}>
@@ -161,12 +169,14 @@ export const accountRoutes = (context: RequestContext) =>
       "/account/recovery-codes",
       async (ctx) => {
         const result = await ctx.auth.account.regenerateRecoveryCodes(ctx.user, ctx.body.otp, ctx.meta());
-        const left = await ctx.auth.recoveryCodesLeft(ctx.user.id);
         if (isRefusal(result)) {
-          const panel = twoFactorPanel(ctx, left, { regenerateError: result.error });
+          const panel = (overview: AccountOverview) =>
+            twoFactorPanel(ctx, overview.recoveryCodesLeft, { regenerateError: result.error });
           return accountAnswer(ctx, { twoFactor: panel }, refusalStatus(ctx, result.lockedUntil));
         }
-        return accountAnswer(ctx, { twoFactor: twoFactorPanel(ctx, left, { newCodes: result }) });
+        const panel = (overview: AccountOverview) =>
+          twoFactorPanel(ctx, overview.recoveryCodesLeft, { newCodes: result });
+        return accountAnswer(ctx, { twoFactor: panel });
       },
       { ...signedIn, body: t.Object({ otp: t.String() }) },
     )
@@ -176,14 +186,13 @@ export const accountRoutes = (context: RequestContext) =>
         const { password, otp } = ctx.body;
         const result = await ctx.auth.account.startAuthenticatorReset(current(ctx), password, otp, ctx.meta());
         if ("errors" in result) {
-          const panel = twoFactorPanel(ctx, await ctx.auth.recoveryCodesLeft(ctx.user.id), {
-            resetErrors: result.errors,
-          });
+          const panel = (overview: AccountOverview) =>
+            twoFactorPanel(ctx, overview.recoveryCodesLeft, { resetErrors: result.errors });
           return accountAnswer(ctx, { twoFactor: panel }, refusalStatus(ctx, result.lockedUntil));
         }
         // The new key is held on the session: without JavaScript, the page shows it until it is confirmed.
         if (!ctx.fragment) return goTo(ctx, "/account#two-factor");
-        return accountAnswer(ctx, { twoFactor: await newAuthenticatorPanel(ctx, result) });
+        return accountAnswer(ctx, { twoFactor: () => newAuthenticatorPanel(ctx, result) });
       },
       { ...signedIn, body: t.Object({ password: t.String(), otp: t.String() }) },
     )
@@ -193,16 +202,13 @@ export const accountRoutes = (context: RequestContext) =>
         const result = await ctx.auth.account.confirmAuthenticatorReset(current(ctx), ctx.body.otp, ctx.meta());
         if (!result) return goTo(ctx, "/account#two-factor"); // nothing pending, or its 10 minutes are up
         if (isRefusal(result)) {
-          const panel = await currentTwoFactorPanel(
-            ctx,
-            await ctx.auth.account.overview(ctx.user, ctx.trustedBrowserToken),
-            result.error,
-          );
+          const panel = (overview: AccountOverview) => currentTwoFactorPanel(ctx, overview, result.error);
           return accountAnswer(ctx, { twoFactor: panel }, refusalStatus(ctx, result.lockedUntil));
         }
         const { revoked, recoveryCodes } = result;
         const notice = `Your new authenticator app is linked, and the old one no longer works. ${plural(revoked.sessions, "other session")} signed out, ${plural(revoked.trustedBrowsers, "trusted browser")} forgotten.`;
-        const panel = twoFactorPanel(ctx, recoveryCodes.length, { newCodes: recoveryCodes, notice });
+        const panel = (overview: AccountOverview) =>
+          twoFactorPanel(ctx, overview.recoveryCodesLeft, { newCodes: recoveryCodes, notice });
         return accountAnswer(ctx, { twoFactor: panel });
       },
       { ...signedIn, body: t.Object({ otp: t.String() }) },
@@ -212,7 +218,7 @@ export const accountRoutes = (context: RequestContext) =>
       async (ctx) => {
         await ctx.auth.account.cancelAuthenticatorReset(current(ctx));
         if (!ctx.fragment) return goTo(ctx, "/account#two-factor");
-        const panel = twoFactorPanel(ctx, await ctx.auth.recoveryCodesLeft(ctx.user.id));
+        const panel = (overview: AccountOverview) => twoFactorPanel(ctx, overview.recoveryCodesLeft);
         return accountAnswer(ctx, { twoFactor: panel });
       },
       signedIn,
