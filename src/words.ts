@@ -9,7 +9,7 @@ export function waitFor(until: number, now: number): string {
   const ms = Math.max(until - now, 1000);
   const [unit, size] = UNITS.find(([, size]) => ms >= 2 * size) ?? ["second", 1000];
   const amount = Math.ceil(ms / size);
-  return `${amount} ${unit}${amount === 1 ? "" : "s"}`;
+  return plural(amount, unit);
 }
 
 /** "1 session", "3 sessions". */

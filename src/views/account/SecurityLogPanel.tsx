@@ -1,5 +1,5 @@
 import type { SecurityEventType } from "../../db/schema";
-import { Time } from "../components/Time";
+import { Time, utcMinute } from "../components/Time";
 import { Panel } from "./Panel";
 
 export type EventRow = {
@@ -10,7 +10,6 @@ export type EventRow = {
   device: string;
 };
 
-const utc = (iso: string) => `${iso.slice(0, 16).replace("T", " ")} UTC`;
 const withDetail = (words: string) => (detail: string | null) => (detail ? `${words} (${detail})` : words);
 
 /** Each event in plain words. Details are counts and times the domain wrote, never secrets. */
@@ -22,7 +21,7 @@ const WORDS: Record<SecurityEventType, (detail: string | null) => string> = {
   replay_refused: () => "An already used code was refused",
   locked_out: (detail) =>
     detail?.startsWith("until ")
-      ? `Locked after too many failed attempts, until ${utc(detail.slice(6))}`
+      ? `Locked after too many failed attempts, until ${utcMinute(detail.slice(6))}`
       : "Locked after too many failed attempts",
   recovery_code_used: withDetail("Recovery code used"),
   two_factor_enabled: () => "Two-factor sign-in turned on",

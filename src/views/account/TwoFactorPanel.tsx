@@ -1,3 +1,4 @@
+import { plural } from "../../words";
 import { CodeField } from "../components/CodeField";
 import { Field } from "../components/Field";
 import { KeyToScan, type KeyToScanProps } from "../components/KeyToScan";
@@ -42,9 +43,7 @@ export function TwoFactorPanel(props: TwoFactorPanelProps) {
   const { csrfToken, recoveryCodesLeft, newCodes, notice, regenerateError, resetErrors = {} } = props;
   return (
     <Panel id={PANEL} title="Two-factor sign-in" notice={notice}>
-      <p>
-        On. {recoveryCodesLeft} recovery {recoveryCodesLeft === 1 ? "code" : "codes"} left.
-      </p>
+      <p safe>{`On. ${plural(recoveryCodesLeft, "recovery code")} left.`}</p>
       {newCodes ? (
         <div class="recovery-codes">
           <p role="status">

@@ -1,3 +1,4 @@
+import { plural } from "../../words";
 import { SignOutButton } from "../components/SignOutButton";
 import { SwapLink } from "../components/SwapLink";
 
@@ -20,15 +21,14 @@ export function HomePage({
   failedCodesBefore,
   usedRecoveryCode,
 }: HomePageProps) {
+  const runningLow = recoveryCodesLeft <= LOW_RECOVERY_CODES;
   return (
     <article class="card">
       <h1 safe>{`Welcome, ${username}!`}</h1>
       {failedCodesBefore > 0 ? (
         <p class="notice warning" role="alert">
-          <strong>
-            {failedCodesBefore} failed code {failedCodesBefore === 1 ? "attempt" : "attempts"} since your last sign-in.
-          </strong>{" "}
-          If that was not you, someone knows your password: <a href="/account#password">change it</a>.
+          <strong safe>{`${plural(failedCodesBefore, "failed code attempt")} since your last sign-in.`}</strong> If that
+          was not you, someone knows your password: <a href="/account#password">change it</a>.
         </p>
       ) : (
         ""
@@ -45,11 +45,8 @@ export function HomePage({
       {usedRecoveryCode ? (
         ""
       ) : (
-        <p class={recoveryCodesLeft <= LOW_RECOVERY_CODES ? "notice warning" : "notice"}>
-          {recoveryCodesLeft} recovery {recoveryCodesLeft === 1 ? "code" : "codes"} left.
-          {recoveryCodesLeft <= LOW_RECOVERY_CODES
-            ? " Running low: if you lose your phone with none left, you are locked out. Make new ones in the security settings."
-            : ""}
+        <p class={runningLow ? "notice warning" : "notice"} safe>
+          {`${plural(recoveryCodesLeft, "recovery code")} left.${runningLow ? " Running low: if you lose your phone with none left, you are locked out. Make new ones in the security settings." : ""}`}
         </p>
       )}
       <p>
