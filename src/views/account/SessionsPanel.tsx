@@ -1,5 +1,6 @@
 import { PostForm } from "../components/PostForm";
 import { Time } from "../components/Time";
+import { DeviceItem } from "./DeviceItem";
 import { Panel } from "./Panel";
 
 export type SessionRow = {
@@ -24,36 +25,22 @@ export function SessionsPanel({ csrfToken, sessions, notice, outOfBand = false }
   return (
     <Panel id={PANEL} title="Sessions" notice={notice} outOfBand={outOfBand}>
       <ul class="device-list">
-        {sessions.map((session) => {
-          const nameId = `session-${session.id.slice(0, 16)}`;
-          return (
-            <li>
-              <strong id={nameId} safe>
-                {session.device}
-              </strong>
-              {session.current ? <mark>This browser</mark> : ""}
-              {session.waitingForCode ? <mark class="warning">Password entered, no code yet</mark> : ""}
-              <small>
-                <span safe>{`IP ${session.ip ?? "unknown"}`}</span> · started <Time at={session.startedAt} /> · last
-                seen <Time at={session.lastSeenAt} />
-              </small>
-              {session.current ? (
-                ""
-              ) : (
-                <PostForm
-                  action={`/account/sessions/${session.id}/revoke`}
-                  csrfToken={csrfToken}
-                  panel={PANEL}
-                  class="inline"
-                >
-                  <button type="submit" class="secondary outline" aria-describedby={nameId}>
-                    Sign out
-                  </button>
-                </PostForm>
-              )}
-            </li>
-          );
-        })}
+        {sessions.map((session) => (
+          <DeviceItem
+            nameId={`session-${session.id.slice(0, 16)}`}
+            device={session.device}
+            current={session.current}
+            warning={session.waitingForCode ? "Password entered, no code yet" : undefined}
+            revoke={
+              session.current
+                ? undefined
+                : { action: `/account/sessions/${session.id}/revoke`, label: "Sign out", csrfToken, panel: PANEL }
+            }
+          >
+            <span safe>{`IP ${session.ip ?? "unknown"}`}</span> · started <Time at={session.startedAt} /> · last seen{" "}
+            <Time at={session.lastSeenAt} />
+          </DeviceItem>
+        ))}
       </ul>
       {others > 0 ? (
         <PostForm action="/account/sessions/revoke-others" csrfToken={csrfToken} panel={PANEL}>

@@ -1,6 +1,7 @@
 import { TRUSTED_BROWSER_DAYS } from "../../auth/trusted-browsers";
 import { PostForm } from "../components/PostForm";
 import { Time } from "../components/Time";
+import { DeviceItem } from "./DeviceItem";
 import { Panel } from "./Panel";
 
 export type TrustedBrowserRow = {
@@ -27,38 +28,29 @@ export function TrustedBrowsersPanel({ csrfToken, browsers, outOfBand = false }:
       ) : (
         <>
           <ul class="device-list">
-            {browsers.map((browser) => {
-              const nameId = `trusted-${browser.id.slice(0, 16)}`;
-              return (
-                <li>
-                  <strong id={nameId} safe>
-                    {browser.device}
-                  </strong>
-                  {browser.current ? <mark>This browser</mark> : ""}
-                  <small>
-                    <span safe>{`IP ${browser.ip ?? "unknown"}`}</span> · added <Time at={browser.addedAt} /> ·{" "}
-                    {browser.lastUsedAt ? (
-                      <>
-                        last used <Time at={browser.lastUsedAt} />
-                      </>
-                    ) : (
-                      "not used yet"
-                    )}{" "}
-                    · until <Time at={browser.expiresAt} />
-                  </small>
-                  <PostForm
-                    action={`/account/trusted-browsers/${browser.id}/revoke`}
-                    csrfToken={csrfToken}
-                    panel={PANEL}
-                    class="inline"
-                  >
-                    <button type="submit" class="secondary outline" aria-describedby={nameId}>
-                      Forget
-                    </button>
-                  </PostForm>
-                </li>
-              );
-            })}
+            {browsers.map((browser) => (
+              <DeviceItem
+                nameId={`trusted-${browser.id.slice(0, 16)}`}
+                device={browser.device}
+                current={browser.current}
+                revoke={{
+                  action: `/account/trusted-browsers/${browser.id}/revoke`,
+                  label: "Forget",
+                  csrfToken,
+                  panel: PANEL,
+                }}
+              >
+                <span safe>{`IP ${browser.ip ?? "unknown"}`}</span> · added <Time at={browser.addedAt} /> ·{" "}
+                {browser.lastUsedAt ? (
+                  <>
+                    last used <Time at={browser.lastUsedAt} />
+                  </>
+                ) : (
+                  "not used yet"
+                )}{" "}
+                · until <Time at={browser.expiresAt} />
+              </DeviceItem>
+            ))}
           </ul>
           <PostForm action="/account/trusted-browsers/revoke-all" csrfToken={csrfToken} panel={PANEL}>
             <button type="submit" class="secondary">
