@@ -57,6 +57,12 @@ export function throttleStore(db: Db, clock: Clock) {
   };
   const prepared = new Map<ThrottlePolicy, ReturnType<typeof countAttempt>>();
 
+  /** Until when `key` is locked, or null when it is not. */
+  async function lockedUntil(key: string): Promise<number | null> {
+    const [row] = await db.select().from(throttles).where(eq(throttles.key, key));
+    return row?.lockedUntil && row.lockedUntil > clock() ? row.lockedUntil : null;
+  }
+
   return {
     /**
      * Counts an attempt before it is checked, in one conditional write, so that parallel
@@ -69,18 +75,13 @@ export function throttleStore(db: Db, clock: Clock) {
       const firstLockedUntil = policy.freeFailures <= 1 ? now + policy.firstLockMs : null;
       const [row] = await statement.execute({ key, now, firstLockedUntil });
       if (row) return { allowed: true, failures: row.failures, lockedUntil: row.lockedUntil };
-      const [locked] = await db.select().from(throttles).where(eq(throttles.key, key));
-      return { allowed: false, lockedUntil: locked?.lockedUntil ?? now };
+      return { allowed: false, lockedUntil: (await lockedUntil(key)) ?? now };
     },
 
     async reset(key: string): Promise<void> {
       await db.delete(throttles).where(eq(throttles.key, key));
     },
 
-    /** Until when `key` is locked, or null when it is not. */
-    async lockedUntil(key: string): Promise<number | null> {
-      const [row] = await db.select().from(throttles).where(eq(throttles.key, key));
-      return row?.lockedUntil && row.lockedUntil > clock() ? row.lockedUntil : null;
-    },
+    lockedUntil,
   };
 }
