@@ -27,6 +27,10 @@ export type AccountOverview = {
   thisTrustedBrowserId: string | null;
 };
 
+/** "2 other sessions signed out, 1 trusted browser forgotten": for the log and for the person. */
+export const describeRevoked = (revoked: Revoked) =>
+  `${plural(revoked.sessions, "other session")} signed out, ${plural(revoked.trustedBrowsers, "trusted browser")} forgotten`;
+
 const refusedField = <Field extends string>(field: Field, refusal: Refusal): FormRefusal<Field> => ({
   errors: { [field]: refusal.error } as FieldErrors<Field>,
   lockedUntil: refusal.lockedUntil,
@@ -54,9 +58,6 @@ export function accountFlows(
       trustedBrowsers: await trustedBrowsers.revokeAll(user.id),
     };
   }
-
-  const revokedDetail = (revoked: Revoked) =>
-    `${plural(revoked.sessions, "other session")} signed out, ${plural(revoked.trustedBrowsers, "trusted browser")} forgotten`;
 
   return {
     async overview(user: User, trustedBrowserToken: string | null): Promise<AccountOverview> {
@@ -129,7 +130,7 @@ export function accountFlows(
       if (isRefusal(proof)) return proof;
       await sessions.holdNewTotpSecret(session.id, null);
       const revoked = await revokeEverywhereElse(current);
-      await events.record("authenticator_replaced", user.id, meta, revokedDetail(revoked));
+      await events.record("authenticator_replaced", user.id, meta, describeRevoked(revoked));
       return { recoveryCodes: await recoveryCodes.replaceAll(user.id), revoked };
     },
 
@@ -157,7 +158,7 @@ export function accountFlows(
       const renewed = await sessions.rotate(session, "signed_in", meta);
       // Only a revocation from elsewhere in the same instant gets here; the password did change.
       if (!renewed) return { errors: { current_password: "This session ended meanwhile. Sign in again." } };
-      await events.record("password_changed", user.id, meta, revokedDetail(revoked));
+      await events.record("password_changed", user.id, meta, describeRevoked(revoked));
       return { session: renewed, revoked };
     },
 

@@ -1,6 +1,6 @@
 import { Elysia, t } from "elysia";
 import { type Auth, type Enrollment, type FieldErrors, isRefusal } from "../../auth";
-import type { AccountOverview } from "../../auth/account";
+import { type AccountOverview, describeRevoked } from "../../auth/account";
 import type { Config } from "../../config";
 import type { Session, User } from "../../db/schema";
 import { PasswordPanel } from "../../views/account/PasswordPanel";
@@ -9,7 +9,6 @@ import { SessionsPanel } from "../../views/account/SessionsPanel";
 import { TrustedBrowsersPanel } from "../../views/account/TrustedBrowsersPanel";
 import { NewAuthenticatorPanel, TwoFactorPanel } from "../../views/account/TwoFactorPanel";
 import { AccountPage } from "../../views/pages/AccountPage";
-import { plural } from "../../words";
 import { describeDevice } from "../client";
 import type { RequestContext } from "../context";
 import { keyToScan } from "../qr";
@@ -206,7 +205,7 @@ export const accountRoutes = (context: RequestContext) =>
           return accountAnswer(ctx, { twoFactor: panel }, refusalStatus(ctx, result.lockedUntil));
         }
         const { revoked, recoveryCodes } = result;
-        const notice = `Your new authenticator app is linked, and the old one no longer works. ${plural(revoked.sessions, "other session")} signed out, ${plural(revoked.trustedBrowsers, "trusted browser")} forgotten.`;
+        const notice = `Your new authenticator app is linked, and the old one no longer works. ${describeRevoked(revoked)}.`;
         const panel = (overview: AccountOverview) =>
           twoFactorPanel(ctx, overview.recoveryCodesLeft, { newCodes: recoveryCodes, notice });
         return accountAnswer(ctx, { twoFactor: panel });
