@@ -4,7 +4,7 @@ import { CODE_POLICY, PASSWORD_POLICY } from "../src/auth/throttle";
 import { start } from "../src/start";
 
 const NEVER = 1_000_000_000;
-start("production", {
+await start("production", {
   throttlePolicies: {
     code: { ...CODE_POLICY, freeFailures: NEVER },
     password: { ...PASSWORD_POLICY, freeFailures: NEVER },

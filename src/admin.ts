@@ -3,7 +3,7 @@ import { adminTasks } from "./auth/admin";
 import { keylessStores } from "./auth/stores";
 import { systemClock } from "./clock";
 import { ConfigError, loadDatabaseConfig } from "./config";
-import { openDatabase } from "./db/client";
+import { isPostgresUrl, openDatabase, withoutCredentials } from "./db/database";
 import { plural } from "./words";
 
 const USAGE = "usage: bun run admin list-users | reset-2fa <username> | unlock <username> | revoke-sessions <username>";
@@ -27,11 +27,18 @@ try {
   fail(error instanceof ConfigError ? error.message : String(error));
 }
 // A mistyped DATABASE_URL must not quietly create an empty database and report "no such user".
-if (config.databaseUrl !== ":memory:" && !existsSync(config.databaseUrl)) fail(`No database at ${config.databaseUrl}.`);
+// (PostgreSQL refuses a connection to a database that does not exist by itself.)
+if (!isPostgresUrl(config.databaseUrl) && config.databaseUrl !== ":memory:" && !existsSync(config.databaseUrl)) {
+  fail(`No database at ${config.databaseUrl}.`);
+}
 
-const { db, close } = openDatabase(config.databaseUrl);
+const database = await openDatabase(config.databaseUrl, { poolSize: 1 }).catch((error: unknown) =>
+  fail(
+    `Cannot open the database at ${withoutCredentials(config.databaseUrl)}: ${error instanceof Error ? error.message : error}`,
+  ),
+);
 const tasks = adminTasks(
-  keylessStores(db, systemClock, { idleMs: config.sessionIdleMs, absoluteMs: config.sessionAbsoluteMs }),
+  keylessStores(database, systemClock, { idleMs: config.sessionIdleMs, absoluteMs: config.sessionAbsoluteMs }),
 );
 const noSuchUser = () => fail(`No user named "${username}".`);
 
@@ -74,4 +81,4 @@ switch (command) {
     break;
   }
 }
-close();
+await database.close();

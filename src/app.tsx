@@ -4,11 +4,12 @@ import { deriveKey } from "./auth/crypto";
 import type { ThrottlePolicies } from "./auth/proofs";
 import type { Clock } from "./clock";
 import type { Config } from "./config";
-import type { Db } from "./db/client";
+import type { Database } from "./db/database";
 import { ErrorPage } from "./views/pages/ErrorPage";
 import { staticAssets } from "./web/assets";
 import { cookieNames, requestContext, wantsFragment } from "./web/context";
 import { HttpError, MAX_BODY_BYTES, readForm } from "./web/forms";
+import { healthRoutes, type RequestLogEntry, requestLog } from "./web/operations";
 import { pageMarkup } from "./web/respond";
 import { accountRoutes } from "./web/routes/account";
 import { homeRoutes } from "./web/routes/home";
@@ -17,12 +18,19 @@ import { registerRoutes } from "./web/routes/register";
 import { twoFactorRoutes } from "./web/routes/two-factor";
 import { securityHeaders } from "./web/security";
 
-export type AppDeps = { db: Db; config: Config; clock: Clock; throttlePolicies?: ThrottlePolicies };
+export type AppDeps = {
+  database: Database;
+  config: Config;
+  clock: Clock;
+  throttlePolicies?: ThrottlePolicies;
+  /** Where request log lines go: stdout when serving, nowhere in tests unless a test asks. */
+  logRequest?: (entry: RequestLogEntry) => void;
+};
 
 /** The whole app without `listen`, so tests drive it through `app.handle(request)`. */
-export function createApp({ db, config, clock, throttlePolicies }: AppDeps) {
+export function createApp({ database, config, clock, throttlePolicies, logRequest }: AppDeps) {
   const auth = createAuth({
-    db,
+    database,
     clock,
     appName: config.appName,
     appSecret: config.appSecret,
@@ -47,13 +55,20 @@ export function createApp({ db, config, clock, throttlePolicies }: AppDeps) {
     serve: { maxRequestBodySize: MAX_BODY_BYTES },
   })
     .decorate({ auth })
+    .use(logRequest ? requestLog(logRequest) : new Elysia())
     .error({ HttpError })
     .onRequest(({ set }) => {
       Object.assign(set.headers, headers);
     })
-    .onError(async ({ code, error, request }) => {
-      if (code === "INVALID_COOKIE_SIGNATURE") return restartSignIn(request, config, headers);
+    .onError(async ({ code, error, request, set }) => {
+      // Error answers are built here, outside Elysia's mapping; `set.status` tells the request log.
+      if (code === "INVALID_COOKIE_SIGNATURE") {
+        const restart = restartSignIn(request, config, headers);
+        set.status = restart.status;
+        return restart;
+      }
       const { status, title, message } = describeError(code, error);
+      set.status = status;
       if (status >= 500) logUnexpected(request, error);
       const fragment = wantsFragment(request.headers);
       const body = await pageMarkup(
@@ -72,6 +87,7 @@ export function createApp({ db, config, clock, throttlePolicies }: AppDeps) {
       });
     })
     .use(staticAssets())
+    .use(healthRoutes(auth))
     .onParse({ as: "global" }, ({ request }) => readForm(request))
     .use(context)
     .use(registerRoutes(context))

@@ -1,9 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { isPostgresUrl } from "./db/database";
 
 export type Config = {
   port: number;
+  /** A SQLite path, or a `postgres://` URL (src/db/database.ts). */
   databaseUrl: string;
+  /** PostgreSQL only: the most connections this instance opens. */
+  databasePoolSize: number;
   appOrigin: string;
   /** True when APP_ORIGIN is https: cookies get `Secure` and the `__Host-` prefix. */
   secureCookies: boolean;
@@ -29,9 +33,15 @@ const SECRET_HINT =
 type Env = Record<string, string | undefined>;
 
 /** The part of the configuration that reaches the database and no secret: all the admin command line needs. */
-export function loadDatabaseConfig(env: Env): Pick<Config, "databaseUrl" | "sessionIdleMs" | "sessionAbsoluteMs"> {
+export function loadDatabaseConfig(
+  env: Env,
+): Pick<Config, "databaseUrl" | "databasePoolSize" | "sessionIdleMs" | "sessionAbsoluteMs"> {
+  const databasePoolSize = parseWholeNumber("DATABASE_POOL_SIZE", env.DATABASE_POOL_SIZE, 10);
+  if (databasePoolSize < 1)
+    throw new ConfigError(`DATABASE_POOL_SIZE must be at least 1, got "${env.DATABASE_POOL_SIZE}"`);
   return {
     databaseUrl: env.DATABASE_URL || "db/app.sqlite",
+    databasePoolSize,
     sessionIdleMs: parseDays("SESSION_IDLE_DAYS", env.SESSION_IDLE_DAYS, 7),
     sessionAbsoluteMs: parseDays("SESSION_ABSOLUTE_DAYS", env.SESSION_ABSOLUTE_DAYS, 30),
   };
@@ -106,7 +116,7 @@ function parseOrigin(value: string): string {
  * sessions and keys. The file is git-ignored and never used by `bun run start`.
  */
 function devSecret(databaseUrl: string): string {
-  const file = `${databaseUrl === ":memory:" ? "db" : dirname(databaseUrl)}/.dev-secret`;
+  const file = `${databaseUrl === ":memory:" || isPostgresUrl(databaseUrl) ? "db" : dirname(databaseUrl)}/.dev-secret`;
   if (existsSync(file)) {
     console.info(`Using the development-only APP_SECRET in ${file}.`);
     return readFileSync(file, "utf8").trim();

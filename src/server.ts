@@ -1,3 +1,3 @@
 import { start } from "./start";
 
-start(process.argv.includes("--dev") ? "development" : "production");
+await start(process.argv.includes("--dev") ? "development" : "production");

@@ -1,31 +1,71 @@
 import { type AppDeps, createApp } from "./app";
 import { systemClock } from "./clock";
 import { ConfigError, loadConfig } from "./config";
-import { openDatabase } from "./db/client";
+import { type Database, openDatabase, withoutCredentials } from "./db/database";
 
 const HOUR = 60 * 60 * 1000;
+/** How long a SIGTERM waits for in-flight requests before it closes their connections anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
-/** Reads the configuration, opens the database and listens: what `bun run start` and `bun run dev` do. */
-export function start(mode: "production" | "development", extra: Pick<AppDeps, "throttlePolicies"> = {}) {
-  const config = configOrExit(mode);
-  const { db } = openDatabase(config.databaseUrl);
-  const app = createApp({ db, config, clock: systemClock, ...extra }).listen({ port: config.port });
+/** One JSON line on stdout: the request log, and what the process itself does. */
+export const logLine = (entry: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(entry)}\n`);
+const logMessage = (message: string) => logLine({ time: new Date().toISOString(), message });
+
+/**
+ * Reads the configuration, opens the database and listens: what `bun run start` and `bun run dev`
+ * do. SIGTERM (or Ctrl-C) stops taking connections, lets the requests in flight finish, closes
+ * the database and exits 0, so a load balancer can roll instances without failing a request.
+ */
+export async function start(mode: "production" | "development", extra: Pick<AppDeps, "throttlePolicies"> = {}) {
+  const config = orExit(() => loadConfig(process.env, mode));
+  const database = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize }).catch(
+    (error: unknown) =>
+      exit(`cannot open the database at ${withoutCredentials(config.databaseUrl)}: ${describe(error)}`),
+  );
+  const app = createApp({ database, config, clock: systemClock, logRequest: logLine, ...extra }).listen({
+    port: config.port,
+  });
 
   // Expired sessions and trusted browsers are refused on sight; this only keeps the tables small.
-  setInterval(() => app.decorator.auth.deleteExpired(), HOUR).unref();
-
-  console.info(
-    `${config.appName} (${mode}) listening on ${config.appOrigin}, port ${app.server?.port}, database ${config.databaseUrl}`,
+  const cleanup = setInterval(() => app.decorator.auth.deleteExpired().catch(() => {}), HOUR);
+  cleanup.unref();
+  logMessage(
+    `${config.appName} (${mode}) listening on ${config.appOrigin}, port ${app.server?.port}, database ${database.description}`,
   );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logMessage(`${signal}: finishing the requests in flight, then stopping`);
+    clearInterval(cleanup);
+    setTimeout(() => app.server?.stop(true), SHUTDOWN_GRACE_MS).unref();
+    await app.stop();
+    await closeQuietly(database);
+    logMessage("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
   return app;
 }
 
-function configOrExit(mode: "production" | "development") {
+async function closeQuietly(database: Database) {
+  await database.close().catch((error: unknown) => logMessage(`closing the database failed: ${describe(error)}`));
+}
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+function exit(message: string): never {
+  console.error(`Cannot start: ${message}`);
+  process.exit(1);
+}
+
+function orExit<T>(read: () => T): T {
   try {
-    return loadConfig(process.env, mode);
+    return read();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    console.error(`Cannot start: ${error.message}`);
-    process.exit(1);
+    exit(error.message);
   }
 }

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { codeAt } from "../src/auth/totp";
-import { sessions, trustedBrowsers } from "../src/db/schema";
 import {
   Browser,
   dom,
@@ -15,8 +14,8 @@ import {
 } from "./helpers";
 
 let t: TestApp;
-beforeEach(() => {
-  t = testApp();
+beforeEach(async () => {
+  t = await testApp();
 });
 afterEach(() => t.close());
 
@@ -351,7 +350,7 @@ describe("changing the password", () => {
     stolen.cookies.set("session", oldCookie ?? "");
     expect(await homeOf(stolen)).toBe("/login");
     expect(await homeOf(other)).toBe("/login");
-    expect(await t.db.select().from(trustedBrowsers)).toHaveLength(0);
+    expect(await t.db.select().from(t.tables.trustedBrowsers)).toHaveLength(0);
     expect((await signInWithPassword(new Browser(t.app), "noah")).status).toBe(422);
     expect((await signInWithPassword(other, "noah", NEW_PASSWORD)).headers.get("location")).toBe("/verify-2fa");
   });
@@ -391,7 +390,9 @@ describe("sessions", () => {
     const { browser, key } = await signedInUser("quinn");
     const phone = new Browser(t.app, undefined, { "user-agent": SAFARI_IPHONE });
     await signIn(phone, t, "quinn", key);
-    const [row] = (await t.db.select().from(sessions)).filter((session) => session.userAgent === SAFARI_IPHONE);
+    const [row] = (await t.db.select().from(t.tables.sessions)).filter(
+      (session) => session.userAgent === SAFARI_IPHONE,
+    );
     await browser.get("/account");
     const revoked = await browser.post(`/account/sessions/${row?.id}/revoke`, {}, { htmx: true });
     expect(revoked.status).toBe(200);
@@ -415,7 +416,7 @@ describe("sessions", () => {
   test("another account's session cannot be revoked", async () => {
     const { browser } = await signedInUser("sam");
     const victim = await signedInUser("tess");
-    const [victimSession] = (await t.db.select().from(sessions)).filter((session) => session.userId === 2);
+    const [victimSession] = (await t.db.select().from(t.tables.sessions)).filter((session) => session.userId === 2);
     const attempt = await browser.post(`/account/sessions/${victimSession?.id}/revoke`, {});
     expect(attempt.status).toBe(303);
     expect(await homeOf(victim.browser)).toBe("/");
@@ -423,7 +424,7 @@ describe("sessions", () => {
 
   test("revoking this session is signing out", async () => {
     const { browser } = await signedInUser("uma");
-    const [mine] = await t.db.select().from(sessions);
+    const [mine] = await t.db.select().from(t.tables.sessions);
     const response = await browser.post(`/account/sessions/${mine?.id}/revoke`, {});
     expect(response.headers.get("location")).toBe("/login");
     expect(await homeOf(browser)).toBe("/login");
@@ -442,7 +443,7 @@ describe("trusted browsers", () => {
     const expires = Date.parse(/Expires=([^;]+)/i.exec(cookie ?? "")?.[1] ?? "");
     expect(Math.round((expires - t.clock.now) / 86_400_000)).toBe(30);
     const token = decodeURIComponent(browser.cookies.get("trusted") ?? "").split(".")[0] ?? "";
-    const [row] = await t.db.select().from(trustedBrowsers);
+    const [row] = await t.db.select().from(t.tables.trustedBrowsers);
     expect(token.length).toBeGreaterThanOrEqual(43);
     expect(row?.id).not.toContain(token);
     expect(JSON.stringify(row)).not.toContain(token);
@@ -507,7 +508,7 @@ test("another account's trusted browser cannot be forgotten", async () => {
   const { key } = await enroll(new Browser(t.app), t, "bea");
   const victim = new Browser(t.app);
   await signIn(victim, t, "bea", key, { remember: true });
-  const [row] = await t.db.select().from(trustedBrowsers);
+  const [row] = await t.db.select().from(t.tables.trustedBrowsers);
   const { browser } = await signedInUser("cal");
   expect((await browser.post(`/account/trusted-browsers/${row?.id}/revoke`, {})).status).toBe(303);
   await browser.post("/account/trusted-browsers/revoke-all", {});

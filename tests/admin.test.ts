@@ -1,21 +1,22 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApp } from "../src/app";
 import { codeAt } from "../src/auth/totp";
 import { loadConfig } from "../src/config";
-import { openDatabase } from "../src/db/client";
+import { openDatabase } from "../src/db/database";
+import { freshDatabaseUrl } from "./databases";
 import { Browser, dom, enroll, signIn, signInWithPassword, TEST_SECRET, wrongCodeAt } from "./helpers";
 
-// The command line runs as its own process on a database file, as an operator would run it.
-const dir = mkdtempSync(join(tmpdir(), "bun-2fa-admin-"));
-const databaseUrl = join(dir, "app.sqlite");
-const database = openDatabase(databaseUrl);
+// The command line runs as its own process on a database the app also uses, as an operator would run it.
+const fresh = await freshDatabaseUrl();
+const databaseUrl = fresh.url;
+const database = await openDatabase(databaseUrl);
 const clock = { now: Date.now() };
 const t = {
   app: createApp({
-    db: database.db,
+    database,
     config: loadConfig({ APP_SECRET: TEST_SECRET, DATABASE_URL: databaseUrl }, "production"),
     clock: () => clock.now,
   }),
@@ -46,9 +47,9 @@ beforeAll(async () => {
   const bob = new Browser(t.app);
   await enroll(bob, t, "bob");
 });
-afterAll(() => {
-  database.close();
-  rmSync(dir, { recursive: true, force: true });
+afterAll(async () => {
+  await database.close();
+  await fresh.drop();
 });
 
 describe("bun run admin", () => {
@@ -125,11 +126,13 @@ describe("bun run admin", () => {
     expect(admin("reset-2fa", "nobody").err).toStartWith('No user named "nobody".');
     expect(admin("list-users").out).toBe(before);
 
+    const typo = join(tmpdir(), "bun-2fa-no-such-dir", "typo.sqlite");
     const missing = Bun.spawnSync(["bun", "src/admin.ts", "list-users"], {
-      env: { ...process.env, DATABASE_URL: join(dir, "typo.sqlite") },
+      env: { ...process.env, DATABASE_URL: typo },
       cwd: join(import.meta.dir, ".."),
     });
     expect(missing.exitCode).toBe(1);
-    expect(missing.stderr.toString()).toStartWith(`No database at ${join(dir, "typo.sqlite")}.`);
+    expect(missing.stderr.toString()).toStartWith(`No database at ${typo}.`);
+    expect(existsSync(typo)).toBe(false);
   });
 });

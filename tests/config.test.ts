@@ -13,6 +13,7 @@ describe("configuration", () => {
     expect(config).toEqual({
       port: 3000,
       databaseUrl: "db/app.sqlite",
+      databasePoolSize: 10,
       appOrigin: "http://localhost:3000",
       secureCookies: false,
       appSecret: TEST_SECRET,

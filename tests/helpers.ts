@@ -2,22 +2,25 @@ import { parseHTML } from "linkedom";
 import { createApp } from "../src/app";
 import { codeAt } from "../src/auth/totp";
 import { type Config, loadConfig } from "../src/config";
-import { openDatabase } from "../src/db/client";
+import { testDatabase } from "./databases";
 
 export const ORIGIN = "http://localhost:3000";
 export const TEST_SECRET = "test-secret-test-secret-test-secret-test-secret";
 export const GOOD_PASSWORD = "correct horse battery staple";
 
-/** A fresh app on an in-memory database, with a clock the test moves by hand. */
-export function testApp(env: Record<string, string> = {}) {
+/**
+ * A fresh app on a fresh database (in-memory SQLite, or PostgreSQL under TEST_DATABASE_URL),
+ * with a clock the test moves by hand. `db` and `tables` let a test look at what was stored.
+ */
+export async function testApp(env: Record<string, string> = {}) {
   const config: Config = loadConfig({ APP_SECRET: TEST_SECRET, ...env }, "production");
-  const { db, close } = openDatabase(":memory:");
+  const { database, close } = await testDatabase();
   const clock = { now: Date.UTC(2026, 10, 24, 12, 0, 0) };
-  const app = createApp({ db, config, clock: () => clock.now });
-  return { app, db, config, clock, close };
+  const app = createApp({ database, config, clock: () => clock.now });
+  return { app, database, db: database.orm, tables: database.tables, config, clock, close };
 }
 
-export type TestApp = ReturnType<typeof testApp>;
+export type TestApp = Awaited<ReturnType<typeof testApp>>;
 /** What the flow helpers need of a test app: its routes and its clock. */
 type AppAndClock = Pick<TestApp, "app" | "clock">;
 

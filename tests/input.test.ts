@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { users } from "../src/db/schema";
 import { Browser, dom, GOOD_PASSWORD, ORIGIN, register, type TestApp, testApp } from "./helpers";
 
 let t: TestApp;
-beforeEach(() => {
-  t = testApp();
+beforeEach(async () => {
+  t = await testApp();
 });
 afterEach(() => t.close());
 
@@ -39,7 +38,7 @@ describe("username rules", () => {
     expect(response.status).toBe(422);
     expect(fieldError(page, "username")).toContain(message);
     expect(page?.querySelector("input[name=username]")?.getAttribute("value")).toBe(username);
-    expect(await t.db.select().from(users)).toHaveLength(0);
+    expect(await t.db.select().from(t.tables.users)).toHaveLength(0);
   });
 
   test.each(["abc", "a".repeat(32), "Alice_Smith-2.0"])("%p is accepted", async (username) => {
@@ -52,7 +51,7 @@ describe("username rules", () => {
     const { response, page } = await tryRegister({ username: "aLICE" });
     expect(response.status).toBe(422);
     expect(fieldError(page, "username")).toContain("taken");
-    const rows = await t.db.select().from(users);
+    const rows = await t.db.select().from(t.tables.users);
     expect(rows.map((user) => user.username)).toEqual(["Alice"]);
   });
 
@@ -70,7 +69,7 @@ describe("username rules", () => {
     );
     const statuses = responses.map((response) => response.status).sort();
     expect(statuses).toEqual([303, 422, 422, 422, 422, 422, 422, 422]);
-    expect(await t.db.select().from(users)).toHaveLength(1);
+    expect(await t.db.select().from(t.tables.users)).toHaveLength(1);
   });
 });
 
@@ -179,7 +178,7 @@ describe("bad input gets a clear 4xx, never a 5xx", () => {
     const text = await response.text();
     expect(text).toContain("<h1>");
     expect(text).not.toMatch(/at .*\.ts:\d+/); // no stack trace
-    expect(await t.db.select().from(users)).toHaveLength(0);
+    expect(await t.db.select().from(t.tables.users)).toHaveLength(0);
   });
 
   test("raw bytes that are not UTF-8 get 400", async () => {
@@ -231,7 +230,7 @@ describe("typing differences that should not matter", () => {
       confirm: GOOD_PASSWORD,
     });
     expect(registered.status).toBe(303);
-    const [user] = await t.db.select().from(users);
+    const [user] = await t.db.select().from(t.tables.users);
     expect(user?.username).toBe("zoe");
     const other = new Browser(t.app);
     await other.get("/login");

@@ -3,8 +3,8 @@ import { codeAt } from "../src/auth/totp";
 import { Browser, dom, GOOD_PASSWORD, readKey, register, type TestApp, testApp } from "./helpers";
 
 let t: TestApp;
-beforeEach(() => {
-  t = testApp();
+beforeEach(async () => {
+  t = await testApp();
 });
 afterEach(() => t.close());
 

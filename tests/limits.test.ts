@@ -13,7 +13,7 @@ describe("the per-IP budget", () => {
   }
 
   test("IP_RATE_LIMIT unsafe requests a minute per IP, then 429 with Retry-After; other IPs are unaffected", async () => {
-    t = testApp({ IP_RATE_LIMIT: "3", TRUSTED_PROXY_HEADER: "X-Forwarded-For" });
+    t = await testApp({ IP_RATE_LIMIT: "3", TRUSTED_PROXY_HEADER: "X-Forwarded-For" });
     const browser = new Browser(t.app);
     await browser.get("/login");
     let name = 0; // a new name each time, so that only the IP budget can refuse
@@ -32,7 +32,7 @@ describe("the per-IP budget", () => {
   });
 
   test("registration sits behind the budget, since it has to say which names are taken", async () => {
-    t = testApp({ IP_RATE_LIMIT: "2", TRUSTED_PROXY_HEADER: "x-forwarded-for" });
+    t = await testApp({ IP_RATE_LIMIT: "2", TRUSTED_PROXY_HEADER: "x-forwarded-for" });
     const browser = new Browser(t.app);
     await browser.get("/register");
     const probe = (name: string) =>
@@ -43,7 +43,7 @@ describe("the per-IP budget", () => {
   });
 
   test("only the address the trusted proxy appended counts, not what the client put before it", async () => {
-    t = testApp({ IP_RATE_LIMIT: "1", TRUSTED_PROXY_HEADER: "x-forwarded-for" });
+    t = await testApp({ IP_RATE_LIMIT: "1", TRUSTED_PROXY_HEADER: "x-forwarded-for" });
     const browser = new Browser(t.app);
     await browser.get("/login");
     const attempt = (header: string) =>
@@ -57,21 +57,21 @@ describe("the per-IP budget", () => {
       [undefined, 60],
       ["0", null],
     ] as const) {
-      t = testApp(limit === undefined ? {} : { IP_RATE_LIMIT: limit });
+      t = await testApp(limit === undefined ? {} : { IP_RATE_LIMIT: limit });
       const browser = new Browser(t.app);
       await browser.get("/login");
       const statuses = [];
       for (let i = 0; i < 70; i++) statuses.push((await browser.post("/logout", {})).status);
       expect(statuses.indexOf(429)).toBe(refusedAfter ?? -1);
-      t.close();
+      await t.close();
     }
-    t = testApp();
+    t = await testApp();
   });
 });
 
 describe("session lifetime", () => {
   test("a signed-in session ends after 7 idle days", async () => {
-    t = testApp();
+    t = await testApp();
     const browser = new Browser(t.app);
     await enroll(browser, t, "alice");
     t.clock.now += 7 * DAY - 60_000;
@@ -83,7 +83,7 @@ describe("session lifetime", () => {
   });
 
   test("and after 30 days whatever happens", async () => {
-    t = testApp();
+    t = await testApp();
     const browser = new Browser(t.app);
     await enroll(browser, t, "bob");
     for (let day = 5; day < 30; day += 5) {
@@ -95,7 +95,7 @@ describe("session lifetime", () => {
   });
 
   test("both are configurable, and the cookie lasts to the absolute limit", async () => {
-    t = testApp({ SESSION_IDLE_DAYS: "1", SESSION_ABSOLUTE_DAYS: "2" });
+    t = await testApp({ SESSION_IDLE_DAYS: "1", SESSION_ABSOLUTE_DAYS: "2" });
     const browser = new Browser(t.app);
     const { key } = await enroll(browser, t, "carol");
     await browser.post("/logout", {});

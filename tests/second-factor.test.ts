@@ -1,17 +1,16 @@
 import { afterEach, beforeEach, describe, expect, spyOn, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { codeAt } from "../src/auth/totp";
-import { recoveryCodes, securityEvents, users } from "../src/db/schema";
 import { Browser, dom, enroll, register, signInWithPassword, type TestApp, testApp, wrongCodeAt } from "./helpers";
 
 let t: TestApp;
-beforeEach(() => {
-  t = testApp();
+beforeEach(async () => {
+  t = await testApp();
 });
 afterEach(() => t.close());
 
 async function eventTypes(): Promise<string[]> {
-  return (await t.db.select().from(securityEvents)).map((event) => event.type);
+  return (await t.db.select().from(t.tables.securityEvents)).map((event) => event.type);
 }
 
 async function fieldError(response: Response): Promise<string> {
@@ -115,7 +114,7 @@ describe("guessing is bounded", () => {
   });
 
   test("an attacker with the password, guessing as fast as allowed for 365 days, gets at most 40 guesses", async () => {
-    const year = testApp({ IP_RATE_LIMIT: "0" }); // the account throttle alone must hold
+    const year = await testApp({ IP_RATE_LIMIT: "0" }); // the account throttle alone must hold
     const { key } = await enroll(new Browser(year.app), year, "frank");
     const end = year.clock.now + 365 * 24 * 60 * 60_000;
     const attacker = new Browser(year.app);
@@ -134,13 +133,15 @@ describe("guessing is bounded", () => {
       }
       year.clock.now += Math.max(retryAfter * 1000, 1000);
     }
-    const checked = (await year.db.select().from(securityEvents)).filter((event) => event.type === "code_failed");
+    const checked = (await year.db.select().from(year.tables.securityEvents)).filter(
+      (event) => event.type === "code_failed",
+    );
     console.info(
       `365 days of guessing: ${guesses} codes checked, success chance ${((guesses * 3) / 1e6).toExponential(2)}`,
     );
     expect(checked).toHaveLength(guesses);
     expect(guesses).toBeLessThanOrEqual(40);
-    year.close();
+    await year.close();
   }, 60_000);
 
   test("the next sign-in tells the owner how many codes failed since the last one", async () => {
@@ -196,7 +197,7 @@ describe("recovery codes", () => {
     expect(codes).toHaveLength(10);
     expect(new Set(codes).size).toBe(10);
     for (const code of codes) expect(code).toMatch(/^[0-9a-hjkmnp-tv-z]{5}-[0-9a-hjkmnp-tv-z]{5}$/);
-    const stored = JSON.stringify(await t.db.select().from(recoveryCodes));
+    const stored = JSON.stringify(await t.db.select().from(t.tables.recoveryCodes));
     for (const code of codes) {
       expect(stored).not.toContain(code);
       expect(stored).not.toContain(code.replace("-", ""));
@@ -219,7 +220,9 @@ describe("recovery codes", () => {
       "You used a recovery code, 9 left.",
     );
     expect(await eventTypes()).toContain("recovery_code_used");
-    const used = (await t.db.select().from(securityEvents)).find((event) => event.type === "recovery_code_used");
+    const used = (await t.db.select().from(t.tables.securityEvents)).find(
+      (event) => event.type === "recovery_code_used",
+    );
     expect(used?.detail).toBe("9 left");
 
     await browser.post("/logout", {});
@@ -276,21 +279,21 @@ describe("recovery codes", () => {
 describe("keys at rest", () => {
   test("the stored column is AES-GCM ciphertext, not the base32 key", async () => {
     const { key } = await enroll(new Browser(t.app), t, "olga");
-    const [row] = await t.db.select().from(users);
+    const [row] = await t.db.select().from(t.tables.users);
     expect(row?.totpSecret).toStartWith("v1:");
     expect(row?.totpSecret).not.toContain(key);
-    expect(JSON.stringify(await t.db.select().from(users))).not.toContain(key);
+    expect(JSON.stringify(await t.db.select().from(t.tables.users))).not.toContain(key);
   });
 
   test("a copied ciphertext does not open for another user", async () => {
     await enroll(new Browser(t.app), t, "pete");
     const victimKey = (await enroll(new Browser(t.app), t, "quinn")).key;
-    const [pete, quinn] = await t.db.select().from(users);
+    const [pete, quinn] = await t.db.select().from(t.tables.users);
     // An attacker who can write the database copies quinn's sealed key onto pete's row.
     await t.db
-      .update(users)
+      .update(t.tables.users)
       .set({ totpSecret: quinn?.totpSecret })
-      .where(eq(users.id, pete?.id ?? 0));
+      .where(eq(t.tables.users.id, pete?.id ?? 0));
     const browser = new Browser(t.app);
     await signInWithPassword(browser, "pete");
     const error = spyOn(console, "error").mockImplementation(() => {});

@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { users } from "../src/db/schema";
 import { Browser, dom, GOOD_PASSWORD, ORIGIN, register, registerWithTwoFactor, type TestApp, testApp } from "./helpers";
 
 let t: TestApp;
-beforeEach(() => {
-  t = testApp();
+beforeEach(async () => {
+  t = await testApp();
 });
 afterEach(() => t.close());
 
@@ -17,7 +16,7 @@ describe("CSRF", () => {
     const response = await browser.post("/register", registration, { headers: { origin: "https://evil.example" } });
     expect(response.status).toBe(403);
     expect((await dom(response)).querySelector("h1")?.textContent).toBe("Request refused");
-    expect(await t.db.select().from(users)).toHaveLength(0);
+    expect(await t.db.select().from(t.tables.users)).toHaveLength(0);
   });
 
   test("a cross-site Sec-Fetch-Site is refused even without Origin", async () => {
@@ -40,7 +39,7 @@ describe("CSRF", () => {
     // The attacker's own valid token is bound to the attacker's cookie, not the victim's.
     const foreign = await victim.post("/register", { ...registration, csrf: attacker.csrfToken }, { csrf: false });
     expect(foreign.status).toBe(403);
-    expect(await t.db.select().from(users)).toHaveLength(0);
+    expect(await t.db.select().from(t.tables.users)).toHaveLength(0);
   });
 
   test("htmx may carry the token in the X-CSRF-Token header instead", async () => {
@@ -137,7 +136,7 @@ describe("cookies", () => {
   });
 
   test("under an https APP_ORIGIN: Secure and the __Host- prefix", async () => {
-    const https = testApp({ APP_ORIGIN: "https://auth.example.com" });
+    const https = await testApp({ APP_ORIGIN: "https://auth.example.com" });
     const browser = new Browser(https.app, "https://auth.example.com");
     const page = await browser.get("/register");
     const csrf = page.headers.getSetCookie().find((header) => header.startsWith("__Host-csrf="));
@@ -148,7 +147,7 @@ describe("cookies", () => {
     expect(session).toContain("HttpOnly");
     expect(session).toContain("Path=/");
     expect(response.headers.get("strict-transport-security")).toContain("max-age=");
-    https.close();
+    await https.close();
   });
 
   test("a forged or stale signature sends the person to /login and clears the cookies", async () => {
@@ -166,12 +165,12 @@ describe("cookies", () => {
   test("a cookie signed under another APP_SECRET is not accepted", async () => {
     const browser = new Browser(t.app);
     await registerWithTwoFactor(browser, t, "quinn");
-    const rotated = testApp({ APP_SECRET: "another-secret-another-secret-another-secret" });
+    const rotated = await testApp({ APP_SECRET: "another-secret-another-secret-another-secret" });
     const moved = new Browser(rotated.app);
     moved.cookies = new Map(browser.cookies);
     const response = await moved.get("/");
     expect(response.headers.get("location")).toBe("/login");
-    rotated.close();
+    await rotated.close();
   });
 });
 
@@ -205,7 +204,7 @@ describe("escaping", () => {
   });
 
   test("APP_NAME is escaped wherever it is shown", async () => {
-    const named = testApp({ APP_NAME: "<b>Evil</b> & Co" });
+    const named = await testApp({ APP_NAME: "<b>Evil</b> & Co" });
     const browser = new Browser(named.app);
     await register(browser, "rita");
     const response = await browser.get("/setup-2fa");
@@ -214,7 +213,7 @@ describe("escaping", () => {
     const page = await dom(response);
     expect(page.querySelectorAll("b").length).toBe(0);
     expect(page.querySelector(".brand")?.textContent).toBe("<b>Evil</b> & Co");
-    named.close();
+    await named.close();
   });
 });
 

@@ -1,11 +1,10 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { codeAt } from "../src/auth/totp";
-import { sessions } from "../src/db/schema";
 import { Browser, GOOD_PASSWORD, readKey, register, registerWithTwoFactor, type TestApp, testApp } from "./helpers";
 
 let t: TestApp;
-beforeEach(() => {
-  t = testApp();
+beforeEach(async () => {
+  t = await testApp();
 });
 afterEach(() => t.close());
 
@@ -98,7 +97,7 @@ describe("session tokens", () => {
     await register(browser, "frank");
     const cookieToken = decodeURIComponent(browser.cookies.get("session") ?? "").split(".")[0] ?? "";
     expect(Buffer.from(cookieToken, "base64url").length).toBeGreaterThanOrEqual(32);
-    const rows = await t.db.select().from(sessions);
+    const rows = await t.db.select().from(t.tables.sessions);
     expect(rows).toHaveLength(1);
     expect(rows[0]?.id).toBe(new Bun.CryptoHasher("sha256").update(cookieToken).digest("hex"));
     expect(JSON.stringify(rows)).not.toContain(cookieToken);
@@ -110,7 +109,7 @@ describe("session tokens", () => {
     const copied = new Browser(t.app);
     copied.cookies = new Map(browser.cookies);
     await browser.post("/logout", {});
-    expect(await t.db.select().from(sessions)).toHaveLength(0);
+    expect(await t.db.select().from(t.tables.sessions)).toHaveLength(0);
     expect((await copied.get("/")).headers.get("location")).toBe("/login");
   });
 
@@ -131,7 +130,7 @@ describe("expired sessions", () => {
     await register(late, "judy");
     t.clock.now += 2 * 60_000; // ivan's pending session is 11 minutes old, judy's 2
     await t.app.decorator.auth.deleteExpired();
-    const rows = await t.db.select().from(sessions);
+    const rows = await t.db.select().from(t.tables.sessions);
     expect(rows).toHaveLength(1);
     expect((await late.get("/setup-2fa")).status).toBe(200);
   });
@@ -148,7 +147,7 @@ test("two tabs submitting the same right code at once step up exactly once", asy
   ]);
   const succeeded = [first, second].filter((response) => response?.status === 200);
   expect(succeeded).toHaveLength(1);
-  expect(await t.db.select().from(sessions)).toHaveLength(1);
+  expect(await t.db.select().from(t.tables.sessions)).toHaveLength(1);
 });
 
 test("a pending session read by two requests before either stepped up yields one signed-in session", async () => {
@@ -169,5 +168,5 @@ test("a pending session read by two requests before either stepped up yields one
   expect(results.find((result) => "error" in result)).toEqual({
     error: expect.stringMatching(/another tab|already used/),
   });
-  expect(await t.db.select().from(sessions)).toHaveLength(1);
+  expect(await t.db.select().from(t.tables.sessions)).toHaveLength(1);
 });

@@ -1,4 +1,4 @@
-import type { SecurityEvent, Session, TrustedBrowser, User } from "../db/schema";
+import type { SecurityEvent, Session, TrustedBrowser, User } from "../db/tables";
 import { plural } from "../words";
 import type { Enrollment, FieldErrors } from ".";
 import { sha256Hex } from "./crypto";

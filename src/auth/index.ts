@@ -1,6 +1,6 @@
 import type { Clock } from "../clock";
-import type { Db } from "../db/client";
-import type { Session, User } from "../db/schema";
+import type { Database } from "../db/database";
+import type { Session, User } from "../db/tables";
 import { accountFlows } from "./account";
 import type { RequestMeta } from "./events";
 import { hashPassword, PASSWORD_MAX_LENGTH, passwordProblem, verifyAgainstDummy } from "./passwords";
@@ -27,7 +27,7 @@ export type CodeAccepted = {
 };
 
 type AuthDeps = {
-  db: Db;
+  database: Database;
   clock: Clock;
   appName: string;
   appSecret: string;
@@ -40,8 +40,8 @@ const usernameTaken = "This username is taken. Choose another, or sign in if it 
 const wrongCredentials = "Wrong username or password.";
 
 /** The auth domain: every flow the web layer offers, with no knowledge of HTTP. */
-export function createAuth({ db, clock, appName, appSecret, sessionLifetime, throttlePolicies }: AuthDeps) {
-  const stores = createStores(db, clock, sessionLifetime, appSecret);
+export function createAuth({ database, clock, appName, appSecret, sessionLifetime, throttlePolicies }: AuthDeps) {
+  const stores = createStores(database, clock, sessionLifetime, appSecret);
   const { users, sessions, totpKeys, recoveryCodes, trustedBrowsers, events } = stores;
   const prove = proofs(stores, throttlePolicies);
   const describeKey = (key: string, user: User): Enrollment => ({
@@ -147,6 +147,9 @@ export function createAuth({ db, clock, appName, appSecret, sessionLifetime, thr
     },
 
     account: accountFlows(stores, prove, describeKey),
+
+    /** Whether the database answers within `timeoutMs`: what a load balancer asks of an instance. */
+    storageAnswers: (timeoutMs: number): Promise<boolean> => database.answers(timeoutMs),
   };
 }
 

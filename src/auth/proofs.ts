@@ -1,4 +1,4 @@
-import type { User } from "../db/schema";
+import type { User } from "../db/tables";
 import { waitFor } from "../words";
 import type { RequestMeta } from "./events";
 import { verifyAgainstDummy, verifyPassword } from "./passwords";

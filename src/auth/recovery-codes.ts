@@ -1,7 +1,6 @@
 import { and, count, eq, isNull, sql } from "drizzle-orm";
 import type { Clock } from "../clock";
-import type { Db } from "../db/client";
-import { recoveryCodes } from "../db/schema";
+import type { Database } from "../db/database";
 import { deriveKey, hmacBase64url } from "./crypto";
 
 // Crockford's base32: digits and lowercase letters without i, l, o and u, so nothing
@@ -26,13 +25,13 @@ export function normalizeRecoveryCode(input: string): string | null {
 }
 
 /** The part of the store that needs no key: counting and deleting a user's codes. */
-export function recoveryCodeCounts(db: Db) {
+export function recoveryCodeCounts({ orm, tables: { recoveryCodes } }: Database) {
   // Asked on every home page: prepared once.
-  const unused = db
+  const unused = orm
     .select({ left: count() })
     .from(recoveryCodes)
     .where(and(eq(recoveryCodes.userId, sql.placeholder("userId")), isNull(recoveryCodes.usedAt)))
-    .prepare();
+    .prepare("unused_recovery_codes");
 
   return {
     async remaining(userId: number): Promise<number> {
@@ -41,15 +40,19 @@ export function recoveryCodeCounts(db: Db) {
     },
 
     async deleteAll(userId: number): Promise<void> {
-      await db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
+      await orm.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
     },
   };
 }
 
-export function recoveryCodeStore(db: Db, clock: Clock, appSecret: string) {
+export function recoveryCodeStore(database: Database, clock: Clock, appSecret: string) {
+  const {
+    orm,
+    tables: { recoveryCodes },
+  } = database;
   const key = deriveKey(appSecret, "recovery-codes");
   const hash = (symbols: string) => hmacBase64url(key, symbols);
-  const counts = recoveryCodeCounts(db);
+  const counts = recoveryCodeCounts(database);
 
   return {
     ...counts,
@@ -57,14 +60,20 @@ export function recoveryCodeStore(db: Db, clock: Clock, appSecret: string) {
     /** Replaces every code of the user by new ones, and returns them: the only time they exist in plain text. */
     async replaceAll(userId: number): Promise<string[]> {
       const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
-      await counts.deleteAll(userId);
-      await db.insert(recoveryCodes).values(codes.map((code) => ({ userId, codeHash: hash(code.replace("-", "")) })));
+      // One transaction: a crash cannot leave the user with no codes, and two replacements
+      // racing cannot leave both sets, where only one was ever shown.
+      await database.atomically((transaction) => [
+        transaction.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)),
+        transaction
+          .insert(recoveryCodes)
+          .values(codes.map((code) => ({ userId, codeHash: hash(code.replace("-", "")) }))),
+      ]);
       return codes;
     },
 
     /** Spends a code in one conditional write, so two requests cannot both spend it. The codes left, or null. */
     async use(userId: number, symbols: string): Promise<number | null> {
-      const spent = await db
+      const spent = await orm
         .update(recoveryCodes)
         .set({ usedAt: clock() })
         .where(

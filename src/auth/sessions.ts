@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, lte, ne, sql } from "drizzle-orm";
 import type { Clock } from "../clock";
-import type { Db } from "../db/client";
-import { type Session, type SessionState, sessions, type User, users } from "../db/schema";
+import type { Database } from "../db/database";
+import type { Session, SessionState, User } from "../db/tables";
 import { randomToken, sha256Hex } from "./crypto";
 import type { RequestMeta } from "./events";
 
@@ -18,7 +18,7 @@ export type NewSession = { token: string; expiresAt: Date };
 /** What a signed-in page tells about how the sign-in went. */
 export type SignInNotes = { failedCodesBefore?: number; usedRecoveryCode?: boolean };
 
-export function sessionStore(db: Db, clock: Clock, lifetime: SessionLifetime) {
+export function sessionStore({ orm, tables: { sessions, users } }: Database, clock: Clock, lifetime: SessionLifetime) {
   const expiryFrom = (state: SessionState, createdAt: number, now: number) =>
     state === "pending"
       ? createdAt + PENDING_LIFETIME_MS
@@ -32,7 +32,7 @@ export function sessionStore(db: Db, clock: Clock, lifetime: SessionLifetime) {
   ): Promise<NewSession> {
     const token = randomToken();
     const now = clock();
-    await db.insert(sessions).values({
+    await orm.insert(sessions).values({
       id: sha256Hex(token),
       userId,
       state,
@@ -51,16 +51,16 @@ export function sessionStore(db: Db, clock: Clock, lifetime: SessionLifetime) {
 
   // Every request with a cookie asks these. Prepared once, and as two primary-key lookups
   // rather than a join, they take a fifth of the time (bench/results.md).
-  const liveSession = db
+  const liveSession = orm
     .select()
     .from(sessions)
     .where(and(eq(sessions.id, sql.placeholder("id")), gt(sessions.expiresAt, sql.placeholder("now"))))
-    .prepare();
-  const userById = db
+    .prepare("live_session");
+  const userById = orm
     .select()
     .from(users)
     .where(eq(users.id, sql.placeholder("id")))
-    .prepare();
+    .prepare("user_by_id");
 
   return {
     create,
@@ -74,7 +74,7 @@ export function sessionStore(db: Db, clock: Clock, lifetime: SessionLifetime) {
       const row = { session, user };
       if (session.state === "signed_in" && now - session.lastSeenAt >= TOUCH_INTERVAL_MS) {
         const expiresAt = expiryFrom(session.state, session.createdAt, now);
-        await db.update(sessions).set({ lastSeenAt: now, expiresAt }).where(eq(sessions.id, session.id));
+        await orm.update(sessions).set({ lastSeenAt: now, expiresAt }).where(eq(sessions.id, session.id));
         return { ...row, session: { ...session, lastSeenAt: now, expiresAt } };
       }
       return row;
@@ -87,19 +87,19 @@ export function sessionStore(db: Db, clock: Clock, lifetime: SessionLifetime) {
       meta: RequestMeta,
       notes: SignInNotes = {},
     ): Promise<NewSession | null> {
-      const deleted = await db.delete(sessions).where(eq(sessions.id, session.id)).returning({ id: sessions.id });
+      const deleted = await orm.delete(sessions).where(eq(sessions.id, session.id)).returning({ id: sessions.id });
       // Two requests racing on one session: only the one that deleted it may step up.
       if (deleted.length === 0) return null;
       return create(session.userId, state, meta, notes);
     },
 
     async delete(sessionId: string): Promise<void> {
-      await db.delete(sessions).where(eq(sessions.id, sessionId));
+      await orm.delete(sessions).where(eq(sessions.id, sessionId));
     },
 
     /** The user's live sessions, most recently used first. */
     list(userId: number): Promise<Session[]> {
-      return db
+      return orm
         .select()
         .from(sessions)
         .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, clock())))
@@ -108,7 +108,7 @@ export function sessionStore(db: Db, clock: Clock, lifetime: SessionLifetime) {
 
     /** Ends one of the user's sessions; false when it is not theirs or already gone. */
     async revoke(userId: number, sessionId: string): Promise<boolean> {
-      const ended = await db
+      const ended = await orm
         .delete(sessions)
         .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)))
         .returning({ id: sessions.id });
@@ -118,7 +118,7 @@ export function sessionStore(db: Db, clock: Clock, lifetime: SessionLifetime) {
     /** Ends every session of the user but `keepId` (all of them when null); how many ended. */
     async revokeAll(userId: number, keepId: string | null): Promise<number> {
       const mine = eq(sessions.userId, userId);
-      const ended = await db
+      const ended = await orm
         .delete(sessions)
         .where(keepId ? and(mine, ne(sessions.id, keepId)) : mine)
         .returning({ id: sessions.id });
@@ -127,14 +127,14 @@ export function sessionStore(db: Db, clock: Clock, lifetime: SessionLifetime) {
 
     /** Keeps a sealed replacement TOTP key on the session that is enrolling it. */
     async holdNewTotpSecret(sessionId: string, sealed: string | null): Promise<void> {
-      await db
+      await orm
         .update(sessions)
         .set({ newTotpSecret: sealed, newTotpStartedAt: sealed ? clock() : null })
         .where(eq(sessions.id, sessionId));
     },
 
     async deleteExpired(): Promise<void> {
-      await db.delete(sessions).where(lte(sessions.expiresAt, clock()));
+      await orm.delete(sessions).where(lte(sessions.expiresAt, clock()));
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Clock } from "../clock";
-import type { Db } from "../db/client";
+import type { Database } from "../db/database";
 import { secretBox } from "./encryption";
 import { eventLog } from "./events";
 import { recoveryCodeCounts, recoveryCodeStore } from "./recovery-codes";
@@ -10,24 +10,24 @@ import { trustedBrowserStore } from "./trusted-browsers";
 import { usernameKey, userStore } from "./users";
 
 /** The stores that need no APP_SECRET: enough for an operator's command line. */
-export function keylessStores(db: Db, clock: Clock, sessionLifetime: SessionLifetime) {
+export function keylessStores(database: Database, clock: Clock, sessionLifetime: SessionLifetime) {
   return {
     clock,
-    users: userStore(db, clock),
-    sessions: sessionStore(db, clock, sessionLifetime),
-    throttle: throttleStore(db, clock),
-    trustedBrowsers: trustedBrowserStore(db, clock),
-    events: eventLog(db, clock),
-    recoveryCodes: recoveryCodeCounts(db),
+    users: userStore(database, clock),
+    sessions: sessionStore(database, clock, sessionLifetime),
+    throttle: throttleStore(database, clock),
+    trustedBrowsers: trustedBrowserStore(database, clock),
+    events: eventLog(database, clock),
+    recoveryCodes: recoveryCodeCounts(database),
   };
 }
 
 /** Every store the web flows use, including those keyed by APP_SECRET. */
-export function createStores(db: Db, clock: Clock, sessionLifetime: SessionLifetime, appSecret: string) {
+export function createStores(database: Database, clock: Clock, sessionLifetime: SessionLifetime, appSecret: string) {
   return {
-    ...keylessStores(db, clock, sessionLifetime),
-    totpKeys: totpKeyStore(db, secretBox(appSecret)),
-    recoveryCodes: recoveryCodeStore(db, clock, appSecret),
+    ...keylessStores(database, clock, sessionLifetime),
+    totpKeys: totpKeyStore(database, secretBox(appSecret)),
+    recoveryCodes: recoveryCodeStore(database, clock, appSecret),
   };
 }
 

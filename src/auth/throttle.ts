@@ -1,7 +1,6 @@
 import { eq, type SQL, sql } from "drizzle-orm";
 import type { Clock } from "../clock";
-import type { Db } from "../db/client";
-import { throttles } from "../db/schema";
+import type { Database } from "../db/database";
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -36,12 +35,12 @@ function lockLengthSql(failures: SQL, policy: ThrottlePolicy): SQL {
   return sql`CASE ${failures}${sql.join(steps)} ELSE ${policy.maxLockMs} END`;
 }
 
-export function throttleStore(db: Db, clock: Clock) {
+export function throttleStore({ orm, tables: { throttles } }: Database, clock: Clock) {
   /** The conditional upsert of `reserve`, prepared once per policy: it runs on every sign-in attempt. */
   const countAttempt = (policy: ThrottlePolicy) => {
     const now = sql.placeholder("now");
     const next = sql`${throttles.failures} + 1`;
-    return db
+    return orm
       .insert(throttles)
       .values({ key: sql.placeholder("key"), failures: 1, lockedUntil: sql.placeholder("firstLockedUntil") })
       .onConflictDoUpdate({
@@ -53,13 +52,13 @@ export function throttleStore(db: Db, clock: Clock) {
         setWhere: sql`${throttles.lockedUntil} IS NULL OR ${throttles.lockedUntil} <= ${now}`,
       })
       .returning()
-      .prepare();
+      .prepare(`count_attempt_${policy.freeFailures}_${policy.firstLockMs}_${policy.maxLockMs}`);
   };
   const prepared = new Map<ThrottlePolicy, ReturnType<typeof countAttempt>>();
 
   /** Until when `key` is locked, or null when it is not. */
   async function lockedUntil(key: string): Promise<number | null> {
-    const [row] = await db.select().from(throttles).where(eq(throttles.key, key));
+    const [row] = await orm.select().from(throttles).where(eq(throttles.key, key));
     return row?.lockedUntil && row.lockedUntil > clock() ? row.lockedUntil : null;
   }
 
@@ -79,7 +78,7 @@ export function throttleStore(db: Db, clock: Clock) {
     },
 
     async reset(key: string): Promise<void> {
-      await db.delete(throttles).where(eq(throttles.key, key));
+      await orm.delete(throttles).where(eq(throttles.key, key));
     },
 
     lockedUntil,

@@ -1,11 +1,11 @@
 import { and, eq, isNull } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { type User, users } from "../db/schema";
+import type { Database } from "../db/database";
+import type { User } from "../db/tables";
 import type { SecretBox } from "./encryption";
 import { newTotpSecret } from "./totp";
 
 /** Users' TOTP keys, sealed at rest with the user's id bound in: a key copied onto another row does not open. */
-export function totpKeyStore(db: Db, box: SecretBox) {
+export function totpKeyStore({ orm, tables: { users } }: Database, box: SecretBox) {
   const context = (user: User) => `user:${user.id}`;
   const open = (user: User, sealed: string) => box.open(sealed, context(user));
 
@@ -21,11 +21,11 @@ export function totpKeyStore(db: Db, box: SecretBox) {
     /** The user's key, made now if enrollment has not started. Two tabs starting at once get one key. */
     async forEnrollment(user: User): Promise<string> {
       if (user.totpSecret) return open(user, user.totpSecret);
-      await db
+      await orm
         .update(users)
         .set({ totpSecret: box.seal(newTotpSecret(), context(user)) })
         .where(and(eq(users.id, user.id), isNull(users.totpSecret)));
-      const [fresh] = await db.select({ totpSecret: users.totpSecret }).from(users).where(eq(users.id, user.id));
+      const [fresh] = await orm.select({ totpSecret: users.totpSecret }).from(users).where(eq(users.id, user.id));
       if (!fresh?.totpSecret) throw new Error(`user ${user.id} vanished during enrollment`);
       return open(user, fresh.totpSecret);
     },
@@ -36,7 +36,7 @@ export function totpKeyStore(db: Db, box: SecretBox) {
      */
     async replace(user: User, newSealed: string, step: number): Promise<boolean> {
       if (!user.totpSecret) return false;
-      const updated = await db
+      const updated = await orm
         .update(users)
         .set({ totpSecret: newSealed, totpLastStep: step })
         .where(and(eq(users.id, user.id), eq(users.totpSecret, user.totpSecret)))

@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, lte } from "drizzle-orm";
 import type { Clock } from "../clock";
-import type { Db } from "../db/client";
-import { type TrustedBrowser, trustedBrowsers } from "../db/schema";
+import type { Database } from "../db/database";
+import type { TrustedBrowser } from "../db/tables";
 import { randomToken, sha256Hex } from "./crypto";
 import type { RequestMeta } from "./events";
 
@@ -12,13 +12,13 @@ const LIFETIME_MS = TRUSTED_BROWSER_DAYS * 24 * 60 * 60_000;
 export type NewTrustedBrowser = { token: string; expiresAt: Date };
 
 /** Browsers that skip the code step for one user. Like sessions, only a hash of the cookie's token is stored. */
-export function trustedBrowserStore(db: Db, clock: Clock) {
+export function trustedBrowserStore({ orm, tables: { trustedBrowsers } }: Database, clock: Clock) {
   return {
     async create(userId: number, meta: RequestMeta): Promise<NewTrustedBrowser> {
       const token = randomToken();
       const now = clock();
       const expiresAt = now + LIFETIME_MS;
-      await db.insert(trustedBrowsers).values({
+      await orm.insert(trustedBrowsers).values({
         id: sha256Hex(token),
         userId,
         createdAt: now,
@@ -32,7 +32,7 @@ export function trustedBrowserStore(db: Db, clock: Clock) {
     /** True, and the use recorded, when `token` is a live trusted browser of this user. */
     async use(userId: number, token: string): Promise<boolean> {
       const now = clock();
-      const used = await db
+      const used = await orm
         .update(trustedBrowsers)
         .set({ lastUsedAt: now })
         .where(
@@ -47,7 +47,7 @@ export function trustedBrowserStore(db: Db, clock: Clock) {
     },
 
     list(userId: number): Promise<TrustedBrowser[]> {
-      return db
+      return orm
         .select()
         .from(trustedBrowsers)
         .where(and(eq(trustedBrowsers.userId, userId), gt(trustedBrowsers.expiresAt, clock())))
@@ -56,7 +56,7 @@ export function trustedBrowserStore(db: Db, clock: Clock) {
 
     /** Forgets one of the user's trusted browsers; false when it is not theirs or already gone. */
     async revoke(userId: number, id: string): Promise<boolean> {
-      const gone = await db
+      const gone = await orm
         .delete(trustedBrowsers)
         .where(and(eq(trustedBrowsers.id, id), eq(trustedBrowsers.userId, userId)))
         .returning({ id: trustedBrowsers.id });
@@ -65,7 +65,7 @@ export function trustedBrowserStore(db: Db, clock: Clock) {
 
     /** Forgets every trusted browser of the user; how many there were. */
     async revokeAll(userId: number): Promise<number> {
-      const gone = await db
+      const gone = await orm
         .delete(trustedBrowsers)
         .where(eq(trustedBrowsers.userId, userId))
         .returning({ id: trustedBrowsers.id });
@@ -73,7 +73,7 @@ export function trustedBrowserStore(db: Db, clock: Clock) {
     },
 
     async deleteExpired(): Promise<void> {
-      await db.delete(trustedBrowsers).where(lte(trustedBrowsers.expiresAt, clock()));
+      await orm.delete(trustedBrowsers).where(lte(trustedBrowsers.expiresAt, clock()));
     },
   };
 }

@@ -1,7 +1,7 @@
 import { and, eq, isNull, lt, or } from "drizzle-orm";
 import type { Clock } from "../clock";
-import type { Db } from "../db/client";
-import { type User, users } from "../db/schema";
+import type { Database } from "../db/database";
+import type { User } from "../db/tables";
 
 export const USERNAME_PATTERN = "[A-Za-z0-9_.\\-]{3,32}";
 const usernameRegex = new RegExp(`^${USERNAME_PATTERN}$`);
@@ -20,11 +20,11 @@ export function usernameKey(username: string): string {
 }
 
 /** Accounts. Nothing here needs APP_SECRET: the TOTP key at rest is totp-keys.ts's business. */
-export function userStore(db: Db, clock: Clock) {
+export function userStore({ orm, tables: { users } }: Database, clock: Clock) {
   return {
     /** The new user, or null when the name is taken (also under a concurrent registration). */
     async create(username: string, passwordHash: string): Promise<User | null> {
-      const [user] = await db
+      const [user] = await orm
         .insert(users)
         .values({ username, usernameKey: usernameKey(username), passwordHash, createdAt: clock() })
         .onConflictDoNothing({ target: users.usernameKey })
@@ -33,21 +33,21 @@ export function userStore(db: Db, clock: Clock) {
     },
 
     async findByUsername(username: string): Promise<User | null> {
-      const [user] = await db
+      const [user] = await orm
         .select()
         .from(users)
         .where(eq(users.usernameKey, usernameKey(username)));
       return user ?? null;
     },
 
-    list: (): Promise<User[]> => db.select().from(users).orderBy(users.usernameKey),
+    list: (): Promise<User[]> => orm.select().from(users).orderBy(users.usernameKey),
 
     /**
      * Records a code's time step as used, in one conditional write: false when this step
      * or a later one was already accepted, which makes the code a replay.
      */
     async acceptTimeStep(userId: number, step: number): Promise<boolean> {
-      const updated = await db
+      const updated = await orm
         .update(users)
         .set({ totpLastStep: step })
         .where(and(eq(users.id, userId), or(isNull(users.totpLastStep), lt(users.totpLastStep, step))))
@@ -56,7 +56,7 @@ export function userStore(db: Db, clock: Clock) {
     },
 
     async enableTwoFactor(userId: number): Promise<void> {
-      await db
+      await orm
         .update(users)
         .set({ totpEnabledAt: clock() })
         .where(and(eq(users.id, userId), isNull(users.totpEnabledAt)));
@@ -64,14 +64,14 @@ export function userStore(db: Db, clock: Clock) {
 
     /** 2FA off and the key gone: the next sign-in enrolls again. */
     async turnOffTwoFactor(userId: number): Promise<void> {
-      await db
+      await orm
         .update(users)
         .set({ totpSecret: null, totpEnabledAt: null, totpLastStep: null })
         .where(eq(users.id, userId));
     },
 
     async setPasswordHash(userId: number, passwordHash: string): Promise<void> {
-      await db.update(users).set({ passwordHash }).where(eq(users.id, userId));
+      await orm.update(users).set({ passwordHash }).where(eq(users.id, userId));
     },
   };
 }

@@ -2,7 +2,7 @@ import { Elysia, t } from "elysia";
 import { type Auth, type Enrollment, type FieldErrors, isRefusal } from "../../auth";
 import { type AccountOverview, describeRevoked } from "../../auth/account";
 import type { Config } from "../../config";
-import type { Session, User } from "../../db/schema";
+import type { Session, User } from "../../db/tables";
 import { PasswordPanel } from "../../views/account/PasswordPanel";
 import { SecurityLogPanel } from "../../views/account/SecurityLogPanel";
 import { SessionsPanel } from "../../views/account/SessionsPanel";

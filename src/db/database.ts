@@ -1,0 +1,69 @@
+import type { BunSQLQueryResultHKT } from "drizzle-orm/bun-sql";
+import type { PgDatabase } from "drizzle-orm/pg-core";
+import type { Tables } from "./tables";
+
+/**
+ * Drizzle, typed as PostgreSQL's API, which is the one both dialects run: every statement is
+ * awaited, and a write reports what it changed through `.returning()`. SQLite's synchronous
+ * extras (`.get()`, `.run()`) are not in the type, so domain code cannot lean on them.
+ */
+export type Orm = PgDatabase<BunSQLQueryResultHKT>;
+
+export type Dialect = "sqlite" | "postgres";
+
+/** An open database: the one thing the domain is given, on either dialect. */
+export type Database = {
+  dialect: Dialect;
+  orm: Orm;
+  /** The tables as this dialect built them; domain code takes them from here, never from a schema file. */
+  tables: Tables;
+  /**
+   * Runs the statements `build` makes on the transaction it is given, as one transaction:
+   * all of them or none. They are built before any runs, so none may depend on another's result.
+   */
+  atomically(build: (transaction: Orm) => PromiseLike<unknown>[]): Promise<void>;
+  /** True when the database answers a query within `timeoutMs`: what /healthz reports. */
+  answers(timeoutMs: number): Promise<boolean>;
+  close(): Promise<void>;
+  /** Where it is, without credentials: for the start-up line. */
+  description: string;
+};
+
+export type DatabaseOptions = {
+  /** PostgreSQL only: the most connections one instance opens. */
+  poolSize?: number;
+};
+
+/** `postgres://` or `postgresql://` selects PostgreSQL; anything else is a SQLite path (`:memory:` for tests). */
+export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//i.test(url);
+
+/** The URL to show in logs: a PostgreSQL URL loses its user name and password. */
+export function withoutCredentials(url: string): string {
+  if (!isPostgresUrl(url)) return url;
+  const { protocol, host, pathname } = new URL(url);
+  return `${protocol}//${host}${pathname}`;
+}
+
+/** Opens the database `url` names, creating and migrating it as needed. */
+export async function openDatabase(url: string, options: DatabaseOptions = {}): Promise<Database> {
+  // Each dialect is loaded only when used, so the SQLite default never loads the PostgreSQL client.
+  if (isPostgresUrl(url)) return (await import("./postgres")).openPostgres(url, options);
+  return (await import("./sqlite")).openSqlite(url);
+}
+
+/** A race between a query and a timer: a database that hangs counts as one that does not answer. */
+export async function answersWithin(query: () => Promise<unknown>, timeoutMs: number): Promise<boolean> {
+  let timer: Timer | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const answered = query().then(
+    () => true,
+    () => false,
+  );
+  try {
+    return await Promise.race([answered, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

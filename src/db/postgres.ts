@@ -1,0 +1,39 @@
+import { join } from "node:path";
+import { SQL } from "bun";
+import { drizzle } from "drizzle-orm/bun-sql";
+import { migrate } from "drizzle-orm/bun-sql/migrator";
+import { answersWithin, type Database, type DatabaseOptions, withoutCredentials } from "./database";
+import * as tables from "./schema.postgres";
+
+const migrationsFolder = join(import.meta.dir, "../../db/migrations/postgres");
+/** Any fixed number: instances starting together take this advisory lock, so one migrates at a time. */
+const MIGRATION_LOCK = 7_245_001;
+
+/** Connects to PostgreSQL and applies the migrations not yet applied. */
+export async function openPostgres(url: string, { poolSize = 10 }: DatabaseOptions): Promise<Database> {
+  const client = new SQL({ url, max: poolSize, connectionTimeout: 10 });
+  const orm = drizzle({ client });
+
+  const lockHolder = await client.reserve();
+  try {
+    await lockHolder`SELECT pg_advisory_lock(${MIGRATION_LOCK})`;
+    await migrate(drizzle({ client: lockHolder }), { migrationsFolder });
+  } finally {
+    await lockHolder`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`.catch(() => {});
+    lockHolder.release();
+  }
+
+  return {
+    dialect: "postgres",
+    orm,
+    tables,
+    async atomically(build) {
+      await orm.transaction(async (transaction) => {
+        for (const statement of build(transaction)) await statement;
+      });
+    },
+    answers: (timeoutMs) => answersWithin(() => client`SELECT 1`, timeoutMs),
+    close: () => client.close({ timeout: 5 }),
+    description: withoutCredentials(url),
+  };
+}

@@ -1,0 +1,163 @@
+import { bigint, boolean, index, integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+
+/**
+ * The column types this schema is made of, as PostgreSQL builds them. SQLite builds the same
+ * columns under the same names (schema.sqlite.ts), so the schema below is written once for both.
+ * PostgreSQL's builders also give the domain its types: its API is the one both dialects run.
+ */
+export const postgresColumns = {
+  table: pgTable,
+  /** A row id the database numbers. */
+  id: (name: string) => integer(name).primaryKey().generatedByDefaultAsIdentity(),
+  integer: (name: string) => integer(name),
+  /** Milliseconds since the epoch: plain numbers that SQL can compare and add to. */
+  time: (name: string) => bigint(name, { mode: "number" }),
+  text,
+  boolean: (name: string) => boolean(name),
+  index,
+  uniqueIndex,
+};
+
+export type ColumnKit = typeof postgresColumns;
+
+const eventTypes = [
+  "registered",
+  "signed_in",
+  "password_failed",
+  "code_failed",
+  "replay_refused",
+  "locked_out",
+  "recovery_code_used",
+  "two_factor_enabled",
+  "signed_out",
+  "trusted_browser_added",
+  "trusted_browser_used",
+  "trusted_browser_revoked",
+  "password_changed",
+  "recovery_codes_regenerated",
+  "authenticator_reset_started",
+  "authenticator_replaced",
+  "session_revoked",
+  "admin_reset_2fa",
+  "admin_unlocked",
+  "admin_revoked_sessions",
+] as const;
+
+/** The one schema: each dialect's schema file calls this with its own column kit. */
+export function defineTables({ table, id, integer, time, text, boolean, index, uniqueIndex }: ColumnKit) {
+  const users = table("users", {
+    id: id("id"),
+    /** As the person typed it, for display. */
+    username: text("username").notNull(),
+    /** Lower-cased: `Alice` and `alice` are one account, enforced by the unique index. */
+    usernameKey: text("username_key").notNull().unique(),
+    passwordHash: text("password_hash").notNull(),
+    /** The TOTP key, encrypted (see auth/encryption.ts); made when enrollment starts, null before. */
+    totpSecret: text("totp_secret"),
+    /** Set once a correct code proved the authenticator works; null means 2FA is not on yet. */
+    totpEnabledAt: time("totp_enabled_at"),
+    /** The time step of the last accepted code: that code, and any older one, is refused. */
+    totpLastStep: integer("totp_last_step"),
+    createdAt: time("created_at").notNull(),
+  });
+
+  const sessions = table(
+    "sessions",
+    {
+      /** SHA-256 of the cookie's token, hex: a database dump holds no usable session. */
+      id: text("id").primaryKey(),
+      userId: integer("user_id")
+        .notNull()
+        .references(() => users.id, { onDelete: "cascade" }),
+      state: text("state", { enum: ["pending", "signed_in"] }).notNull(),
+      createdAt: time("created_at").notNull(),
+      lastSeenAt: time("last_seen_at").notNull(),
+      /** Slides forward with use, never past the absolute limit from `createdAt`. */
+      expiresAt: time("expires_at").notNull(),
+      ip: text("ip"),
+      userAgent: text("user_agent"),
+      /** Failed code attempts between the previous sign-in and this one, shown once signed in. */
+      failedCodesBefore: integer("failed_codes_before").notNull().default(0),
+      /** Signed in with a recovery code: home offers to reset the authenticator. */
+      usedRecoveryCode: boolean("used_recovery_code").notNull().default(false),
+      /**
+       * A replacement TOTP key this session is enrolling, sealed like `users.totp_secret`. Kept
+       * on the session, so it is confirmed by whoever proved the old factors, and dies with it.
+       */
+      newTotpSecret: text("new_totp_secret"),
+      newTotpStartedAt: time("new_totp_started_at"),
+    },
+    (columns) => [
+      index("sessions_user_id_idx").on(columns.userId),
+      index("sessions_expires_at_idx").on(columns.expiresAt),
+    ],
+  );
+
+  /**
+   * Failed attempts and lockouts, one row per thing guarded: a username's password, or an
+   * account's second factor. In the database, so a restart or another instance does not reset it.
+   */
+  const throttles = table("throttles", {
+    key: text("key").primaryKey(),
+    failures: integer("failures").notNull(),
+    lockedUntil: time("locked_until"),
+  });
+
+  const recoveryCodes = table(
+    "recovery_codes",
+    {
+      id: id("id"),
+      userId: integer("user_id")
+        .notNull()
+        .references(() => users.id, { onDelete: "cascade" }),
+      /** HMAC-SHA-256 under a key derived from APP_SECRET: a dump alone cannot test guesses. */
+      codeHash: text("code_hash").notNull(),
+      usedAt: time("used_at"),
+    },
+    (columns) => [uniqueIndex("recovery_codes_user_hash_idx").on(columns.userId, columns.codeHash)],
+  );
+
+  /** Browsers where a correct code ticked "don't ask again": the cookie holds the token, this table its SHA-256. */
+  const trustedBrowsers = table(
+    "trusted_browsers",
+    {
+      id: text("id").primaryKey(),
+      userId: integer("user_id")
+        .notNull()
+        .references(() => users.id, { onDelete: "cascade" }),
+      createdAt: time("created_at").notNull(),
+      lastUsedAt: time("last_used_at"),
+      /** Fixed at creation: use does not extend it. */
+      expiresAt: time("expires_at").notNull(),
+      ip: text("ip"),
+      userAgent: text("user_agent"),
+    },
+    (columns) => [index("trusted_browsers_user_id_idx").on(columns.userId)],
+  );
+
+  const securityEvents = table(
+    "security_events",
+    {
+      id: id("id"),
+      /** Null for events about no known account, such as a failed sign-in under an unknown name. */
+      userId: integer("user_id").references(() => users.id, { onDelete: "cascade" }),
+      type: text("type", { enum: eventTypes }).notNull(),
+      /** A short, secret-free detail, such as "7 left" or "until 2026-11-24T12:05:00.000Z". */
+      detail: text("detail"),
+      ip: text("ip"),
+      userAgent: text("user_agent"),
+      createdAt: time("created_at").notNull(),
+    },
+    (columns) => [index("security_events_user_idx").on(columns.userId, columns.createdAt)],
+  );
+
+  return { users, sessions, throttles, recoveryCodes, trustedBrowsers, securityEvents };
+}
+
+export type Tables = ReturnType<typeof defineTables>;
+export type User = Tables["users"]["$inferSelect"];
+export type Session = Tables["sessions"]["$inferSelect"];
+export type TrustedBrowser = Tables["trustedBrowsers"]["$inferSelect"];
+export type SecurityEvent = Tables["securityEvents"]["$inferSelect"];
+export type SessionState = Session["state"];
+export type SecurityEventType = SecurityEvent["type"];
