@@ -41,6 +41,8 @@ export async function start(mode: "production" | "development", extra: Pick<AppD
     clearInterval(cleanup);
     setTimeout(() => app.server?.stop(true), SHUTDOWN_GRACE_MS).unref();
     await app.stop();
+    // Elysia logs each answer on the next turn of the event loop; let the last ones through.
+    await new Promise((resolve) => setImmediate(resolve));
     await closeQuietly(database);
     logMessage("stopped");
     process.exit(0);

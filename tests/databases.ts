@@ -10,7 +10,7 @@ import { type Database, openDatabase } from "../src/db/database";
 const server = process.env.TEST_DATABASE_URL;
 export const backend = server ? "postgres" : "sqlite";
 
-/** A URL for a database of its own, and how to throw it away. Its schema is migrated. */
+/** A URL for a database of its own, and how to throw it away. */
 export type DatabaseUrl = { url: string; drop: () => Promise<void> };
 
 let admin: SQL | undefined;
@@ -37,15 +37,19 @@ const urlOf = (serverUrl: string, name: string) => {
   return url.toString();
 };
 
-/** A fresh, migrated, empty database that several processes can open: a file, or a PostgreSQL database. */
-export async function freshDatabaseUrl(): Promise<DatabaseUrl> {
+/**
+ * A new database that several processes can open: a file path, or a PostgreSQL database.
+ * Empty, so the first to open it migrates it, unless `migrated`, which is quicker.
+ */
+export async function freshDatabaseUrl({ migrated = false } = {}): Promise<DatabaseUrl> {
   if (!server) {
     const dir = mkdtempSync(join(tmpdir(), "bun-2fa-test-"));
     return { url: join(dir, "app.sqlite"), drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   const name = `test_${process.pid}_${++made}`;
   admin ??= new SQL({ url: server, max: 1 });
-  await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE ${await migratedTemplate(server)}`);
+  const copy = migrated ? ` TEMPLATE ${await migratedTemplate(server)}` : "";
+  await admin.unsafe(`CREATE DATABASE ${name}${copy}`);
   return {
     url: urlOf(server, name),
     drop: async () => {
@@ -60,7 +64,7 @@ export async function testDatabase(): Promise<{ database: Database; close: () =>
     const database = await openDatabase(":memory:");
     return { database, close: () => database.close() };
   }
-  const fresh = await freshDatabaseUrl();
+  const fresh = await freshDatabaseUrl({ migrated: true });
   const database = await openDatabase(fresh.url, { poolSize: 4 });
   return {
     database,

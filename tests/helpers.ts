@@ -35,7 +35,8 @@ export class Browser {
   csrfToken = "";
 
   constructor(
-    readonly app: TestApp["app"],
+    /** The app under test, or a real server behind `overHttp`. */
+    readonly app: { handle(request: Request): Promise<Response> },
     readonly origin = ORIGIN,
     /** Sent with every request, such as a user agent. */
     readonly defaultHeaders: Record<string, string> = {},
@@ -81,6 +82,22 @@ export class Browser {
       headers: { "content-type": "application/x-www-form-urlencoded", origin: this.origin, ...options.headers },
     });
   }
+}
+
+/** Sends what a Browser asks to a real server at `base` (such as http://127.0.0.1:3001), as a load balancer would. */
+export function overHttp(base: string) {
+  return {
+    async handle(request: Request): Promise<Response> {
+      const { pathname, search } = new URL(request.url);
+      const body = request.method === "GET" ? undefined : await request.arrayBuffer();
+      return fetch(`${base}${pathname}${search}`, {
+        method: request.method,
+        headers: request.headers,
+        body,
+        redirect: "manual",
+      });
+    },
+  };
 }
 
 /** Parses a page or fragment the way a browser would. */

@@ -17,10 +17,16 @@ export const randomSecret = () => Buffer.from(crypto.getRandomValues(new Uint8Ar
 /**
  * Runs `command` from the project's root and waits for its first 200 at `url`; also how
  * long that took from the spawn, in ms. A process that exits or takes 10 s is an error.
+ * Its stdout (the request log) is dropped unless `stdout` is "pipe"; then the caller must read it.
  */
-export async function launch(command: string[], env: Record<string, string>, url: string) {
+export async function launch(
+  command: string[],
+  env: Record<string, string>,
+  url: string,
+  stdout: "ignore" | "pipe" = "ignore",
+) {
   const started = performance.now();
-  const child = Bun.spawn(command, { cwd: root, env: { ...process.env, ...env }, stdout: "ignore", stderr: "pipe" });
+  const child = Bun.spawn(command, { cwd: root, env: { ...process.env, ...env }, stdout, stderr: "pipe" });
   for (;;) {
     if (performance.now() - started > 10_000 || child.exitCode !== null) {
       child.kill();

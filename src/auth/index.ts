@@ -64,9 +64,11 @@ export function createAuth({ database, clock, appName, appSecret, sessionLifetim
       if (!usernameError && (await users.findByUsername(form.username))) errors.username = usernameTaken;
       if (Object.keys(errors).length > 0) return { errors };
 
-      const user = await users.create(form.username, await hashPassword(form.password));
+      // The account and its first log entry are one transaction: a crash leaves both or neither.
+      const user = await users.create(form.username, await hashPassword(form.password), (transaction, created) => [
+        events.recordOn(transaction, "registered", created.id, meta),
+      ]);
       if (!user) return { errors: { username: usernameTaken } };
-      await events.record("registered", user.id, meta);
       return { session: await sessions.create(user.id, "pending", meta) };
     },
 

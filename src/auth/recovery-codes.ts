@@ -62,12 +62,15 @@ export function recoveryCodeStore(database: Database, clock: Clock, appSecret: s
       const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
       // One transaction: a crash cannot leave the user with no codes, and two replacements
       // racing cannot leave both sets, where only one was ever shown.
-      await database.atomically((transaction) => [
-        transaction.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)),
-        transaction
-          .insert(recoveryCodes)
-          .values(codes.map((code) => ({ userId, codeHash: hash(code.replace("-", "")) }))),
-      ]);
+      await database.atomically(
+        (transaction) =>
+          transaction.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)).returning({ id: recoveryCodes.id }),
+        (transaction) => [
+          transaction
+            .insert(recoveryCodes)
+            .values(codes.map((code) => ({ userId, codeHash: hash(code.replace("-", "")) }))),
+        ],
+      );
       return codes;
     },
 

@@ -1,6 +1,6 @@
 import { and, eq, isNull, lt, or } from "drizzle-orm";
 import type { Clock } from "../clock";
-import type { Database } from "../db/database";
+import type { Database, Orm } from "../db/database";
 import type { User } from "../db/tables";
 
 export const USERNAME_PATTERN = "[A-Za-z0-9_.\\-]{3,32}";
@@ -20,15 +20,30 @@ export function usernameKey(username: string): string {
 }
 
 /** Accounts. Nothing here needs APP_SECRET: the TOTP key at rest is totp-keys.ts's business. */
-export function userStore({ orm, tables: { users } }: Database, clock: Clock) {
+export function userStore(database: Database, clock: Clock) {
+  const {
+    orm,
+    tables: { users },
+  } = database;
   return {
-    /** The new user, or null when the name is taken (also under a concurrent registration). */
-    async create(username: string, passwordHash: string): Promise<User | null> {
-      const [user] = await orm
-        .insert(users)
-        .values({ username, usernameKey: usernameKey(username), passwordHash, createdAt: clock() })
-        .onConflictDoNothing({ target: users.usernameKey })
-        .returning();
+    /**
+     * The new user, or null when the name is taken (also under a concurrent registration).
+     * The statements `alongside` makes for the new user are written in the same transaction.
+     */
+    async create(
+      username: string,
+      passwordHash: string,
+      alongside: (transaction: Orm, user: User) => PromiseLike<unknown>[],
+    ): Promise<User | null> {
+      const [user] = await database.atomically(
+        (transaction) =>
+          transaction
+            .insert(users)
+            .values({ username, usernameKey: usernameKey(username), passwordHash, createdAt: clock() })
+            .onConflictDoNothing({ target: users.usernameKey })
+            .returning(),
+        (transaction, [created]) => (created ? alongside(transaction, created) : []),
+      );
       return user ?? null;
     },
 

@@ -18,10 +18,13 @@ export type Database = {
   /** The tables as this dialect built them; domain code takes them from here, never from a schema file. */
   tables: Tables;
   /**
-   * Runs the statements `build` makes on the transaction it is given, as one transaction:
-   * all of them or none. They are built before any runs, so none may depend on another's result.
+   * One transaction, all or nothing: `first`, then the statements `then` makes from the rows
+   * `first` returned. Both build on the transaction they are given. Resolves to those rows.
    */
-  atomically(build: (transaction: Orm) => PromiseLike<unknown>[]): Promise<void>;
+  atomically<Row>(
+    first: (transaction: Orm) => PromiseLike<Row[]>,
+    then: (transaction: Orm, rows: Row[]) => PromiseLike<unknown>[],
+  ): Promise<Row[]>;
   /** True when the database answers a query within `timeoutMs`: what /healthz reports. */
   answers(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;

@@ -27,11 +27,12 @@ export async function openPostgres(url: string, { poolSize = 10 }: DatabaseOptio
     dialect: "postgres",
     orm,
     tables,
-    async atomically(build) {
-      await orm.transaction(async (transaction) => {
-        for (const statement of build(transaction)) await statement;
-      });
-    },
+    atomically: (first, then) =>
+      orm.transaction(async (transaction) => {
+        const rows = await first(transaction);
+        for (const statement of then(transaction, rows)) await statement;
+        return rows;
+      }),
     answers: (timeoutMs) => answersWithin(() => client`SELECT 1`, timeoutMs),
     close: () => client.close({ timeout: 5 }),
     description: withoutCredentials(url),

@@ -8,29 +8,47 @@ import * as tables from "./schema.sqlite";
 
 const migrationsFolder = join(import.meta.dir, "../../db/migrations/sqlite");
 
+/**
+ * Instances starting together on a new file may both try to migrate it. The migrator rolls
+ * a failed attempt back, and once the other instance has committed, a retry finds nothing to do.
+ */
+function migrateAlongsideOthers(migrateNow: () => void, attempts = 3) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return migrateNow();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+    }
+  }
+}
+
 /** Opens (creating if needed) and migrates the SQLite database at `path`; `:memory:` for tests. */
 export function openSqlite(path: string): Database {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const client = new SqliteClient(path, { create: true, strict: true });
+  // First: switching to WAL waits for any other process opening the same new file.
+  client.run("PRAGMA busy_timeout = 5000");
   client.run("PRAGMA journal_mode = WAL");
   // With WAL, NORMAL syncs at checkpoints, not at every commit: writes are 7× faster here. A killed
   // process loses nothing; only a power cut or kernel crash may roll back the last commits.
   client.run("PRAGMA synchronous = NORMAL");
   client.run("PRAGMA foreign_keys = ON"); // off by default, and per connection
-  client.run("PRAGMA busy_timeout = 5000");
   const sqlite = drizzle({ client });
-  migrate(sqlite, { migrationsFolder });
+  migrateAlongsideOthers(() => migrate(sqlite, { migrationsFolder }));
 
   return {
     dialect: "sqlite",
     // Drizzle's SQLite builders run every statement the PostgreSQL type offers, awaited (database.ts).
     orm: sqlite as unknown as Orm,
     tables: tables as Database["tables"],
-    async atomically(build) {
+    async atomically(first, then) {
       // bun:sqlite runs statements synchronously, so the whole transaction runs in one go:
       // no other request's statement can slip into it between two awaits.
-      sqlite.transaction((transaction) => {
-        for (const statement of build(transaction as unknown as Orm)) (statement as unknown as { run(): void }).run();
+      return sqlite.transaction((transaction) => {
+        const orm = transaction as unknown as Orm;
+        const rows = (first(orm) as unknown as { all(): Awaited<ReturnType<typeof first>> }).all();
+        for (const statement of then(orm, rows)) (statement as unknown as { run(): void }).run();
+        return rows;
       });
     },
     answers: (timeoutMs) => answersWithin(async () => client.query("SELECT 1").get(), timeoutMs),

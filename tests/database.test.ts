@@ -1,0 +1,45 @@
+import { afterEach, beforeEach, expect, test } from "bun:test";
+import { eq } from "drizzle-orm";
+import { type Database, withoutCredentials } from "../src/db/database";
+import { testDatabase } from "./databases";
+
+let database: Database;
+let close: () => Promise<void>;
+beforeEach(async () => {
+  ({ database, close } = await testDatabase());
+});
+afterEach(() => close());
+
+const newUser = (username: string) => ({ username, usernameKey: username, passwordHash: "x", createdAt: 1 });
+
+test("atomically writes the first statement and what follows from its rows, and returns them", async () => {
+  const { users, securityEvents } = database.tables;
+  const rows = await database.atomically(
+    (transaction) => transaction.insert(users).values(newUser("ann")).returning(),
+    (transaction, [user]) => [
+      transaction.insert(securityEvents).values({ type: "registered", userId: user?.id ?? null, createdAt: 1 }),
+    ],
+  );
+  expect(rows.map((row) => row.username)).toEqual(["ann"]);
+  const [event] = await database.orm.select().from(securityEvents);
+  expect(event?.userId).toBe(rows[0]?.id ?? -1);
+});
+
+test("atomically undoes the first statement when a later one fails", async () => {
+  const { users, recoveryCodes } = database.tables;
+  const attempt = database.atomically(
+    (transaction) => transaction.insert(users).values(newUser("ben")).returning(),
+    (transaction) => [transaction.insert(recoveryCodes).values({ userId: 999_999, codeHash: "h" })], // no such user
+  );
+  expect(attempt).rejects.toThrow();
+  await attempt.catch(() => {});
+  expect(await database.orm.select().from(users).where(eq(users.usernameKey, "ben"))).toEqual([]);
+  // The database is still usable afterwards.
+  await database.orm.insert(users).values(newUser("ben"));
+  expect(await database.orm.select().from(users)).toHaveLength(1);
+});
+
+test("a PostgreSQL URL is shown without its credentials", () => {
+  expect(withoutCredentials("postgres://app:s3cret@db.internal:5432/auth")).toBe("postgres://db.internal:5432/auth");
+  expect(withoutCredentials("db/app.sqlite")).toBe("db/app.sqlite");
+});

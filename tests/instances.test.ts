@@ -1,0 +1,237 @@
+// Real server processes on one database, as a deployment runs them behind a load balancer:
+// on a SQLite file by default, on PostgreSQL under TEST_DATABASE_URL.
+
+import { Database as SqliteClient } from "bun:sqlite";
+import { afterEach, describe, expect, test } from "bun:test";
+import { codeAt } from "../src/auth/totp";
+import { openDatabase } from "../src/db/database";
+import { backend, type DatabaseUrl, freshDatabaseUrl } from "./databases";
+import { Browser, dom, GOOD_PASSWORD, overHttp, readKey, wrongCodeAt } from "./helpers";
+import { freePort, launch, randomSecret } from "./processes";
+
+/** The public origin in front of every instance: each must be configured with the same one, and the same secret. */
+const PUBLIC_ORIGIN = "http://app.test";
+const SECRET = randomSecret();
+const STEP = 30_000;
+
+type Instance = { child: Bun.Subprocess<"ignore", "pipe" | "ignore", "pipe">; base: string };
+const running: Instance[] = [];
+const databases: DatabaseUrl[] = [];
+
+afterEach(async () => {
+  for (const instance of running.splice(0)) {
+    instance.child.kill(9);
+    await instance.child.exited;
+  }
+  for (const database of databases.splice(0)) await database.drop();
+});
+
+async function newDatabase(): Promise<string> {
+  const database = await freshDatabaseUrl();
+  databases.push(database);
+  return database.url;
+}
+
+/** `bun run start`'s command on a free port; `browser()` talks to this instance only. */
+async function startInstance(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  stdout: "ignore" | "pipe" = "ignore",
+) {
+  const port = freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const { child } = await launch(
+    ["bun", "--smol", "src/server.ts"],
+    {
+      NODE_ENV: "production",
+      PORT: String(port),
+      APP_ORIGIN: PUBLIC_ORIGIN,
+      APP_SECRET: SECRET,
+      DATABASE_URL: databaseUrl,
+      DATABASE_POOL_SIZE: "4",
+      ...env,
+    },
+    `${base}/healthz`,
+    stdout,
+  );
+  const instance = { child, base, browser: (cookies?: Map<string, string>) => browserOn(base, cookies) };
+  running.push(instance);
+  return instance;
+}
+
+function browserOn(base: string, cookies?: Map<string, string>): Browser {
+  const browser = new Browser(overHttp(base), PUBLIC_ORIGIN);
+  if (cookies) browser.cookies = new Map(cookies);
+  return browser;
+}
+
+async function registerOn(browser: Browser, username: string): Promise<number> {
+  await browser.get("/register");
+  return (await browser.post("/register", { username, password: GOOD_PASSWORD, confirm: GOOD_PASSWORD })).status;
+}
+
+async function passwordOn(browser: Browser, username: string): Promise<Response> {
+  await browser.get("/login");
+  return browser.post("/login", { username, password: GOOD_PASSWORD });
+}
+
+async function codeOn(browser: Browser, otp: string): Promise<Response> {
+  await browser.get("/verify-2fa");
+  return browser.post("/verify-2fa", { otp });
+}
+
+describe("several instances on one database", () => {
+  test("behave as one: sign-in, replay, revocation and lockout cross instances", async () => {
+    const url = await newDatabase();
+    // Both start at once on an empty database: one migrates, the other waits for it.
+    const [a, b] = await Promise.all([startInstance(url), startInstance(url)]);
+    if (!a || !b) throw new Error("an instance did not start");
+
+    // 1. Register and turn 2FA on at A, with the previous step's code so that the current one is still unused.
+    const owner = a.browser();
+    expect(await registerOn(owner, "maria")).toBe(303);
+    const key = await readKey(owner);
+    const enabled = await codeOn(owner, codeAt(key, Date.now() - STEP));
+    expect(enabled.status).toBe(200);
+    expect((await owner.get("/")).status).toBe(200);
+
+    // 2. Sign in at B with the current code.
+    const laptop = b.browser();
+    expect((await passwordOn(laptop, "maria")).headers.get("location")).toBe("/verify-2fa");
+    const code = codeAt(key, Date.now());
+    expect((await codeOn(laptop, code)).headers.get("location")).toBe("/");
+    expect((await laptop.get("/")).status).toBe(200);
+
+    // 3. The same code, replayed at A, is refused.
+    const replayer = a.browser();
+    await passwordOn(replayer, "maria");
+    const replay = await codeOn(replayer, code);
+    expect(replay.status).toBe(422);
+    expect((await dom(replay)).body.textContent).toContain("already used");
+
+    // 4. Signing out the other sessions at A ends the one at B.
+    expect((await owner.post("/account/sessions/revoke-others", {})).status).toBe(303);
+    expect((await laptop.get("/")).headers.get("location")).toBe("/login");
+    expect((await owner.get("/")).status).toBe(200);
+
+    // 5. The replay at A was the first failure; four wrong codes at B make five, and lock the
+    // account's code step at A too, even for the right code.
+    const guesser = b.browser();
+    await passwordOn(guesser, "maria");
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 4; attempt++) {
+      statuses.push((await codeOn(guesser, wrongCodeAt(key, Date.now()))).status);
+    }
+    expect(statuses).toEqual([422, 422, 422, 429]);
+    const rightful = a.browser();
+    expect((await passwordOn(rightful, "maria")).headers.get("location")).toBe("/verify-2fa");
+    const locked = await codeOn(rightful, codeAt(key, Date.now() + STEP));
+    expect(locked.status).toBe(429);
+    expect(locked.headers.get("retry-after")).not.toBeNull();
+  }, 60_000);
+
+  test("a SIGTERM lets the requests in flight finish, then the process exits 0", async () => {
+    const instance = await startInstance(await newDatabase(), { IP_RATE_LIMIT: "0" }, "pipe");
+    const browsers = Array.from({ length: 8 }, () => instance.browser());
+    await Promise.all(browsers.map((browser) => browser.get("/register")));
+    // Hashing runs a few at a time, so eight registrations keep the server busy for a while.
+    let answered = 0;
+    const registrations = browsers.map((browser, i) =>
+      browser
+        .post("/register", { username: `term${i}`, password: GOOD_PASSWORD, confirm: GOOD_PASSWORD })
+        .then((response: Response) => {
+          answered++;
+          return response.status;
+        }),
+    );
+    while (answered === 0) await Bun.sleep(1);
+    const signalled = performance.now();
+    instance.child.kill("SIGTERM");
+
+    expect(await Promise.all(registrations)).toEqual(Array(8).fill(303));
+    expect(await instance.child.exited).toBe(0);
+    // Well inside the 10 s grace: nothing waited on an idle connection.
+    expect(performance.now() - signalled).toBeLessThan(5_000);
+    expect(await fetch(`${instance.base}/healthz`).catch(() => "refused")).toBe("refused");
+
+    const lines = (await new Response(instance.child.stdout).text()).trim().split("\n");
+    const logged = lines.map((line) => JSON.parse(line));
+    expect(
+      logged.filter((entry) => entry.method === "POST" && entry.path === "/register" && entry.status === 303),
+    ).toHaveLength(8);
+    expect(logged.at(-1)?.message).toBe("stopped");
+    expect(lines.join("\n")).not.toContain(GOOD_PASSWORD);
+  }, 60_000);
+});
+
+describe("a crash", () => {
+  test("kill -9 during 200 registrations: every answered one is whole, the rest left nothing half-written", async () => {
+    const url = await newDatabase();
+    const first = await startInstance(url, { IP_RATE_LIMIT: "0" });
+    const names = Array.from({ length: 200 }, (_, i) => `burst${i}`);
+    const browsers = names.map(() => first.browser());
+    let succeeded = 0;
+    const outcomes = names.map((name, i) =>
+      registerOn(browsers[i] as Browser, name).then(
+        (status) => {
+          if (status === 303) succeeded++;
+          return status;
+        },
+        () => "cut" as const,
+      ),
+    );
+    while (succeeded < 40) await Bun.sleep(1);
+    first.child.kill(9);
+    const statuses = await Promise.all(outcomes);
+    const answered = names.filter((_, i) => statuses[i] === 303);
+    const unanswered = names.filter((_, i) => statuses[i] !== 303);
+    expect(answered.length).toBeGreaterThanOrEqual(40);
+    expect(unanswered.length).toBeGreaterThan(0);
+    expect(statuses.filter((status) => status !== 303 && status !== "cut")).toEqual([]);
+
+    if (backend === "sqlite") {
+      const file = new SqliteClient(url, { readonly: true });
+      expect(file.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
+      file.close();
+    }
+    const second = await startInstance(url, { IP_RATE_LIMIT: "0" });
+
+    // Every answered registration is there and its session still works; every account has its log entry.
+    const database = await openDatabase(url, { poolSize: 1 });
+    const users = await database.orm.select().from(database.tables.users);
+    const events = await database.orm.select().from(database.tables.securityEvents);
+    await database.close();
+    const stored = new Set(users.map((user) => user.username));
+    const registeredIds = new Set(events.filter((event) => event.type === "registered").map((event) => event.userId));
+    for (const name of answered) expect(stored.has(name)).toBe(true);
+    for (const user of users) expect(registeredIds.has(user.id)).toBe(true);
+    for (const [i, name] of names.entries()) {
+      if (statuses[i] !== 303) continue;
+      const moved = second.browser(browsers[i]?.cookies);
+      expect((await moved.get("/setup-2fa")).status).toBe(200);
+      expect(name).toStartWith("burst");
+    }
+    // Every row is a whole account: a complete argon2id hash, no key yet.
+    for (const user of users) {
+      expect(user.passwordHash).toMatch(/^\$argon2id\$v=19\$m=7168,t=5,p=1\$[A-Za-z0-9+/]{43}\$[A-Za-z0-9+/]{43}$/);
+      expect(user.totpSecret).toBeNull();
+    }
+
+    // Each cut registration either took whole (its password signs in) or left nothing (the name is free).
+    const outcomesAfter = await Promise.all(
+      unanswered.map(async (name) => {
+        const browser = second.browser();
+        const signIn = await passwordOn(browser, name);
+        if (signIn.headers.get("location") === "/setup-2fa") return "whole";
+        expect(signIn.status).toBe(422);
+        expect(stored.has(name)).toBe(false);
+        return (await registerOn(browser, name)) === 303 ? "free" : "blocked";
+      }),
+    );
+    expect(outcomesAfter.filter((outcome) => outcome === "blocked")).toEqual([]);
+    const count = (outcome: string) => outcomesAfter.filter((after) => after === outcome).length;
+    console.info(
+      `${backend}: ${answered.length} registrations answered before the kill; of the ${unanswered.length} cut, ${count("whole")} took whole and ${count("free")} left nothing`,
+    );
+  }, 120_000);
+});
