@@ -42,9 +42,18 @@ describe("configuration", () => {
     [{ APP_SECRET: TEST_SECRET, IP_RATE_LIMIT: "-1" }, "IP_RATE_LIMIT must be a whole number"],
     [{ APP_SECRET: TEST_SECRET, SESSION_IDLE_DAYS: "0" }, "SESSION_IDLE_DAYS must be a number of days above 0"],
     [{ APP_SECRET: TEST_SECRET, SESSION_ABSOLUTE_DAYS: "forever" }, "SESSION_ABSOLUTE_DAYS must be a number"],
+    [{ APP_SECRET: TEST_SECRET, DATABASE_POOL_SIZE: "0" }, "DATABASE_POOL_SIZE must be at least 1"],
+    [{ APP_SECRET: TEST_SECRET, DATABASE_POOL_SIZE: "many" }, "DATABASE_POOL_SIZE must be a whole number"],
   ])("%p is refused with a clear message", (env, message) => {
     expect(() => loadConfig(env, "production")).toThrow(ConfigError);
     expect(() => loadConfig(env, "production")).toThrow(message);
+  });
+
+  test("a postgres:// DATABASE_URL and its pool size are taken as given", () => {
+    const url = "postgresql://app:secret@db.internal:5432/auth";
+    const config = loadConfig({ APP_SECRET: TEST_SECRET, DATABASE_URL: url, DATABASE_POOL_SIZE: "25" }, "production");
+    expect(config.databaseUrl).toBe(url);
+    expect(config.databasePoolSize).toBe(25);
   });
 
   test("development makes a secret once, keeps it beside the database, and reuses it", () => {
@@ -71,5 +80,24 @@ describe("bun run start", () => {
     const lines = result.stderr.toString().trim().split("\n");
     expect(lines).toHaveLength(1);
     expect(lines[0]).toStartWith("Cannot start: APP_SECRET is required in production");
+  });
+
+  test("refuses to start, in one line and without the password, when PostgreSQL cannot be reached", () => {
+    const { PATH, HOME } = process.env;
+    const result = Bun.spawnSync(["bun", "src/server.ts"], {
+      env: {
+        PATH,
+        HOME,
+        NODE_ENV: "production",
+        APP_SECRET: TEST_SECRET,
+        DATABASE_URL: "postgres://app:hunter2hunter2@127.0.0.1:1/auth",
+      },
+      stderr: "pipe",
+    });
+    expect(result.exitCode).toBe(1);
+    const lines = result.stderr.toString().trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toStartWith("Cannot start: cannot open the database at postgres://127.0.0.1:1/auth: ");
+    expect(result.stderr.toString()).not.toContain("hunter2");
   });
 });
