@@ -27,7 +27,13 @@ export async function start(mode: "production" | "development", extra: Pick<AppD
   });
 
   // Expired sessions and trusted browsers are refused on sight; this only keeps the tables small.
-  const cleanup = setInterval(() => app.decorator.auth.deleteExpired().catch(() => {}), HOUR);
+  const cleanup = setInterval(
+    () =>
+      app.decorator.auth
+        .deleteExpired()
+        .catch((error: unknown) => logMessage(`deleting expired sessions failed: ${describe(error)}`)),
+    HOUR,
+  );
   cleanup.unref();
   logMessage(
     `${config.appName} (${mode}) listening on ${config.appOrigin}, port ${app.server?.port}, database ${database.description}`,

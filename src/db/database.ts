@@ -9,11 +9,8 @@ import type { Tables } from "./tables";
  */
 export type Orm = PgDatabase<BunSQLQueryResultHKT>;
 
-export type Dialect = "sqlite" | "postgres";
-
 /** An open database: the one thing the domain is given, on either dialect. */
 export type Database = {
-  dialect: Dialect;
   orm: Orm;
   /** The tables as this dialect built them; domain code takes them from here, never from a schema file. */
   tables: Tables;

@@ -24,7 +24,6 @@ export async function openPostgres(url: string, { poolSize = 10 }: DatabaseOptio
   }
 
   return {
-    dialect: "postgres",
     orm,
     tables,
     atomically: (first, then) =>

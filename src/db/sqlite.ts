@@ -37,7 +37,6 @@ export function openSqlite(path: string): Database {
   migrateAlongsideOthers(() => migrate(sqlite, { migrationsFolder }));
 
   return {
-    dialect: "sqlite",
     // Drizzle's SQLite builders run every statement the PostgreSQL type offers, awaited (database.ts).
     orm: sqlite as unknown as Orm,
     tables: tables as Database["tables"],
