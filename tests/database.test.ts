@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect, test } from "bun:test";
-import { eq } from "drizzle-orm";
-import { type Database, withoutCredentials } from "../src/db/database";
-import { testDatabase } from "./databases";
+import { eq, sql } from "drizzle-orm";
+import { type Database, openDatabase, withoutCredentials } from "../src/db/database";
+import { backend, freshDatabaseUrl, testDatabase } from "./databases";
 
 let database: Database;
 let close: () => Promise<void>;
@@ -42,4 +42,26 @@ test("atomically undoes the first statement when a later one fails", async () =>
 test("a PostgreSQL URL is shown without its credentials", () => {
   expect(withoutCredentials("postgres://app:s3cret@db.internal:5432/auth")).toBe("postgres://db.internal:5432/auth");
   expect(withoutCredentials("db/app.sqlite")).toBe("db/app.sqlite");
+});
+
+test.if(backend === "postgres")("PostgreSQL: one instance opens at most DATABASE_POOL_SIZE connections", async () => {
+  const fresh = await freshDatabaseUrl({ migrated: true });
+  const pooled = await openDatabase(fresh.url, { poolSize: 3 });
+  const name = new URL(fresh.url).pathname.slice(1);
+  const connections = async () => {
+    const rows = await database.orm.execute<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = ${name}`,
+    );
+    return rows[0]?.n ?? 0;
+  };
+  const busy = Promise.all(Array.from({ length: 20 }, () => pooled.orm.execute(sql`SELECT pg_sleep(0.05)`)));
+  const seen: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    seen.push(await connections());
+    await Bun.sleep(20);
+  }
+  await busy;
+  expect(Math.max(...seen)).toBe(3);
+  await pooled.close();
+  await fresh.drop();
 });
