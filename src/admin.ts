@@ -44,14 +44,16 @@ const noSuchUser = () => fail(`No user named "${username}".`);
 
 switch (command) {
   case "list-users": {
+    const isoOrDash = (at: number | null) => (at ? new Date(at).toISOString() : "-");
     const rows = (await tasks.listUsers()).map((user) => [
       user.username,
       user.twoFactor,
-      user.lockedUntil ? new Date(user.lockedUntil).toISOString() : "-",
+      isoOrDash(user.lockedUntil),
       String(user.sessions),
       String(user.recoveryCodes),
+      isoOrDash(user.recoveryCodesMadeAt),
     ]);
-    const table = [["username", "2fa", "locked until", "sessions", "recovery codes"], ...rows];
+    const table = [["username", "2fa", "locked until", "sessions", "recovery codes", "codes made"], ...rows];
     const widths = table[0]?.map((_, column) => Math.max(...table.map((row) => row[column]?.length ?? 0))) ?? [];
     for (const row of table)
       console.info(

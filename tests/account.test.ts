@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { normalizeRecoveryCode } from "../src/auth/recovery-codes";
+import { createStores } from "../src/auth/stores";
 import { codeAt } from "../src/auth/totp";
 import {
   Browser,
@@ -8,10 +10,13 @@ import {
   noteOf,
   signIn,
   signInWithPassword,
+  TEST_SECRET,
   type TestApp,
   testApp,
   wrongCodeAt,
 } from "./helpers";
+
+const DAY = 24 * 60 * 60_000;
 
 let t: TestApp;
 beforeEach(async () => {
@@ -102,6 +107,35 @@ describe("new recovery codes", () => {
     await signInWithPassword(withOld, "dave");
     expect((await withOld.post("/verify-2fa?recovery", { otp: oldCodes[0] ?? "" })).status).toBe(422);
     expect((await withOld.post("/verify-2fa?recovery", { otp: newCodes[0] ?? "" })).headers.get("location")).toBe("/");
+  });
+
+  test("replacements racing leave one set of ten, never two sets mixed", async () => {
+    const { browser, key, recoveryCodes } = await signedInUser("dina");
+    const token = decodeURIComponent(browser.cookies.get("session") ?? "").split(".")[0] ?? "";
+    const current = await t.app.decorator.auth.session(token);
+    if (!current) throw new Error("no session");
+    const meta = { ip: null, userAgent: null };
+    const regenerate = (otp: string) => t.app.decorator.auth.account.regenerateRecoveryCodes(current.user, otp, meta);
+    // Two proofs that hold, a current code and a recovery code. Whether the second is still good
+    // when it is checked depends on who is first; either way, one set of ten is left.
+    const made = await Promise.all([regenerate(codeAt(key, t.clock.now)), regenerate(recoveryCodes[0] ?? "")]);
+    expect(made.filter((result) => Array.isArray(result)).length).toBeGreaterThanOrEqual(1);
+    expect(await t.app.decorator.auth.recoveryCodesLeft(current.user.id)).toBe(10);
+
+    // The store itself, raced harder: three replacements at once, ten times over.
+    const store = createStores(t.database, () => t.clock.now, { idleMs: DAY, absoluteMs: DAY }, TEST_SECRET);
+    for (let round = 0; round < 10; round++) {
+      const sets = await Promise.all([1, 2, 3].map(() => store.recoveryCodes.replaceAll(current.user.id)));
+      expect(await store.recoveryCodes.remaining(current.user.id)).toBe(10);
+      // Exactly one of the sets shown works: the one written last.
+      const working = await Promise.all(
+        sets.map(async (set) => {
+          const symbols = normalizeRecoveryCode(set[0] ?? "") ?? "";
+          return (await store.recoveryCodes.use(current.user.id, symbols)) !== null;
+        }),
+      );
+      expect(working.filter(Boolean)).toHaveLength(1);
+    }
   });
 
   test("without JavaScript, the answer is the whole page with the new codes in its panel", async () => {

@@ -40,10 +40,11 @@ async function logOf(browser: Browser): Promise<string> {
   return (await dom(await browser.get("/account"))).querySelector("#security-log")?.textContent ?? "";
 }
 
-let alice: Awaited<ReturnType<typeof enroll>> & { browser: Browser };
+let alice: Awaited<ReturnType<typeof enroll>> & { browser: Browser; codesMadeAt: number };
 beforeAll(async () => {
   const browser = new Browser(t.app);
-  alice = { browser, ...(await enroll(browser, t, "alice")) };
+  const codesMadeAt = clock.now; // enrolling makes them at once
+  alice = { browser, codesMadeAt, ...(await enroll(browser, t, "alice")) };
   const bob = new Browser(t.app);
   await enroll(bob, t, "bob");
 });
@@ -60,9 +61,10 @@ describe("bun run admin", () => {
     const { code, out } = admin("list-users");
     expect(code).toBe(0);
     const lines = out.trim().split("\n");
-    expect(lines[0]).toMatch(/^username\s+2fa\s+locked until\s+sessions\s+recovery codes$/);
-    expect(lines[1]).toMatch(/^alice\s+on\s+-\s+1\s+10$/);
-    expect(lines[2]).toMatch(/^bob\s+on\s+\d{4}-\d\d-\d\dT\S+Z\s+2\s+10$/);
+    expect(lines[0]).toMatch(/^username\s+2fa\s+locked until\s+sessions\s+recovery codes\s+codes made$/);
+    const madeAt = new Date(alice.codesMadeAt).toISOString();
+    expect(lines[1]).toMatch(new RegExp(`^alice\\s+on\\s+-\\s+1\\s+10\\s+${madeAt}$`));
+    expect(lines[2]).toMatch(/^bob\s+on\s+\d{4}-\d\d-\d\dT\S+Z\s+2\s+10\s+\d{4}-\d\d-\d\dT\S+Z$/);
   });
 
   test("unlock lifts a code lockout, says so, and logs it", async () => {
@@ -104,7 +106,7 @@ describe("bun run admin", () => {
     expect((await signInWithPassword(trusted, "alice")).headers.get("location")).toBe("/setup-2fa");
     const page = await dom(await trusted.get("/setup-2fa"));
     expect(page.querySelector(".totp-key")?.textContent?.replace(/\s/g, "")).not.toBe(alice.key);
-    expect(admin("list-users").out).toMatch(/\nalice\s+enrolling\s+-\s+1\s+0\n/);
+    expect(admin("list-users").out).toMatch(/\nalice\s+enrolling\s+-\s+1\s+0\s+-\n/);
   });
 
   test("a bad command, a missing or unknown user, or a missing database: one line, usage, exit 1, nothing changed", () => {

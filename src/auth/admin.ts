@@ -12,6 +12,8 @@ export type UserSummary = {
   lockedUntil: number | null;
   sessions: number;
   recoveryCodes: number;
+  /** When the current recovery codes were made, or null before 2FA is on. */
+  recoveryCodesMadeAt: number | null;
 };
 
 /** What an operator may do for a user who cannot help themselves. Needs the database, not APP_SECRET. */
@@ -30,6 +32,7 @@ export function adminTasks({ users, sessions, throttle, trustedBrowsers, recover
           lockedUntil: locks.length > 0 ? Math.max(...locks) : null,
           sessions: (await sessions.list(user.id)).length,
           recoveryCodes: await recoveryCodes.remaining(user.id),
+          recoveryCodesMadeAt: user.recoveryCodesMadeAt,
         });
       }
       return summaries;

@@ -48,7 +48,7 @@ export function recoveryCodeCounts({ orm, tables: { recoveryCodes } }: Database)
 export function recoveryCodeStore(database: Database, clock: Clock, appSecret: string) {
   const {
     orm,
-    tables: { recoveryCodes },
+    tables: { recoveryCodes, users },
   } = database;
   const key = deriveKey(appSecret, "recovery-codes");
   const hash = (symbols: string) => hmacBase64url(key, symbols);
@@ -60,12 +60,18 @@ export function recoveryCodeStore(database: Database, clock: Clock, appSecret: s
     /** Replaces every code of the user by new ones, and returns them: the only time they exist in plain text. */
     async replaceAll(userId: number): Promise<string[]> {
       const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
-      // One transaction: a crash cannot leave the user with no codes, and two replacements
-      // racing cannot leave both sets, where only one was ever shown.
+      // One transaction, so a crash cannot leave the user with no codes. It starts by writing the
+      // user's row, whose lock makes a second replacement wait, then delete this one's codes:
+      // two racing can never leave both sets, of which only one was ever shown.
       await database.atomically(
         (transaction) =>
-          transaction.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)).returning({ id: recoveryCodes.id }),
+          transaction
+            .update(users)
+            .set({ recoveryCodesMadeAt: clock() })
+            .where(eq(users.id, userId))
+            .returning({ id: users.id }),
         (transaction) => [
+          transaction.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)),
           transaction
             .insert(recoveryCodes)
             .values(codes.map((code) => ({ userId, codeHash: hash(code.replace("-", "")) }))),

@@ -81,7 +81,7 @@ export function userStore(database: Database, clock: Clock) {
     async turnOffTwoFactor(userId: number): Promise<void> {
       await orm
         .update(users)
-        .set({ totpSecret: null, totpEnabledAt: null, totpLastStep: null })
+        .set({ totpSecret: null, totpEnabledAt: null, totpLastStep: null, recoveryCodesMadeAt: null })
         .where(eq(users.id, userId));
     },
 

@@ -58,6 +58,11 @@ export function defineTables({ table, id, integer, time, text, boolean, index, u
     totpEnabledAt: time("totp_enabled_at"),
     /** The time step of the last accepted code: that code, and any older one, is refused. */
     totpLastStep: integer("totp_last_step"),
+    /**
+     * When the current recovery codes were made. Writing it is also the first step of replacing
+     * them: it takes the user's row lock, so on PostgreSQL two replacements queue, not interleave.
+     */
+    recoveryCodesMadeAt: time("recovery_codes_made_at"),
     createdAt: time("created_at").notNull(),
   });
 

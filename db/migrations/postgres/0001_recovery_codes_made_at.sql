@@ -1,0 +1,1 @@
+ALTER TABLE "users" ADD COLUMN "recovery_codes_made_at" bigint;

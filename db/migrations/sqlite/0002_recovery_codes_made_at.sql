@@ -1,0 +1,1 @@
+ALTER TABLE `users` ADD `recovery_codes_made_at` integer;
