@@ -12,17 +12,22 @@ afterEach(() => close());
 
 const newUser = (username: string) => ({ username, usernameKey: username, passwordHash: "x", createdAt: 1 });
 
-test("atomically writes the first statement and what follows from its rows, and returns them", async () => {
+test("atomically writes the first statement and what follows from its rows, and returns the rows of each", async () => {
   const { users, securityEvents } = database.tables;
-  const rows = await database.atomically(
+  const written = await database.atomically(
     (transaction) => transaction.insert(users).values(newUser("ann")).returning(),
     (transaction, [user]) => [
-      transaction.insert(securityEvents).values({ type: "registered", userId: user?.id ?? null, createdAt: 1 }),
+      transaction
+        .insert(securityEvents)
+        .values({ type: "registered", userId: user?.id ?? null, createdAt: 1 })
+        .returning({ id: securityEvents.id }),
+      transaction.insert(securityEvents).values({ type: "signed_in", userId: user?.id ?? null, createdAt: 2 }),
     ],
   );
-  expect(rows.map((row) => row.username)).toEqual(["ann"]);
-  const [event] = await database.orm.select().from(securityEvents);
-  expect(event?.userId).toBe(rows[0]?.id ?? -1);
+  expect(written.first.map((row) => row.username)).toEqual(["ann"]);
+  const events = await database.orm.select().from(securityEvents).orderBy(securityEvents.id);
+  expect(events.map((event) => event.userId)).toEqual([written.first[0]?.id ?? -1, written.first[0]?.id ?? -1]);
+  expect(written.followed).toEqual([[{ id: events[0]?.id }], []]);
 });
 
 test("atomically undoes the first statement when a later one fails", async () => {

@@ -1,3 +1,4 @@
+import type { Orm } from "../db/database";
 import type { SecurityEvent, Session, TrustedBrowser, User } from "../db/tables";
 import { plural } from "../words";
 import type { Enrollment, FieldErrors } from ".";
@@ -51,13 +52,21 @@ export function accountFlows(
       ? session.newTotpSecret
       : null;
 
-  /** Ends every other session and every trusted browser: after the password or the authenticator changed. */
-  async function revokeEverywhereElse({ session, user }: SessionWithUser): Promise<Revoked> {
-    return {
-      sessions: await sessions.revokeAll(user.id, session.id),
-      trustedBrowsers: await trustedBrowsers.revokeAll(user.id),
-    };
-  }
+  /**
+   * After the password or the authenticator changed: the deletes that end every other session and
+   * every trusted browser, written in the change's own transaction, so no crash can keep one alive.
+   */
+  const endEverywhereElse =
+    ({ session, user }: SessionWithUser) =>
+    (transaction: Orm) => [
+      sessions.revokeAllOn(transaction, user.id, session.id),
+      trustedBrowsers.revokeAllOn(transaction, user.id),
+    ];
+  /** What those deletes ended, from the rows they returned. */
+  const countEnded = ([endedSessions = [], forgotten = []]: unknown[][]): Revoked => ({
+    sessions: endedSessions.length,
+    trustedBrowsers: forgotten.length,
+  });
 
   return {
     async overview(user: User, trustedBrowserToken: string | null): Promise<AccountOverview> {
@@ -122,14 +131,18 @@ export function accountFlows(
       const { session, user } = current;
       const sealed = heldNewKey(session);
       if (!sealed) return null;
+      let revoked: Revoked = { sessions: 0, trustedBrowsers: 0 };
       const proof = await prove.code(user, otp, meta, {
         key: totpKeys.open(user, sealed),
         acceptRecoveryCodes: false,
-        accept: (step) => totpKeys.replace(user, sealed, step),
+        accept: async (step) => {
+          const ended = await totpKeys.replace(user, sealed, step, endEverywhereElse(current));
+          if (ended) revoked = countEnded(ended);
+          return ended !== null;
+        },
       });
       if (isRefusal(proof)) return proof;
       await sessions.holdNewTotpSecret(session.id, null);
-      const revoked = await revokeEverywhereElse(current);
       await events.record("authenticator_replaced", user.id, meta, describeRevoked(revoked));
       return { recoveryCodes: await recoveryCodes.replaceAll(user.id), revoked };
     },
@@ -153,8 +166,8 @@ export function accountFlows(
       const owner = await prove.password(user.username, form.current_password, meta, "That is not your password.");
       if (isRefusal(owner)) return refusedField("current_password", owner);
 
-      await users.setPasswordHash(user.id, await hashPassword(form.new_password));
-      const revoked = await revokeEverywhereElse(current);
+      const hash = await hashPassword(form.new_password);
+      const revoked = countEnded(await users.setPasswordHash(user.id, hash, endEverywhereElse(current)));
       const renewed = await sessions.rotate(session, "signed_in", meta);
       // Only a revocation from elsewhere in the same instant gets here; the password did change.
       if (!renewed) return { errors: { current_password: "This session ended meanwhile. Sign in again." } };

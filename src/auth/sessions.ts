@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, lte, ne, sql } from "drizzle-orm";
 import type { Clock } from "../clock";
-import type { Database } from "../db/database";
+import type { Database, Orm } from "../db/database";
 import type { Session, SessionState, User } from "../db/tables";
 import { randomToken, sha256Hex } from "./crypto";
 import type { RequestMeta } from "./events";
@@ -62,6 +62,15 @@ export function sessionStore({ orm, tables: { sessions, users } }: Database, clo
     .where(eq(users.id, sql.placeholder("id")))
     .prepare("user_by_id");
 
+  /** The delete that ends every session of the user but `keepId`, on `on`: the database or a transaction. */
+  const revokeAllOn = (on: Orm, userId: number, keepId: string | null) => {
+    const mine = eq(sessions.userId, userId);
+    return on
+      .delete(sessions)
+      .where(keepId ? and(mine, ne(sessions.id, keepId)) : mine)
+      .returning({ id: sessions.id });
+  };
+
   return {
     create,
 
@@ -115,14 +124,11 @@ export function sessionStore({ orm, tables: { sessions, users } }: Database, clo
       return ended.length === 1;
     },
 
+    revokeAllOn,
+
     /** Ends every session of the user but `keepId` (all of them when null); how many ended. */
     async revokeAll(userId: number, keepId: string | null): Promise<number> {
-      const mine = eq(sessions.userId, userId);
-      const ended = await orm
-        .delete(sessions)
-        .where(keepId ? and(mine, ne(sessions.id, keepId)) : mine)
-        .returning({ id: sessions.id });
-      return ended.length;
+      return (await revokeAllOn(orm, userId, keepId)).length;
     },
 
     /** Keeps a sealed replacement TOTP key on the session that is enrolling it. */

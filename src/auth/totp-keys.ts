@@ -1,11 +1,15 @@
 import { and, eq, isNull } from "drizzle-orm";
-import type { Database } from "../db/database";
+import type { Database, Orm } from "../db/database";
 import type { User } from "../db/tables";
 import type { SecretBox } from "./encryption";
 import { newTotpSecret } from "./totp";
 
 /** Users' TOTP keys, sealed at rest with the user's id bound in: a key copied onto another row does not open. */
-export function totpKeyStore({ orm, tables: { users } }: Database, box: SecretBox) {
+export function totpKeyStore(database: Database, box: SecretBox) {
+  const {
+    orm,
+    tables: { users },
+  } = database;
   const context = (user: User) => `user:${user.id}`;
   const open = (user: User, sealed: string) => box.open(sealed, context(user));
 
@@ -33,15 +37,26 @@ export function totpKeyStore({ orm, tables: { users } }: Database, box: SecretBo
     /**
      * Swaps in a confirmed new key, in one write that only succeeds while the key is still
      * the one `user` holds: of two confirmations racing, one wins. `step` is the confirming code's.
+     * The winner's transaction also runs what `alongside` makes; resolves to its rows, or null for the loser.
      */
-    async replace(user: User, newSealed: string, step: number): Promise<boolean> {
-      if (!user.totpSecret) return false;
-      const updated = await orm
-        .update(users)
-        .set({ totpSecret: newSealed, totpLastStep: step })
-        .where(and(eq(users.id, user.id), eq(users.totpSecret, user.totpSecret)))
-        .returning({ id: users.id });
-      return updated.length === 1;
+    async replace(
+      user: User,
+      newSealed: string,
+      step: number,
+      alongside: (transaction: Orm) => PromiseLike<unknown>[],
+    ): Promise<unknown[][] | null> {
+      const oldSealed = user.totpSecret;
+      if (!oldSealed) return null;
+      const written = await database.atomically(
+        (transaction) =>
+          transaction
+            .update(users)
+            .set({ totpSecret: newSealed, totpLastStep: step })
+            .where(and(eq(users.id, user.id), eq(users.totpSecret, oldSealed)))
+            .returning({ id: users.id }),
+        (transaction, swapped) => (swapped.length === 1 ? alongside(transaction) : []),
+      );
+      return written.first.length === 1 ? written.followed : null;
     },
   };
 }

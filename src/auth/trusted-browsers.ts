@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, lte } from "drizzle-orm";
 import type { Clock } from "../clock";
-import type { Database } from "../db/database";
+import type { Database, Orm } from "../db/database";
 import type { TrustedBrowser } from "../db/tables";
 import { randomToken, sha256Hex } from "./crypto";
 import type { RequestMeta } from "./events";
@@ -13,6 +13,10 @@ export type NewTrustedBrowser = { token: string; expiresAt: Date };
 
 /** Browsers that skip the code step for one user. Like sessions, only a hash of the cookie's token is stored. */
 export function trustedBrowserStore({ orm, tables: { trustedBrowsers } }: Database, clock: Clock) {
+  /** The delete that forgets every trusted browser of the user, on `on`: the database or a transaction. */
+  const revokeAllOn = (on: Orm, userId: number) =>
+    on.delete(trustedBrowsers).where(eq(trustedBrowsers.userId, userId)).returning({ id: trustedBrowsers.id });
+
   return {
     async create(userId: number, meta: RequestMeta): Promise<NewTrustedBrowser> {
       const token = randomToken();
@@ -63,13 +67,11 @@ export function trustedBrowserStore({ orm, tables: { trustedBrowsers } }: Databa
       return gone.length === 1;
     },
 
+    revokeAllOn,
+
     /** Forgets every trusted browser of the user; how many there were. */
     async revokeAll(userId: number): Promise<number> {
-      const gone = await orm
-        .delete(trustedBrowsers)
-        .where(eq(trustedBrowsers.userId, userId))
-        .returning({ id: trustedBrowsers.id });
-      return gone.length;
+      return (await revokeAllOn(orm, userId)).length;
     },
 
     async deleteExpired(): Promise<void> {

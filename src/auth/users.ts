@@ -35,7 +35,9 @@ export function userStore(database: Database, clock: Clock) {
       passwordHash: string,
       alongside: (transaction: Orm, user: User) => PromiseLike<unknown>[],
     ): Promise<User | null> {
-      const [user] = await database.atomically(
+      const {
+        first: [user],
+      } = await database.atomically(
         (transaction) =>
           transaction
             .insert(users)
@@ -85,8 +87,18 @@ export function userStore(database: Database, clock: Clock) {
         .where(eq(users.id, userId));
     },
 
-    async setPasswordHash(userId: number, passwordHash: string): Promise<void> {
-      await orm.update(users).set({ passwordHash }).where(eq(users.id, userId));
+    /** Sets a new password hash and, in the same transaction, what `alongside` makes; resolves to its rows. */
+    async setPasswordHash(
+      userId: number,
+      passwordHash: string,
+      alongside: (transaction: Orm) => PromiseLike<unknown>[],
+    ): Promise<unknown[][]> {
+      const written = await database.atomically(
+        (transaction) =>
+          transaction.update(users).set({ passwordHash }).where(eq(users.id, userId)).returning({ id: users.id }),
+        (transaction) => alongside(transaction),
+      );
+      return written.followed;
     },
   };
 }

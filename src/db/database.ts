@@ -16,12 +16,13 @@ export type Database = {
   tables: Tables;
   /**
    * One transaction, all or nothing: `first`, then the statements `then` makes from the rows
-   * `first` returned. Both build on the transaction they are given. Resolves to those rows.
+   * `first` returned. Both build on the transaction they are given. Resolves to the rows each
+   * returned (a statement without `.returning()` counts as none).
    */
   atomically<Row>(
     first: (transaction: Orm) => PromiseLike<Row[]>,
     then: (transaction: Orm, rows: Row[]) => PromiseLike<unknown>[],
-  ): Promise<Row[]>;
+  ): Promise<{ first: Row[]; followed: unknown[][] }>;
   /** True when the database answers a query within `timeoutMs`: what /healthz reports. */
   answers(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;

@@ -29,8 +29,10 @@ export async function openPostgres(url: string, { poolSize = 10 }: DatabaseOptio
     atomically: (first, then) =>
       orm.transaction(async (transaction) => {
         const rows = await first(transaction);
-        for (const statement of then(transaction, rows)) await statement;
-        return rows;
+        const followed: unknown[][] = [];
+        // Bun's client answers a statement without RETURNING with an empty array.
+        for (const statement of then(transaction, rows)) followed.push((await statement) as unknown[]);
+        return { first: rows, followed };
       }),
     answers: (timeoutMs) => answersWithin(() => client`SELECT 1`, timeoutMs),
     close: () => client.close({ timeout: 5 }),

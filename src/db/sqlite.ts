@@ -46,8 +46,8 @@ export function openSqlite(path: string): Database {
       return sqlite.transaction((transaction) => {
         const orm = transaction as unknown as Orm;
         const rows = (first(orm) as unknown as { all(): Awaited<ReturnType<typeof first>> }).all();
-        for (const statement of then(orm, rows)) (statement as unknown as { run(): void }).run();
-        return rows;
+        const followed = then(orm, rows).map((statement) => (statement as unknown as { all(): unknown[] }).all());
+        return { first: rows, followed };
       });
     },
     answers: (timeoutMs) => answersWithin(async () => client.query("SELECT 1").get(), timeoutMs),
