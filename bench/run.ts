@@ -5,6 +5,7 @@ import { join } from "node:path";
 import autocannon from "autocannon";
 import { parseHTML } from "linkedom";
 import { codeAt } from "../src/auth/totp";
+import { backend, freshDatabaseUrl } from "../tests/databases";
 import { freePort, launch, randomSecret } from "../tests/processes";
 
 const CONNECTIONS = 50;
@@ -96,7 +97,9 @@ function rowOf(name: string, result: autocannon.Result, expected = 200): Row {
   };
 }
 
-// The app, on a fresh database, with a user to sign in as.
+// The app, on a fresh database (a SQLite file, or with TEST_DATABASE_URL, a new PostgreSQL
+// database on that server), with a user to sign in as.
+const database = await freshDatabaseUrl();
 const appPort = String(freePort());
 const app = await launchScript(
   "bench/server.ts",
@@ -105,7 +108,7 @@ const app = await launchScript(
     PORT: appPort,
     APP_ORIGIN: `http://localhost:${appPort}`,
     APP_SECRET: randomSecret(),
-    DATABASE_URL: join(dir, "bench.sqlite"),
+    DATABASE_URL: database.url,
     IP_RATE_LIMIT: "0",
   },
   "/login",
@@ -206,6 +209,8 @@ const privatePeak = appPrivate.stop();
 const barePrivatePeak = barePrivate.stop();
 app.child.kill();
 bare.child.kill();
+await app.child.exited;
+await database.drop();
 rmSync(dir, { recursive: true, force: true });
 
 const bareRps = rows[0]?.rps ?? 1;
@@ -227,7 +232,7 @@ const cpu = cpus();
 const report = [
   "# Benchmark results",
   "",
-  `${new Date().toISOString().slice(0, 10)} · ${cpu[0]?.model ?? "unknown CPU"} · ${cpu.length} cores · Bun ${Bun.version} · autocannon, ${CONNECTIONS} connections, ${SECONDS} s per case after ${WARMUP_SECONDS} s of warm-up`,
+  `${new Date().toISOString().slice(0, 10)} · ${cpu[0]?.model ?? "unknown CPU"} · ${cpu.length} cores · Bun ${Bun.version} · ${backend === "postgres" ? "PostgreSQL on the same machine" : "SQLite"} · autocannon, ${CONNECTIONS} connections, ${SECONDS} s per case after ${WARMUP_SECONDS} s of warm-up`,
   "",
   "| case | requests/s | p50 ms | p99 ms | × bare | failed |",
   "| --- | ---: | ---: | ---: | ---: | ---: |",
@@ -242,9 +247,9 @@ const report = [
   "",
   `Memory: the app's peak RSS is ${rss.toFixed(1)} MB, of which its private memory peaked at ${privatePeak.toFixed(1)} MB; the rest is mostly the pages of Bun's own executable. The bare Bun.serve peaked at ${barePeakRss.toFixed(1)} MB RSS, ${barePrivatePeak.toFixed(1)} MB private.`,
   "",
-  "Reproduce with `bun run bench` (set `BENCH_SECONDS` for shorter runs). The machine is shared and noisy: compare ratios, not absolute numbers.",
+  "Reproduce with `bun run bench` (set `BENCH_SECONDS` for shorter runs, `TEST_DATABASE_URL` for PostgreSQL). The machine is shared and noisy: compare ratios, not absolute numbers.",
   "",
 ].join("\n");
-writeFileSync(join(root, "bench/results.md"), report);
+writeFileSync(join(root, backend === "postgres" ? "bench/results-postgres.md" : "bench/results.md"), report);
 console.info(`\n${report}`);
 process.exit(rows.some((row) => row.bad > 0) ? 1 : 0);
