@@ -8,7 +8,7 @@ const HOUR = 60 * 60 * 1000;
 const SHUTDOWN_GRACE_MS = 10_000;
 
 /** One JSON line on stdout: the request log, and what the process itself does. */
-export const logLine = (entry: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(entry)}\n`);
+const logLine = (entry: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(entry)}\n`);
 const logMessage = (message: string) => logLine({ time: new Date().toISOString(), message });
 
 /**
