@@ -1,6 +1,6 @@
 import { and, count, eq, isNull, sql } from "drizzle-orm";
 import type { Clock } from "../clock";
-import type { Database } from "../db/database";
+import type { Database, Orm } from "../db/database";
 import { deriveKey, hmacBase64url } from "./crypto";
 
 // Crockford's base32: digits and lowercase letters without i, l, o and u, so nothing
@@ -26,6 +26,9 @@ export function normalizeRecoveryCode(input: string): string | null {
 
 /** The part of the store that needs no key: counting and deleting a user's codes. */
 export function recoveryCodeCounts({ orm, tables: { recoveryCodes } }: Database) {
+  /** The delete of every code of the user, on `on`: the database or a transaction. */
+  const deleteAllOn = (on: Orm, userId: number) => on.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
+
   // Asked on every home page: prepared once.
   const unused = orm
     .select({ left: count() })
@@ -39,8 +42,10 @@ export function recoveryCodeCounts({ orm, tables: { recoveryCodes } }: Database)
       return row?.left ?? 0;
     },
 
+    deleteAllOn,
+
     async deleteAll(userId: number): Promise<void> {
-      await orm.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
+      await deleteAllOn(orm, userId);
     },
   };
 }
@@ -71,7 +76,7 @@ export function recoveryCodeStore(database: Database, clock: Clock, appSecret: s
             .where(eq(users.id, userId))
             .returning({ id: users.id }),
         (transaction) => [
-          transaction.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)),
+          counts.deleteAllOn(transaction, userId),
           transaction
             .insert(recoveryCodes)
             .values(codes.map((code) => ({ userId, codeHash: hash(code.replace("-", "")) }))),
