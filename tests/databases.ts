@@ -14,6 +14,11 @@ export const backend = server ? "postgres" : "sqlite";
 export type DatabaseUrl = { url: string; drop: () => Promise<void> };
 
 let admin: SQL | undefined;
+/** One connection to the server's own database, to create and drop the others. */
+const adminConnection = (serverUrl: string) => {
+  admin ??= new SQL({ url: serverUrl, max: 1 });
+  return admin;
+};
 let template: Promise<string> | undefined;
 let made = 0;
 
@@ -21,9 +26,8 @@ let made = 0;
 function migratedTemplate(serverUrl: string): Promise<string> {
   template ??= (async () => {
     const name = "test_template"; // remade by each run; the only database a run leaves behind
-    admin ??= new SQL({ url: serverUrl, max: 1 });
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${name}`);
-    await admin.unsafe(`CREATE DATABASE ${name}`);
+    await adminConnection(serverUrl).unsafe(`DROP DATABASE IF EXISTS ${name}`);
+    await adminConnection(serverUrl).unsafe(`CREATE DATABASE ${name}`);
     const database = await openDatabase(urlOf(serverUrl, name), { poolSize: 1 });
     await database.close();
     return name;
@@ -47,13 +51,12 @@ export async function freshDatabaseUrl({ migrated = false } = {}): Promise<Datab
     return { url: join(dir, "app.sqlite"), drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   const name = `test_${process.pid}_${++made}`;
-  admin ??= new SQL({ url: server, max: 1 });
   const copy = migrated ? ` TEMPLATE ${await migratedTemplate(server)}` : "";
-  await admin.unsafe(`CREATE DATABASE ${name}${copy}`);
+  await adminConnection(server).unsafe(`CREATE DATABASE ${name}${copy}`);
   return {
     url: urlOf(server, name),
     drop: async () => {
-      await admin?.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await adminConnection(server).unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };
 }
