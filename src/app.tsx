@@ -9,7 +9,7 @@ import { ErrorPage } from "./views/pages/ErrorPage";
 import { staticAssets } from "./web/assets";
 import { cookieNames, requestContext, wantsFragment } from "./web/context";
 import { HttpError, MAX_BODY_BYTES, readForm } from "./web/forms";
-import { healthRoutes, type RequestLogEntry, requestLog } from "./web/operations";
+import { healthRoutes, logUnexpected, pathOf, type RequestLogEntry, requestLog } from "./web/operations";
 import { pageMarkup } from "./web/respond";
 import { accountRoutes } from "./web/routes/account";
 import { homeRoutes } from "./web/routes/home";
@@ -57,8 +57,11 @@ export function createApp({ database, config, clock, throttlePolicies, logReques
     .decorate({ auth })
     .use(logRequest ? requestLog(logRequest) : new Elysia())
     .error({ HttpError })
-    .onRequest(({ set }) => {
+    .onRequest(({ request, set }) => {
       Object.assign(set.headers, headers);
+      // Bun serves a request whose Host is missing or malformed with a URL that cannot be
+      // parsed, which would reach every handler half-formed: refuse it, as HTTP/1.1 asks.
+      if (!URL.canParse(request.url)) throw badHost;
     })
     .onError(async ({ code, error, request, set }) => {
       // Error answers are built here, outside Elysia's mapping; `set.status` tells the request log.
@@ -69,7 +72,7 @@ export function createApp({ database, config, clock, throttlePolicies, logReques
       }
       const { status, title, message } = describeError(code, error);
       set.status = status;
-      if (status >= 500) logUnexpected(request, error);
+      if (status >= 500) logUnexpected(`${request.method} ${pathOf(request.url)}`, error);
       const fragment = wantsFragment(request.headers);
       const body = await pageMarkup(
         { fragment, csrfToken: "", config },
@@ -96,6 +99,8 @@ export function createApp({ database, config, clock, throttlePolicies, logReques
     .use(homeRoutes(context))
     .use(accountRoutes(context));
 }
+
+const badHost = new HttpError(400, "Bad request", "The Host header of this request is missing or malformed.");
 
 /** Our own refusal behind an error, if it is one: Elysia wraps what a body parser throws in a ParseError. */
 function refusalOf(error: unknown): HttpError | null {
@@ -135,11 +140,4 @@ function restartSignIn(request: Request, config: Config, headers: Record<string,
     response.headers.append("set-cookie", `${name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax${secure}`);
   }
   return response;
-}
-
-/** The error's type and where it was thrown. Never its message: a failed query's message carries its parameters. */
-function logUnexpected(request: Request, error: unknown): void {
-  const name = error instanceof Error ? error.name : typeof error;
-  const frames = error instanceof Error ? (error.stack?.split("\n").slice(1, 6).join("\n") ?? "") : "";
-  console.error(`${request.method} ${new URL(request.url).pathname} failed with ${name}\n${frames}`);
 }

@@ -2,6 +2,7 @@ import { type AppDeps, createApp } from "./app";
 import { systemClock } from "./clock";
 import { ConfigError, loadConfig } from "./config";
 import { type Database, openDatabase, withoutCredentials } from "./db/database";
+import { keepServingThroughUncaughtErrors } from "./web/operations";
 
 const HOUR = 60 * 60 * 1000;
 /** How long a SIGTERM waits for in-flight requests before it closes their connections anyway. */
@@ -22,9 +23,20 @@ export async function start(mode: "production" | "development", extra: Pick<AppD
     (error: unknown) =>
       exit(`cannot open the database at ${withoutCredentials(config.databaseUrl)}: ${describe(error)}`),
   );
-  const app = createApp({ database, config, clock: systemClock, logRequest: logLine, ...extra }).listen({
-    port: config.port,
-  });
+  const app = createApp({ database, config, clock: systemClock, logRequest: logLine, ...extra });
+  try {
+    // Elysia asks for SO_REUSEPORT, with which a second instance on this port would start
+    // silently and take half the connections, on a database of its own. Refuse instead.
+    app.listen({ port: config.port, reusePort: false });
+  } catch (error) {
+    await closeQuietly(database);
+    exit(
+      isPortInUse(error)
+        ? `port ${config.port} is already in use`
+        : `cannot listen on port ${config.port}: ${describe(error)}`,
+    );
+  }
+  keepServingThroughUncaughtErrors();
 
   // Expired sessions and trusted browsers are refused on sight; this only keeps the tables small.
   const cleanup = setInterval(
@@ -61,6 +73,8 @@ export async function start(mode: "production" | "development", extra: Pick<AppD
 async function closeQuietly(database: Database) {
   await database.close().catch((error: unknown) => logMessage(`closing the database failed: ${describe(error)}`));
 }
+
+const isPortInUse = (error: unknown) => (error as { code?: unknown } | null)?.code === "EADDRINUSE";
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 

@@ -1,7 +1,7 @@
-import { afterEach, expect, test } from "bun:test";
+import { afterEach, expect, spyOn, test } from "bun:test";
 import { createApp } from "../src/app";
 import type { RequestLogEntry } from "../src/web/operations";
-import { Browser, GOOD_PASSWORD, ORIGIN, register, type TestApp, testApp } from "./helpers";
+import { Browser, GOOD_PASSWORD, ORIGIN, register, registerWithTwoFactor, type TestApp, testApp } from "./helpers";
 
 let t: TestApp;
 afterEach(() => t.close());
@@ -55,5 +55,68 @@ test("the request log has method, path, status and duration, and never a secret"
   const logged = JSON.stringify(entries);
   for (const secret of [GOOD_PASSWORD, "secret-in-query", browser.csrfToken, ...browser.cookies.values()]) {
     expect(logged).not.toContain(secret);
+  }
+});
+
+test("the request log records the status the client received, whatever kind of answer it was", async () => {
+  t = await testApp({ IP_RATE_LIMIT: "7", TRUSTED_PROXY_HEADER: "X-Forwarded-For" });
+  const entries: RequestLogEntry[] = [];
+  const app = createApp({
+    database: t.database,
+    config: t.config,
+    clock: () => t.clock.now,
+    logRequest: (entry) => entries.push(entry),
+  });
+  // Set up through another app, with a budget of its own.
+  await registerWithTwoFactor(new Browser(t.app), t, "lola");
+  const browser = new Browser(app, ORIGIN, { "x-forwarded-for": "203.0.113.5" });
+
+  const form = { "content-type": "application/x-www-form-urlencoded", origin: ORIGIN };
+  const received: Response[] = [
+    await browser.get("/login"), // 200, a page through html()
+    await browser.post("/login", { username: "lola", password: GOOD_PASSWORD }), // 303
+    await browser.post("/verify-2fa", { otp: "12" }, { headers: { "content-type": "text/plain" } }), // 415
+    await browser.request("POST", "/verify-2fa", { headers: form, body: `csrf=${browser.csrfToken}&otp=1&otp=2` }), // 400
+    await browser.request("POST", "/verify-2fa", { headers: form, body: "x".repeat(70_000) }), // 413
+    await browser.post("/verify-2fa", {}, { csrf: false }), // 403
+    await browser.get("/no-such-page"), // 404
+  ];
+  await browser.get("/verify-2fa");
+  // Wrong codes: 422 each, until the fifth locks the code step; then 429 with the form.
+  for (let i = 0; i < 6; i++) received.push(await browser.post("/verify-2fa", { otp: "000000" }));
+  // The per-IP budget of 7 unsafe requests that passed the CSRF check is spent by now: 429 from the error handler.
+  received.push(await browser.post("/verify-2fa", { otp: "000000" }));
+
+  for (let waited = 0; entries.length < received.length + 1 && waited < 1_000; waited += 10) await Bun.sleep(10);
+  const logged = entries.filter((entry) => entry.path !== "/verify-2fa" || entry.method !== "GET");
+  expect(logged.map((entry) => entry.status)).toEqual(received.map((response) => response.status));
+  expect(received.map((response) => response.status)).toEqual([
+    200, 303, 415, 400, 413, 403, 404, 422, 422, 422, 422, 429, 429, 429,
+  ]);
+  // The lockout's 429 is the code form saying when to try again; the budget's is the error page.
+  expect(await received[11]?.text()).toContain('name="otp"');
+  expect(await received[13]?.text()).toContain("Too many attempts from your network");
+});
+
+test("a request log that throws is reported by type and stack, and the answers still go out", async () => {
+  t = await testApp();
+  const app = createApp({
+    database: t.database,
+    config: t.config,
+    clock: () => t.clock.now,
+    logRequest: () => {
+      throw new TypeError("disk full while writing hunter2");
+    },
+  });
+  const reported = spyOn(console, "error").mockImplementation(() => {});
+  try {
+    for (let i = 0; i < 3; i++) expect((await app.handle(new Request(`${ORIGIN}/login`))).status).toBe(200);
+    for (let waited = 0; reported.mock.calls.length < 3 && waited < 1_000; waited += 10) await Bun.sleep(10);
+    expect(reported.mock.calls).toHaveLength(3);
+    const [line] = reported.mock.calls[0] ?? [];
+    expect(line).toStartWith("the request log of GET /login failed with TypeError\n    at ");
+    expect(line).not.toContain("hunter2");
+  } finally {
+    reported.mockRestore();
   }
 });

@@ -1,4 +1,4 @@
-import { Elysia } from "elysia";
+import { Elysia, StatusMap } from "elysia";
 import type { Auth } from "../auth";
 
 /** How long /healthz waits for the database before calling it down. */
@@ -17,21 +17,69 @@ export function healthRoutes(auth: Auth) {
 /** One request as the log records it: never a query string, header, cookie or body, which may hold secrets. */
 export type RequestLogEntry = { time: string; method: string; path: string; status: number; ms: number };
 
-/** Writes one JSON line per answered request. */
-export function requestLog(write: (entry: RequestLogEntry) => void) {
+/**
+ * Writes one JSON line per answered request. It runs after the answer has left, outside any
+ * handler: whatever goes wrong in it is reported, never thrown, or it would end the process.
+ */
+export function requestLog(write: (entry: RequestLogEntry) => void, report = logUnexpected) {
   const started = new WeakMap<Request, number>();
   return new Elysia({ name: "request-log" })
     .onRequest(({ request }) => {
       started.set(request, performance.now());
     })
     .onAfterResponse({ as: "global" }, ({ request, set, responseValue }) => {
-      const status = responseValue instanceof Response ? responseValue.status : Number(set.status ?? 200);
-      write({
-        time: new Date().toISOString(),
-        method: request.method,
-        path: new URL(request.url).pathname,
-        status,
-        ms: Math.round((performance.now() - (started.get(request) ?? performance.now())) * 10) / 10,
-      });
+      try {
+        write({
+          time: new Date().toISOString(),
+          method: request.method,
+          path: pathOf(request.url),
+          status: sentStatus(responseValue, set.status),
+          ms: Math.round((performance.now() - (started.get(request) ?? performance.now())) * 10) / 10,
+        });
+      } catch (error) {
+        report(`the request log of ${request.method} ${pathOf(request.url)}`, error);
+      }
     });
+}
+
+/**
+ * The status the client received. Elysia sends a Response's own status unless it is 200, and
+ * then `set.status`: pages answer through `html()`, whose Response is always 200.
+ */
+function sentStatus(answer: unknown, status: number | keyof typeof StatusMap | undefined): number {
+  if (answer instanceof Response && answer.status !== 200) return answer.status;
+  if (typeof status === "number") return status;
+  return status === undefined ? 200 : StatusMap[status];
+}
+
+/**
+ * The path of a request's URL. When the Host header is missing or malformed, Bun hands over a
+ * bare path, or a URL that `new URL` rejects; neither may make logging throw.
+ */
+export function pathOf(url: string): string {
+  const scheme = url.startsWith("/") ? -1 : url.indexOf("://");
+  const start = scheme === -1 ? 0 : url.indexOf("/", scheme + 3);
+  if (start === -1) return "/";
+  const query = url.indexOf("?", start);
+  return query === -1 ? url.slice(start) : url.slice(start, query);
+}
+
+/**
+ * An error no code expected: its type and where it was thrown, on stderr. Never its message:
+ * a failed query's message carries its parameters, and a thrown value may carry a password.
+ */
+export function logUnexpected(what: string, error: unknown): void {
+  const name = error instanceof Error ? error.name : typeof error;
+  const stack = error instanceof Error ? (error.stack ?? "") : "";
+  const frames = stack.split("\n").filter((line) => /^\s+at /.test(line));
+  console.error([`${what} failed with ${name}`, ...frames.slice(0, 8)].join("\n"));
+}
+
+/**
+ * The last line of defence for a server: an error thrown where no handler catches it (a
+ * hook that runs after the answer, a timer) is logged, and the process goes on serving.
+ */
+export function keepServingThroughUncaughtErrors(report = logUnexpected): void {
+  process.on("uncaughtException", (error) => report("code outside any request", error));
+  process.on("unhandledRejection", (reason) => report("a promise nobody awaited", reason));
 }

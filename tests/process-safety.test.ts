@@ -1,0 +1,129 @@
+// What no request may do to a running server: stop it. Real processes, raw sockets.
+
+import { afterEach, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort, launch, randomSecret } from "./processes";
+
+const started: { child: Bun.Subprocess; directory: string }[] = [];
+
+afterEach(async () => {
+  for (const { child, directory } of started.splice(0)) {
+    child.kill(9);
+    await child.exited;
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
+
+/** `bun run start`'s command on a free port and a SQLite file of its own. */
+async function startServer(port = freePort()) {
+  const directory = mkdtempSync(join(tmpdir(), "process-safety-"));
+  const env = {
+    NODE_ENV: "production",
+    PORT: String(port),
+    APP_SECRET: randomSecret(),
+    DATABASE_URL: join(directory, "app.sqlite"),
+  };
+  const { child } = await launch(["bun", "--smol", "src/server.ts"], env, `http://127.0.0.1:${port}/healthz`, "pipe");
+  started.push({ child, directory });
+  return { child, port, env };
+}
+
+/** Writes these bytes to the port as they are and returns the status line of the answer, if any came. */
+function rawRequest(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let answer = "";
+    Bun.connect({
+      hostname: "127.0.0.1",
+      port,
+      socket: {
+        open: (socket) => {
+          socket.write(Buffer.from(request, "latin1"));
+        },
+        data: (socket, chunk) => {
+          answer += chunk.toString("latin1");
+          if (answer.includes("\r\n\r\n")) socket.end();
+        },
+        close: () => resolve(answer.split("\r\n")[0] ?? ""),
+        error: (_socket, error) => reject(error),
+      },
+    }).catch(reject);
+  });
+}
+
+// A Host that cannot be part of a URL, or none at all under HTTP/1.0 (HAProxy's default health check).
+const malformedHosts = ["a b", "[::1", "x:99999", "localhost:abc", "a?b", "@", "\xff"];
+const hostileRequests = [
+  "OPTIONS / HTTP/1.0\r\n\r\n",
+  "GET /healthz HTTP/1.0\r\n\r\n",
+  ...malformedHosts.flatMap((host) => [
+    `GET /healthz HTTP/1.1\r\nHost: ${host}\r\n\r\n`,
+    `GET /login HTTP/1.1\r\nHost: ${host}\r\n\r\n`,
+    `POST /login HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 3\r\n\r\na=b`,
+    `POST /account/sessions/abc/revoke HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 0\r\n\r\n`,
+  ]),
+];
+
+test("requests with a missing or malformed Host get 400, and the server keeps serving", async () => {
+  const { child, port } = await startServer();
+  for (const request of hostileRequests) {
+    expect({ request, status: await rawRequest(port, request) }).toEqual({
+      request,
+      status: "HTTP/1.1 400 Bad Request",
+    });
+  }
+  // Each of them again, all at once.
+  await Promise.all(hostileRequests.map((request) => rawRequest(port, request)));
+
+  const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+  expect(health.status).toBe(200);
+  expect(child.exitCode).toBeNull();
+
+  // The request log recorded each refusal with its path and its real status.
+  child.kill("SIGTERM");
+  expect(await child.exited).toBe(0);
+  const log = (await new Response(child.stdout as ReadableStream).text())
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+  const refusals = log.filter((entry) => entry.status === 400);
+  expect(refusals).toHaveLength(hostileRequests.length * 2);
+  expect(new Set(refusals.map((entry) => entry.path))).toEqual(
+    new Set(["/", "/healthz", "/login", "/account/sessions/abc/revoke"]),
+  );
+  expect(await new Response(child.stderr as ReadableStream).text()).toBe("");
+});
+
+test("a second instance on a port in use exits 1 with one line, and the first one goes on", async () => {
+  const first = await startServer();
+  const second = Bun.spawn(["bun", "--smol", "src/server.ts"], {
+    cwd: join(import.meta.dir, ".."),
+    env: { ...process.env, ...first.env, DATABASE_URL: join(started[0]?.directory ?? tmpdir(), "other.sqlite") },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  expect(await second.exited).toBe(1);
+  expect(await new Response(second.stderr).text()).toBe(`Cannot start: port ${first.port} is already in use\n`);
+  for (let i = 0; i < 20; i++) {
+    expect((await fetch(`http://127.0.0.1:${first.port}/healthz`)).status).toBe(200);
+  }
+});
+
+test("an error thrown outside any handler is logged by type and stack, and the process goes on", async () => {
+  const script = `
+    import { keepServingThroughUncaughtErrors } from "./src/web/operations";
+    keepServingThroughUncaughtErrors();
+    setImmediate(() => { throw new TypeError("password hunter2 in a message"); });
+    Promise.reject(new RangeError("token abc123 in a message"));
+    setTimeout(() => console.log("still serving"), 100);
+  `;
+  const child = Bun.spawn(["bun", "-e", script], { cwd: join(import.meta.dir, ".."), stdout: "pipe", stderr: "pipe" });
+  expect(await child.exited).toBe(0);
+  expect(await new Response(child.stdout).text()).toBe("still serving\n");
+  const stderr = await new Response(child.stderr).text();
+  expect(stderr).toContain("code outside any request failed with TypeError\n    at ");
+  expect(stderr).toContain("a promise nobody awaited failed with RangeError\n    at ");
+  expect(stderr).not.toContain("hunter2");
+  expect(stderr).not.toContain("abc123");
+});
