@@ -6,6 +6,10 @@ import { Browser, GOOD_PASSWORD, ORIGIN, register, registerWithTwoFactor, type T
 let t: TestApp;
 afterEach(() => t.close());
 
+/** A second app on the test app's database, writing its request log to `logRequest`. */
+const appLoggingTo = (logRequest: (entry: RequestLogEntry) => void) =>
+  createApp({ database: t.database, config: t.config, clock: () => t.clock.now, logRequest });
+
 test("/healthz answers 200 while the database answers, and 503 once it does not", async () => {
   t = await testApp();
   const up = await t.app.handle(new Request(`${ORIGIN}/healthz`));
@@ -22,12 +26,7 @@ test("/healthz answers 200 while the database answers, and 503 once it does not"
 test("the request log has method, path, status and duration, and never a secret", async () => {
   t = await testApp();
   const entries: RequestLogEntry[] = [];
-  const app = createApp({
-    database: t.database,
-    config: t.config,
-    clock: () => t.clock.now,
-    logRequest: (entry) => entries.push(entry),
-  });
+  const app = appLoggingTo((entry) => entries.push(entry));
   const browser = new Browser(app);
   await register(browser, "logan");
   await browser.get("/login?next=secret-in-query");
@@ -61,12 +60,7 @@ test("the request log has method, path, status and duration, and never a secret"
 test("the request log records the status the client received, whatever kind of answer it was", async () => {
   t = await testApp({ IP_RATE_LIMIT: "7", TRUSTED_PROXY_HEADER: "X-Forwarded-For" });
   const entries: RequestLogEntry[] = [];
-  const app = createApp({
-    database: t.database,
-    config: t.config,
-    clock: () => t.clock.now,
-    logRequest: (entry) => entries.push(entry),
-  });
+  const app = appLoggingTo((entry) => entries.push(entry));
   // Set up through another app, with a budget of its own.
   await registerWithTwoFactor(new Browser(t.app), t, "lola");
   const browser = new Browser(app, ORIGIN, { "x-forwarded-for": "203.0.113.5" });
@@ -100,13 +94,8 @@ test("the request log records the status the client received, whatever kind of a
 
 test("a request log that throws is reported by type and stack, and the answers still go out", async () => {
   t = await testApp();
-  const app = createApp({
-    database: t.database,
-    config: t.config,
-    clock: () => t.clock.now,
-    logRequest: () => {
-      throw new TypeError("disk full while writing hunter2");
-    },
+  const app = appLoggingTo(() => {
+    throw new TypeError("disk full while writing hunter2");
   });
   const reported = spyOn(console, "error").mockImplementation(() => {});
   try {
