@@ -92,6 +92,27 @@ describe("password rules", () => {
     expect(fieldError(page, "password")).toContain("must not be your username");
   });
 
+  // Every rule judges the password as it is hashed: normalized to NFKC.
+  test.each([
+    [
+      "full-width letters that normalize to a common password",
+      "\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff44",
+      "common passwords",
+    ],
+    ["8 code points that normalize to 4 characters", "e\u0301".repeat(4), "at least 8"],
+    ["128 code points that normalize to 130 characters", `${"x".repeat(127)}\u2474`, "at most 128"],
+  ])("%s: refused", async (_, password, message) => {
+    expect(password.normalize("NFKC")).not.toBe(password);
+    const { response, page } = await tryRegister({ password });
+    expect(response.status).toBe(422);
+    expect(fieldError(page, "password")).toContain(message);
+  });
+
+  test("a full-width copy of the username is the username", async () => {
+    const { page } = await tryRegister({ username: "longusername", password: "\uff4c\uff4f\uff4e\uff47username" });
+    expect(fieldError(page, "password")).toContain("must not be your username");
+  });
+
   test("a 128-character passphrase is welcome", async () => {
     const { response } = await tryRegister({ password: "a long passphrase with spaces ".repeat(5).slice(0, 128) });
     expect(response.status).toBe(303);
@@ -219,6 +240,12 @@ describe("typing differences that should not matter", () => {
     await browser.get("/login");
     const response = await browser.post("/login", { username: "pierre", password: decomposed });
     expect(response.headers.get("location")).toBe("/setup-2fa");
+  });
+
+  test("the two fields of a new password match whichever way its accents were typed", async () => {
+    const composed = "cr\u00e8me br\u00fbl\u00e9e \u00e0 minuit";
+    const { response } = await tryRegister({ password: composed, confirm: composed.normalize("NFD") });
+    expect(response.status).toBe(303);
   });
 
   test("spaces around a username are ignored", async () => {

@@ -4,7 +4,7 @@ import { plural } from "../words";
 import type { Enrollment, FieldErrors } from ".";
 import { sha256Hex } from "./crypto";
 import type { RequestMeta } from "./events";
-import { hashPassword, passwordProblem } from "./passwords";
+import { hashPassword, passwordProblem, samePassword } from "./passwords";
 import { isRefusal, type Proofs, type Refusal } from "./proofs";
 import type { NewSession, SessionWithUser } from "./sessions";
 import type { Stores } from "./stores";
@@ -162,7 +162,7 @@ export function accountFlows(
         passwordProblem(form.new_password, user.username) ??
         (form.new_password === form.current_password ? "Choose a password other than your current one." : null);
       if (problem) return { errors: { new_password: problem } };
-      if (form.new_password !== form.confirm) return { errors: { confirm: "The two passwords do not match." } };
+      if (!samePassword(form.new_password, form.confirm)) return { errors: { confirm: "The two passwords do not match." } };
       const owner = await prove.password(user.username, form.current_password, meta, "That is not your password.");
       if (isRefusal(owner)) return refusedField("current_password", owner);
 

@@ -3,7 +3,14 @@ import type { Database } from "../db/database";
 import type { Session, User } from "../db/tables";
 import { accountFlows } from "./account";
 import type { RequestMeta } from "./events";
-import { hashPassword, PASSWORD_MAX_LENGTH, passwordProblem, verifyAgainstDummy } from "./passwords";
+import {
+  hashPassword,
+  normalizePassword,
+  PASSWORD_MAX_LENGTH,
+  passwordProblem,
+  samePassword,
+  verifyAgainstDummy,
+} from "./passwords";
 import { isRefusal, proofs, type Refusal, type ThrottlePolicies } from "./proofs";
 import type { NewSession, SessionLifetime, SessionWithUser } from "./sessions";
 import { createStores } from "./stores";
@@ -60,7 +67,7 @@ export function createAuth({ database, clock, appName, appSecret, sessionLifetim
       if (usernameError) errors.username = usernameError;
       const passwordError = passwordProblem(form.password, form.username);
       if (passwordError) errors.password = passwordError;
-      else if (form.password !== form.confirm) errors.confirm = "The two passwords do not match.";
+      else if (!samePassword(form.password, form.confirm)) errors.confirm = "The two passwords do not match.";
       if (!usernameError && (await users.findByUsername(form.username))) errors.username = usernameTaken;
       if (Object.keys(errors).length > 0) return { errors };
 
@@ -83,7 +90,7 @@ export function createAuth({ database, clock, appName, appSecret, sessionLifetim
       meta: RequestMeta,
       trustedBrowserToken: string | null,
     ): Promise<{ session: NewSession; next: NextStep } | Refusal> {
-      if ([...password].length > PASSWORD_MAX_LENGTH) return { error: wrongCredentials }; // never accepted
+      if ([...normalizePassword(password)].length > PASSWORD_MAX_LENGTH) return { error: wrongCredentials }; // never accepted
       if (usernameProblem(username)) return verifyAgainstDummy(password).then(() => ({ error: wrongCredentials }));
 
       const user = await prove.password(username, password, meta, wrongCredentials);

@@ -7,16 +7,31 @@ export const PASSWORD_MAX_LENGTH = 128;
 
 const commonPasswords = new Set(dictionary["passwords-common"]);
 
-/** Why this password may not be chosen, or null when it is fine. */
+/**
+ * NFKC, as NIST SP 800-63B asks: "é" typed as one character or as e + accent is one password,
+ * and so are "ｐａｓｓｗｏｒｄ" and "password". Every rule and every hash sees this form only.
+ */
+export function normalizePassword(password: string): string {
+  return password.normalize("NFKC");
+}
+
+/** Why this password may not be chosen, or null when it is fine: judged on what is hashed. */
 export function passwordProblem(password: string, username: string): string | null {
-  const length = [...password].length;
+  const normalized = normalizePassword(password);
+  const length = [...normalized].length;
   if (length < PASSWORD_MIN_LENGTH) return `Use at least ${PASSWORD_MIN_LENGTH} characters.`;
   if (length > PASSWORD_MAX_LENGTH) return `Use at most ${PASSWORD_MAX_LENGTH} characters.`;
-  if (commonPasswords.has(password.toLowerCase())) {
+  const lowerCase = normalized.toLowerCase();
+  if (commonPasswords.has(lowerCase)) {
     return "This password is on a list of common passwords that attackers try first. Choose another.";
   }
-  if (password.toLowerCase() === username.toLowerCase()) return "Your password must not be your username.";
+  if (lowerCase === normalizePassword(username).toLowerCase()) return "Your password must not be your username.";
   return null;
+}
+
+/** Whether the two fields of a new password are one password, as the hash will see them. */
+export function samePassword(password: string, confirm: string): boolean {
+  return normalizePassword(password) === normalizePassword(confirm);
 }
 
 /**
@@ -31,13 +46,12 @@ const ARGON2ID = { algorithm: "argon2id", memoryCost: 7_168, timeCost: 5 } as co
  */
 const hashing = pLimit(Math.max(1, availableParallelism() - 1));
 
-// NFKC, as NIST SP 800-63B asks: "é" typed as one character or as e + accent is one password.
 export function hashPassword(password: string): Promise<string> {
-  return hashing(() => Bun.password.hash(password.normalize("NFKC"), ARGON2ID));
+  return hashing(() => Bun.password.hash(normalizePassword(password), ARGON2ID));
 }
 
 export function verifyPassword(password: string, hash: string): Promise<boolean> {
-  return hashing(() => Bun.password.verify(password.normalize("NFKC"), hash));
+  return hashing(() => Bun.password.verify(normalizePassword(password), hash));
 }
 
 /**
