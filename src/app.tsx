@@ -7,10 +7,11 @@ import type { Config } from "./config";
 import type { Database } from "./db/database";
 import { ErrorPage } from "./views/pages/ErrorPage";
 import { staticAssets } from "./web/assets";
-import { cookieNames, requestContext, wantsFragment } from "./web/context";
+import { cookieNames, requestContext, WrongStep, wantsFragment } from "./web/context";
 import { HttpError, MAX_BODY_BYTES, readForm } from "./web/forms";
+import { methodNotAllowed } from "./web/methods";
 import { healthRoutes, logUnexpected, pathOf, type RequestLogEntry, requestLog } from "./web/operations";
-import { pageMarkup } from "./web/respond";
+import { goTo, pageMarkup } from "./web/respond";
 import { accountRoutes } from "./web/routes/account";
 import { homeRoutes } from "./web/routes/home";
 import { loginRoutes } from "./web/routes/login";
@@ -41,7 +42,9 @@ export function createApp({ database, config, clock, throttlePolicies, logReques
   const headers = securityHeaders(config);
   const context = requestContext(auth, config, clock);
 
-  return new Elysia({
+  const notAllowed = methodNotAllowed(() => app.routes);
+
+  const app = new Elysia({
     cookie: {
       secrets: deriveKey(config.appSecret, "cookie-signing").toString("base64url"),
       // The CSRF cookie is not signed: its nonce is only worth something with the HMAC the
@@ -70,20 +73,21 @@ export function createApp({ database, config, clock, throttlePolicies, logReques
         set.status = restart.status;
         return restart;
       }
-      const { status, title, message } = describeError(code, error);
+      const fragment = wantsFragment(request.headers);
+      if (error instanceof WrongStep) {
+        set.status = fragment ? 200 : 303;
+        return goTo({ set, fragment }, error.step);
+      }
+      const refused = code === "NOT_FOUND" ? (notAllowed(request.method, pathOf(request.url)) ?? error) : error;
+      const { status, title, message } = describeError(code, refused);
       set.status = status;
       if (status >= 500) logUnexpected(`${request.method} ${pathOf(request.url)}`, error);
-      const fragment = wantsFragment(request.headers);
-      const body = await pageMarkup(
-        { fragment, csrfToken: "", config },
-        title,
-        <ErrorPage title={title} message={message} />,
-      );
+      const body = await pageMarkup({ fragment, config }, title, <ErrorPage title={title} message={message} />);
       return new Response(body, {
         status,
         headers: {
           ...headers,
-          ...refusalHeaders(error),
+          ...refusalHeaders(refused),
           vary: "HX-Request",
           "content-type": "text/html; charset=utf-8",
         },
@@ -98,6 +102,7 @@ export function createApp({ database, config, clock, throttlePolicies, logReques
     .use(twoFactorRoutes(context))
     .use(homeRoutes(context))
     .use(accountRoutes(context));
+  return app;
 }
 
 const badHost = new HttpError(400, "Bad request", "The Host header of this request is missing or malformed.");

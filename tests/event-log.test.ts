@@ -39,6 +39,7 @@ test("every security event is recorded with time, user, IP and user agent, and n
   const enrolled = await browser.post("/verify-2fa", { otp: codes.at(-1) ?? "" });
   const recovery = [...(await dom(enrolled)).querySelectorAll(".code-list code")].map((code) => code.textContent);
   secrets.push(...recovery);
+  await browser.get("/");
   secrets.push(...browser.cookies.values(), browser.csrfToken);
   await browser.post("/logout", {});
 
@@ -52,7 +53,7 @@ test("every security event is recorded with time, user, IP and user agent, and n
   }
   t.clock.now += 60_000;
   await signInWithPassword(browser, "alice");
-  await browser.post("/verify-2fa", { otp: recovery[0] ?? "" });
+  await browser.postAndFollow("/verify-2fa", { otp: recovery[0] ?? "" });
   secrets.push(...browser.cookies.values());
   await browser.post("/logout", {});
 

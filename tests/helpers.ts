@@ -82,6 +82,17 @@ export class Browser {
       headers: { "content-type": "application/x-www-form-urlencoded", origin: this.origin, ...options.headers },
     });
   }
+
+  /**
+   * POST a form, then load the page its 303 leads to, as a browser does: after a step up or a
+   * sign-out, that page's forms carry the CSRF token now due. The POST's answer is returned.
+   */
+  async postAndFollow(path: string, fields: Record<string, string>): Promise<Response> {
+    const response = await this.post(path, fields);
+    const next = response.headers.get("location");
+    if (response.status === 303 && next) await this.get(next);
+    return response;
+  }
 }
 
 /** Sends what a Browser asks to a real server at `base` (such as http://127.0.0.1:3001), as a load balancer would. */
@@ -135,6 +146,8 @@ export async function enroll(browser: Browser, t: AppAndClock, username: string)
   const response = await browser.post("/verify-2fa", { otp: codeAt(key, t.clock.now) });
   const recoveryCodes = [...(await dom(response)).querySelectorAll(".code-list code")].map((code) => code.textContent);
   if (response.status !== 200 || recoveryCodes.length !== 10) throw new Error(`enabling 2FA for ${username} failed`);
+  // "I've saved them: continue": the home page, whose forms carry the new session's CSRF token.
+  await browser.get("/");
   // The step used for enrolling is spent; later sign-ins in a test start from the next one.
   t.clock.now += 30_000;
   return { key, recoveryCodes };
@@ -143,7 +156,7 @@ export async function enroll(browser: Browser, t: AppAndClock, username: string)
 /** Signs in with the password only; the browser ends up pending at the code step. */
 export async function signInWithPassword(browser: Browser, username: string, password = GOOD_PASSWORD) {
   await browser.get("/login");
-  return browser.post("/login", { username, password });
+  return browser.postAndFollow("/login", { username, password });
 }
 
 /** A six-digit code that is wrong at this moment: none of the three the server accepts. */
@@ -168,7 +181,7 @@ export async function signIn(
   await browser.get("/verify-2fa");
   const fields: Record<string, string> = { otp: codeAt(key, t.clock.now) };
   if (options.remember) fields.remember = "on";
-  const signedIn = await browser.post("/verify-2fa", fields);
+  const signedIn = await browser.postAndFollow("/verify-2fa", fields);
   if (signedIn.headers.get("location") !== "/") throw new Error(`sign-in of ${username} failed: ${signedIn.status}`);
   // The step just used is spent; the next proof in a test comes from the next one.
   t.clock.now += 30_000;

@@ -104,7 +104,8 @@ describe("guessing is bounded", () => {
     const browser = new Browser(t.app);
     await signInWithPassword(browser, "erin");
     for (let i = 0; i < 4; i++) await browser.post("/verify-2fa", { otp: wrongCodeAt(key, t.clock.now) });
-    expect((await browser.post("/verify-2fa", { otp: codeAt(key, t.clock.now) })).headers.get("location")).toBe("/");
+    const signedIn = await browser.postAndFollow("/verify-2fa", { otp: codeAt(key, t.clock.now) });
+    expect(signedIn.headers.get("location")).toBe("/");
     await browser.post("/logout", {});
     t.clock.now += 30_000;
     await signInWithPassword(browser, "erin");
@@ -258,7 +259,7 @@ describe("recovery codes", () => {
     const browser = new Browser(t.app);
     for (const code of codes.slice(0, 8)) {
       await signInWithPassword(browser, "mona");
-      await browser.post("/verify-2fa", { otp: code });
+      await browser.postAndFollow("/verify-2fa", { otp: code });
       await browser.post("/logout", {});
     }
     await signInWithPassword(browser, "mona");
@@ -270,6 +271,7 @@ describe("recovery codes", () => {
   test("recovery codes are not accepted before 2FA is on", async () => {
     const browser = new Browser(t.app);
     await register(browser, "nina");
+    await browser.get("/verify-2fa");
     const response = await browser.post("/verify-2fa", { otp: "abcde-fghjk" });
     expect(response.status).toBe(422);
     expect(await fieldError(response)).toBe("Enter the 6-digit code from your authenticator app.");

@@ -1,5 +1,18 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { Browser, dom, GOOD_PASSWORD, ORIGIN, register, registerWithTwoFactor, type TestApp, testApp } from "./helpers";
+import { codeAt } from "../src/auth/totp";
+import {
+  Browser,
+  dom,
+  GOOD_PASSWORD,
+  ORIGIN,
+  readKey,
+  register,
+  registerWithTwoFactor,
+  signIn,
+  signInWithPassword,
+  type TestApp,
+  testApp,
+} from "./helpers";
 
 let t: TestApp;
 beforeEach(async () => {
@@ -42,17 +55,106 @@ describe("CSRF", () => {
     expect(await t.db.select().from(t.tables.users)).toHaveLength(0);
   });
 
-  test("htmx may carry the token in the X-CSRF-Token header instead", async () => {
+  test("a script may carry the form's token in the X-CSRF-Token header instead", async () => {
     const browser = new Browser(t.app);
-    const page = await dom(await browser.get("/register"));
-    const headerToken = JSON.parse(page.querySelector("body")?.getAttribute("hx-headers") ?? "{}")["X-CSRF-Token"];
-    expect(headerToken).toBe(browser.csrfToken);
+    await browser.get("/register");
     const response = await browser.post("/register", registration, {
       csrf: false,
       htmx: true,
-      headers: { "x-csrf-token": headerToken },
+      headers: { "x-csrf-token": browser.csrfToken },
     });
     expect(response.headers.get("hx-location")).toContain("/setup-2fa");
+  });
+
+  test("a token is bound to its session: another session's (nonce, token) pair is refused", async () => {
+    const victim = new Browser(t.app);
+    await registerWithTwoFactor(victim, t, "vera");
+    const attacker = new Browser(t.app);
+    await registerWithTwoFactor(attacker, t, "abel");
+    // The attacker plants their own nonce cookie and sends their own valid token, with the victim's session.
+    const forged = new Browser(t.app);
+    forged.cookies = new Map(victim.cookies);
+    forged.cookies.set("csrf", attacker.cookies.get("csrf") ?? "");
+    forged.csrfToken = attacker.csrfToken;
+    expect((await forged.post("/account/sessions/revoke-others", {})).status).toBe(403);
+    expect((await forged.post("/logout", {})).status).toBe(403);
+    expect((await victim.get("/")).status).toBe(200);
+  });
+
+  test("the nonce is renewed at every step up and at sign-out, and an older token is refused", async () => {
+    const browser = new Browser(t.app);
+    await browser.get("/register");
+    const nonces = [browser.cookies.get("csrf")];
+    const anonymousToken = browser.csrfToken;
+    await register(browser, "rhea");
+    nonces.push(browser.cookies.get("csrf"));
+    const key = await readKey(browser);
+    await browser.get("/verify-2fa");
+    const pendingToken = browser.csrfToken;
+    await browser.post("/verify-2fa", { otp: codeAt(key, t.clock.now) });
+    nonces.push(browser.cookies.get("csrf"));
+    await browser.get("/");
+    const signedInToken = browser.csrfToken;
+    await browser.post("/logout", {});
+    nonces.push(browser.cookies.get("csrf"));
+    expect(new Set(nonces).size).toBe(4);
+    expect(new Set([anonymousToken, pendingToken, signedInToken]).size).toBe(3);
+
+    // A token from before the last step up does not work after it.
+    t.clock.now += 30_000;
+    await signInWithPassword(browser, "rhea");
+    const stale = await browser.post(
+      "/verify-2fa",
+      { otp: codeAt(key, t.clock.now), csrf: pendingToken },
+      { csrf: false },
+    );
+    expect(stale.status).toBe(403);
+  });
+
+  test("a form posted after its session expired sends the person to sign in, not to a 403", async () => {
+    const browser = new Browser(t.app);
+    await registerWithTwoFactor(browser, t, "ines");
+    await browser.get("/account");
+    t.clock.now += 8 * 24 * 60 * 60_000; // past the 7 idle days
+    const late = await browser.post("/account/sessions/revoke-others", {});
+    expect(late.status).toBe(303);
+    expect(late.headers.get("location")).toBe("/login");
+  });
+
+  test("signing out of a session that expired meanwhile signs out, not a 403", async () => {
+    const browser = new Browser(t.app);
+    await registerWithTwoFactor(browser, t, "iris");
+    t.clock.now += 8 * 24 * 60 * 60_000; // past the 7 idle days, with the home page's sign-out button still on screen
+    const late = await browser.post("/logout", {});
+    expect(late.status).toBe(303);
+    expect(late.headers.get("location")).toBe("/login");
+  });
+
+  test("every unsafe route refuses a form without the token, at whatever step it is posted", async () => {
+    const anonymous = new Browser(t.app);
+    const pending = new Browser(t.app);
+    await register(pending, "paul");
+    const signedIn = new Browser(t.app);
+    await registerWithTwoFactor(signedIn, t, "sofia");
+    const unsafe = t.app.routes.filter((route) => route.method !== "GET");
+    expect(unsafe.length).toBeGreaterThan(10);
+    for (const route of unsafe) {
+      const path = route.path.replaceAll(/:\w+/g, "x");
+      const statuses = [];
+      for (const browser of [anonymous, pending, signedIn]) {
+        statuses.push(
+          (
+            await browser.request(route.method, path, {
+              body: "",
+              headers: { origin: ORIGIN, "content-type": "application/x-www-form-urlencoded" },
+            })
+          ).status,
+        );
+      }
+      // Sent on to its step (changing nothing) where it is not served, refused where it is.
+      expect({ path, refusedSomewhere: statuses.includes(403) }).toEqual({ path, refusedSomewhere: true });
+      for (const status of statuses) expect({ path, status }).toEqual({ path, status: status === 303 ? 303 : 403 });
+    }
   });
 
   test("sign-out needs the token too, so another site cannot sign you out", async () => {
@@ -83,7 +185,44 @@ describe("headers", () => {
       expect(csp).not.toContain("unsafe-eval");
       expect(response.headers.get("x-content-type-options")).toBe("nosniff");
       expect(response.headers.get("referrer-policy")).toBe("same-origin");
+      expect(response.headers.get("x-permitted-cross-domain-policies")).toBe("none");
+      const permissions = (response.headers.get("permissions-policy") ?? "").split(", ");
+      for (const unused of ["camera=()", "microphone=()", "geolocation=()", "payment=()", "usb=()"]) {
+        expect(permissions).toContain(unused);
+      }
+      // Passkeys need WebAuthn on this origin.
+      expect(permissions).toContain("publickey-credentials-get=(self)");
+      expect(permissions).toContain("publickey-credentials-create=(self)");
+      expect(response.headers.get("server")).toBeNull();
+      expect(response.headers.get("clear-site-data")).toBeNull();
     }
+  });
+
+  test("under https: HSTS, and the CSP upgrades any http subresource; over http neither", async () => {
+    const https = await testApp({ APP_ORIGIN: "https://auth.example.com" });
+    try {
+      const secure = await new Browser(https.app, "https://auth.example.com").get("/login");
+      expect(secure.headers.get("content-security-policy")).toEndWith("; upgrade-insecure-requests");
+      expect(secure.headers.get("strict-transport-security")).toBe("max-age=31536000; includeSubDomains");
+    } finally {
+      await https.close();
+    }
+    const plain = await new Browser(t.app).get("/login");
+    expect(plain.headers.get("content-security-policy")).not.toContain("upgrade-insecure-requests");
+    expect(plain.headers.get("strict-transport-security")).toBeNull();
+  });
+
+  test("signing out clears the site's storage and cookies, but keeps a trusted browser's cookie", async () => {
+    const browser = new Browser(t.app);
+    const key = await registerWithTwoFactor(browser, t, "sara");
+    const signedOut = await browser.post("/logout", {});
+    expect(signedOut.headers.get("clear-site-data")).toBe('"cookies", "storage"');
+
+    await signIn(browser, t, "sara", key, { remember: true });
+    const keptTrust = await browser.post("/logout", {});
+    expect(keptTrust.headers.get("clear-site-data")).toBe('"storage"');
+    // That browser is still trusted: the password alone signs in.
+    expect((await signInWithPassword(browser, "sara")).headers.get("location")).toBe("/");
   });
 
   test("pages are never cached and vary on HX-Request", async () => {
@@ -219,4 +358,49 @@ describe("escaping", () => {
 
 test("ORIGIN in the helpers is the default APP_ORIGIN", () => {
   expect(t.config.appOrigin).toBe(ORIGIN);
+});
+
+describe("methods and the step gate", () => {
+  test.each([
+    ["PUT", "/login", "GET, HEAD, POST"],
+    ["DELETE", "/account/sessions/abc/revoke", "POST"],
+    ["POST", "/healthz", "GET, HEAD"],
+    ["PATCH", "/", "GET, HEAD"],
+    ["OPTIONS", "/verify-2fa", "GET, HEAD, POST"],
+  ])("%s %s is 405 with Allow: %s", async (method, path, allow) => {
+    for (const htmx of [false, true]) {
+      const response = await new Browser(t.app).request(method, path, { htmx });
+      expect(response.status).toBe(405);
+      expect(response.headers.get("allow")).toBe(allow);
+      expect((await dom(response)).querySelector("h1")?.textContent).toBe("Method not allowed");
+    }
+  });
+
+  test("a path no route serves is still 404, whatever the method", async () => {
+    for (const method of ["GET", "POST", "PUT"]) {
+      expect((await new Browser(t.app).request(method, "/account/nothing-here")).status).toBe(404);
+    }
+  });
+
+  test("the step gate runs before the fields are read: a request at the wrong step is sent on, whatever it holds", async () => {
+    const anonymous = new Browser(t.app);
+    await anonymous.get("/login");
+    const forms: Record<string, string>[] = [{}, { current_password: "x", new_password: "y", confirm: "y" }];
+    for (const fields of forms) {
+      const response = await anonymous.post("/account/password", fields);
+      expect({ status: response.status, location: response.headers.get("location") }).toEqual({
+        status: 303,
+        location: "/login",
+      });
+    }
+    const pending = new Browser(t.app);
+    await register(pending, "gabe");
+    await pending.get("/setup-2fa");
+    const missing = await pending.post("/account/password", { unexpected: "field" });
+    expect(missing.headers.get("location")).toBe("/setup-2fa");
+    const signedInAtLogin = new Browser(t.app);
+    await registerWithTwoFactor(signedInAtLogin, t, "hugo");
+    const atLogin = await signedInAtLogin.post("/login", {}, { htmx: true });
+    expect(JSON.parse(atLogin.headers.get("hx-location") ?? "{}").path).toBe("/");
+  });
 });

@@ -113,10 +113,12 @@ describe("session tokens", () => {
     expect((await copied.get("/")).headers.get("location")).toBe("/login");
   });
 
-  test("sign out is a POST: GET /logout changes nothing", async () => {
+  test("sign out is a POST: GET /logout changes nothing, and says which method it takes", async () => {
     const browser = new Browser(t.app);
     await registerWithTwoFactor(browser, t, "hank");
-    expect((await browser.get("/logout")).status).toBe(404);
+    const refused = await browser.get("/logout");
+    expect(refused.status).toBe(405);
+    expect(refused.headers.get("allow")).toBe("POST");
     expect((await browser.get("/")).status).toBe(200);
   });
 });

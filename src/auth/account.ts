@@ -162,7 +162,8 @@ export function accountFlows(
         passwordProblem(form.new_password, user.username) ??
         (form.new_password === form.current_password ? "Choose a password other than your current one." : null);
       if (problem) return { errors: { new_password: problem } };
-      if (!samePassword(form.new_password, form.confirm)) return { errors: { confirm: "The two passwords do not match." } };
+      if (!samePassword(form.new_password, form.confirm))
+        return { errors: { confirm: "The two passwords do not match." } };
       const owner = await prove.password(user.username, form.current_password, meta, "That is not your password.");
       if (isRefusal(owner)) return refusedField("current_password", owner);
 

@@ -33,9 +33,9 @@ const staticHead: JSX.Element = (
   </>
 );
 
-type LayoutProps = PropsWithChildren<{ title: string; appName: string; csrfToken: string }>;
+type LayoutProps = PropsWithChildren<{ title: string; appName: string }>;
 
-export function Layout({ title, appName, csrfToken, children }: LayoutProps) {
+export function Layout({ title, appName, children }: LayoutProps) {
   return (
     <>
       {"<!doctype html>"}
@@ -44,7 +44,7 @@ export function Layout({ title, appName, csrfToken, children }: LayoutProps) {
           {staticHead}
           <title safe>{`${title} · ${appName}`}</title>
         </head>
-        <body hx-headers={JSON.stringify({ "X-CSRF-Token": csrfToken })}>
+        <body>
           <header class="container">
             <nav>
               <ul>
@@ -66,7 +66,7 @@ export function Layout({ title, appName, csrfToken, children }: LayoutProps) {
 }
 
 /** What an htmx request gets: the new title for htmx to apply, and the content of `#main`. */
-export function Fragment({ title, appName, children }: Omit<LayoutProps, "csrfToken">) {
+export function Fragment({ title, appName, children }: LayoutProps) {
   return (
     <>
       <title safe>{`${title} · ${appName}`}</title>

@@ -10,7 +10,6 @@ import { waitFor } from "../words";
 import { requestMeta } from "./client";
 import { HttpError } from "./forms";
 import { ipBudget } from "./ip-budget";
-import { goTo } from "./respond";
 import { isSafeMethod, isSameOrigin } from "./security";
 
 /** `__Host-` under https: the browser then insists on Secure, Path=/ and no Domain. */
@@ -60,25 +59,57 @@ export function requestContext(auth: Auth, config: Config, clock: Clock) {
   const csrfKey = deriveKey(config.appSecret, "csrf");
   const budget = config.ipRateLimit > 0 ? ipBudget(config.ipRateLimit, clock) : null;
 
+  /**
+   * What every unsafe request passes, once its step is known to be right (a request at the
+   * wrong step changes nothing and is only sent on) and before its fields are validated (a
+   * forged or over-budget request learns nothing about them).
+   */
+  function checkUnsafe({ request, body, csrfTokenMatches, meta }: UnsafeRequest) {
+    if (isSafeMethod(request.method)) return;
+    if (!isSameOrigin(request.headers, config.appOrigin)) throw forbidden;
+    // The form's own field first: it is drawn with the form, so it is never stale.
+    const sent = (body as Record<string, unknown> | undefined)?.csrf ?? request.headers.get("x-csrf-token");
+    if (!csrfTokenMatches(sent)) throw forbidden;
+    const retryAfter = budget?.spend(meta().ip ?? "unknown");
+    if (retryAfter) throw tooManyRequests(retryAfter);
+  }
+
   return (
     new Elysia({ name: "request-context" })
       // Pages answer through `html()` explicitly: auto-detection would trim a copy of every page to
       // sniff it, and the layout writes its own doctype.
       .use(html({ contentType: "text/html; charset=utf-8", autoDetect: false, autoDoctype: false }))
       .decorate({ auth, config, clock })
-      .derive({ as: "global" }, async ({ request, cookie, server }) => {
+      .derive({ as: "global" }, async (context) => {
+        const { request, cookie, server, set } = context;
         const sessionCookie = cookie[names.session];
         const csrfCookie = cookie[names.csrf];
         const trustedCookie = cookie[names.trustedBrowser];
-        const token = sessionCookie?.value;
-        const current = typeof token === "string" && token ? await auth.session(token) : null;
-        if (token && !current) sessionCookie?.remove();
+        const sentToken = sessionCookie?.value;
+        const sessionToken = typeof sentToken === "string" && sentToken ? sentToken : null;
+        const current = sessionToken ? await auth.session(sessionToken) : null;
+        if (sessionToken && !current) sessionCookie?.remove();
 
-        // Signed double-submit: the cookie holds a random nonce, forms and htmx carry its HMAC.
+        // Signed double-submit, bound to the session: the cookie holds a random nonce, and forms
+        // carry the HMAC of that nonce and the session cookie, so a token taken from one client
+        // or one session is worth nothing in another.
         const sentNonce = csrfCookie?.value;
         const nonce = typeof sentNonce === "string" && sentNonce ? sentNonce : randomToken();
         if (nonce !== sentNonce) csrfCookie?.set({ value: nonce });
-        const csrfToken = hmacBase64url(csrfKey, nonce);
+        const csrfTokenFor = (nonce: string, sessionToken: string | null) =>
+          hmacBase64url(csrfKey, `${nonce}.${sessionToken ?? ""}`);
+        // Checked against the session cookie this request came with, even one whose session
+        // expired after its page was drawn: signing out of it then signs out, not a 403.
+        const expectedCsrfToken = csrfTokenFor(nonce, sessionToken);
+        /**
+         * A new nonce for the session that follows this answer, as at every step up and at sign-out.
+         * The answer's own forms are drawn for it: its token replaces `csrfToken` on the context.
+         */
+        const renewCsrf = (nextSessionToken: string | null) => {
+          const renewed = randomToken();
+          csrfCookie?.set({ value: renewed });
+          Object.assign(context, { csrfToken: csrfTokenFor(renewed, nextSessionToken) });
+        };
         let meta: RequestMeta | undefined;
 
         return {
@@ -89,12 +120,19 @@ export function requestContext(auth: Auth, config: Config, clock: Clock) {
             return meta;
           },
           current,
-          csrfToken,
+          /** What this answer's forms carry. */
+          csrfToken: csrfTokenFor(nonce, current ? sessionToken : null),
+          csrfTokenMatches: (sent: unknown) => typeof sent === "string" && constantTimeEqual(sent, expectedCsrfToken),
           startSession(session: NewSession) {
             sessionCookie?.set({ value: session.token, expires: session.expiresAt });
+            renewCsrf(session.token);
           },
           endSession() {
             sessionCookie?.remove();
+            renewCsrf(null);
+            // Whatever a script may have stored goes too; cookies only when there is no trusted
+            // browser to keep, since clearing cookies would also forget this browser's trust.
+            set.headers["clear-site-data"] = trustedCookie?.value ? '"storage"' : '"cookies", "storage"';
           },
           trustedBrowserToken: typeof trustedCookie?.value === "string" ? trustedCookie.value : null,
           trustBrowser(browser: NewTrustedBrowser) {
@@ -102,20 +140,12 @@ export function requestContext(auth: Auth, config: Config, clock: Clock) {
           },
         };
       })
-      // Before validation, so a forged or over-budget request learns nothing about its fields.
-      .onTransform({ as: "global" }, ({ request, body, csrfToken, meta }) => {
-        if (isSafeMethod(request.method)) return;
-        if (!isSameOrigin(request.headers, config.appOrigin)) throw forbidden;
-        const sent = request.headers.get("x-csrf-token") ?? (body as Record<string, unknown> | undefined)?.csrf;
-        if (typeof sent !== "string" || !constantTimeEqual(sent, csrfToken)) throw forbidden;
-        const retryAfter = budget?.spend(meta().ip ?? "unknown");
-        if (retryAfter) throw tooManyRequests(retryAfter);
-      })
       .macro({
         /** Only for people not signed in at all; anyone else is sent to the step they are at. */
         anonymousOnly: {
-          resolve(ctx) {
-            if (ctx.current) return goTo(ctx, stepOf(ctx.current));
+          transform(ctx) {
+            if (ctx.current) throw new WrongStep(stepOf(ctx.current));
+            checkUnsafe(ctx);
           },
         },
         /**
@@ -123,14 +153,35 @@ export function requestContext(auth: Auth, config: Config, clock: Clock) {
          * This is what keeps pending sessions out of every signed-in page.
          */
         sessionAt: (steps: Exclude<Step, "/login">[]) => ({
-          resolve(ctx) {
+          transform(ctx) {
             const step = stepOf(ctx.current);
-            if (!ctx.current || step === "/login" || !steps.includes(step)) return goTo(ctx, step);
-            return { session: ctx.current.session, user: ctx.current.user };
+            if (step === "/login" || !steps.includes(step)) throw new WrongStep(step);
+            checkUnsafe(ctx);
+          },
+          resolve({ current }) {
+            // The transform above let only a session at one of `steps` through.
+            const { session, user } = current as SessionWithUser;
+            return { session, user };
           },
         }),
+        /** At any step, or none: signing out. */
+        anyStep: { transform: checkUnsafe },
       })
   );
+}
+
+type UnsafeRequest = {
+  request: Request;
+  body: unknown;
+  csrfTokenMatches: (sent: unknown) => boolean;
+  meta: () => RequestMeta;
+};
+
+/** A request at another step than its route serves: answered by sending it to `step`. */
+export class WrongStep extends Error {
+  constructor(readonly step: Step) {
+    super(`this request belongs at ${step}`);
+  }
 }
 
 export type RequestContext = ReturnType<typeof requestContext>;

@@ -2,8 +2,9 @@ import { type Context, status } from "elysia";
 import type { Clock } from "../clock";
 import { Fragment, Layout } from "../views/Layout";
 
-type MarkupContext = { fragment: boolean; csrfToken: string; config: { appName: string } };
+type MarkupContext = { fragment: boolean; config: { appName: string } };
 export type PageContext = MarkupContext & {
+  csrfToken: string;
   set: Context["set"];
   /** @elysiajs/html's explicit answer: the markup as text/html, with the status, headers and cookies set. */
   html: (markup: JSX.Element) => string | Response | Promise<string | Response>;
@@ -34,7 +35,7 @@ export async function blankFormPage(ctx: PageContext, title: string, render: (cs
   const key = `${ctx.config.appName}\n${title}\n${ctx.fragment}`;
   let parts = blankForms.get(key);
   if (!parts) {
-    parts = (await pageMarkup({ ...ctx, csrfToken: TOKEN_SLOT }, title, render(TOKEN_SLOT))).split(TOKEN_SLOT);
+    parts = (await pageMarkup(ctx, title, render(TOKEN_SLOT))).split(TOKEN_SLOT);
     blankForms.set(key, parts);
   }
   return markup(ctx, 200, parts.join(ctx.csrfToken));
@@ -47,7 +48,7 @@ export function pageMarkup(ctx: MarkupContext, title: string, content: JSX.Eleme
       {content}
     </Fragment>
   ) : (
-    <Layout title={title} appName={appName} csrfToken={ctx.csrfToken}>
+    <Layout title={title} appName={appName}>
       {content}
     </Layout>
   );

@@ -1,18 +1,53 @@
 import type { Config } from "../config";
 
+/**
+ * Browser features no page here uses, refused to every page and frame. WebAuthn is kept for
+ * this origin, for passkeys; the clipboard keeps its default (this origin), for the copy buttons.
+ */
+const unusedFeatures = [
+  "accelerometer",
+  "autoplay",
+  "bluetooth",
+  "camera",
+  "display-capture",
+  "encrypted-media",
+  "fullscreen",
+  "geolocation",
+  "gyroscope",
+  "hid",
+  "idle-detection",
+  "magnetometer",
+  "microphone",
+  "midi",
+  "payment",
+  "picture-in-picture",
+  "screen-wake-lock",
+  "serial",
+  "usb",
+  "xr-spatial-tracking",
+];
+
 /** Headers on every response: a CSP with no inline script or style, no framing, no sniffing. */
 export function securityHeaders(config: Config): Record<string, string> {
+  const csp = [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ];
+  if (config.secureCookies) csp.push("upgrade-insecure-requests");
   const headers: Record<string, string> = {
-    "content-security-policy": [
-      "default-src 'none'",
-      "script-src 'self'",
-      "style-src 'self'",
-      "img-src 'self' data:",
-      "connect-src 'self'",
-      "form-action 'self'",
-      "frame-ancestors 'none'",
-      "base-uri 'none'",
-    ].join("; "),
+    "content-security-policy": csp.join("; "),
+    "permissions-policy": [
+      ...unusedFeatures.map((feature) => `${feature}=()`),
+      "publickey-credentials-create=(self)",
+      "publickey-credentials-get=(self)",
+    ].join(", "),
+    "x-permitted-cross-domain-policies": "none",
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
     "referrer-policy": "same-origin",

@@ -23,8 +23,12 @@ export const homeRoutes = (context: RequestContext) =>
       { sessionAt: ["/"] },
     )
     // Any session may end itself, pending or signed in.
-    .post("/logout", async (ctx) => {
-      if (ctx.current) await ctx.auth.signOut(ctx.current.session, ctx.meta());
-      ctx.endSession();
-      return goTo(ctx, "/login");
-    });
+    .post(
+      "/logout",
+      async (ctx) => {
+        if (ctx.current) await ctx.auth.signOut(ctx.current.session, ctx.meta());
+        ctx.endSession();
+        return goTo(ctx, "/login");
+      },
+      { anyStep: true },
+    );
