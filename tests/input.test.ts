@@ -113,6 +113,16 @@ describe("password rules", () => {
     expect(fieldError(page, "password")).toContain("must not be your username");
   });
 
+  test("a refused form puts the cursor in its first field in error, and only there", async () => {
+    const focused = async (fields: { username?: string; password?: string; confirm?: string }) => {
+      const { page } = await tryRegister(fields);
+      return [...(page?.querySelectorAll("[autofocus]") ?? [])].map((input) => input.getAttribute("name"));
+    };
+    expect(await focused({ username: "x", password: "short" })).toEqual(["username"]);
+    expect(await focused({ password: "short", confirm: "other" })).toEqual(["password"]);
+    expect(await focused({ confirm: "other" })).toEqual(["confirm"]);
+  });
+
   test("a 128-character passphrase is welcome", async () => {
     const { response } = await tryRegister({ password: "a long passphrase with spaces ".repeat(5).slice(0, 128) });
     expect(response.status).toBe(303);

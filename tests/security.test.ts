@@ -342,6 +342,23 @@ describe("escaping", () => {
     await expectInert(await browser.post("/login", { username: hostile, password: GOOD_PASSWORD }, { htmx: true }));
   });
 
+  test("whatever was typed comes back exactly as typed, escaped in the markup", async () => {
+    const typed = `&amp; &lt;b&gt; <script>alert(1)</script> it's "quoted" & more`;
+    const browser = new Browser(t.app);
+    await browser.get("/register");
+    for (const htmx of [false, true]) {
+      const response = await browser.post("/register", { username: typed, password: "short", confirm: "" }, { htmx });
+      expect(response.status).toBe(422);
+      const html = await response.clone().text();
+      expect(html).not.toContain("<script>alert");
+      expect(html).not.toContain("&amp; &lt;b&gt;"); // the entities typed were themselves escaped
+      expect(html).toContain(
+        `value="&amp;amp; &amp;lt;b&amp;gt; &lt;script&gt;alert(1)&lt;/script&gt; it&#x27;s &quot;quoted&quot; &amp; more"`,
+      );
+      expect((await dom(response)).querySelector("input[name=username]")?.getAttribute("value")).toBe(typed);
+    }
+  });
+
   test("APP_NAME is escaped wherever it is shown", async () => {
     const named = await testApp({ APP_NAME: "<b>Evil</b> & Co" });
     const browser = new Browser(named.app);
@@ -352,6 +369,8 @@ describe("escaping", () => {
     const page = await dom(response);
     expect(page.querySelectorAll("b").length).toBe(0);
     expect(page.querySelector(".brand")?.textContent).toBe("<b>Evil</b> & Co");
+    expect(page.querySelector(".qr img")?.getAttribute("alt")).toStartWith("QR code that adds <b>Evil</b> & Co (rita)");
+    expect(html).not.toContain("<b>");
     await named.close();
   });
 });

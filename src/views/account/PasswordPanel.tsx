@@ -1,7 +1,7 @@
 import type { FieldErrors } from "../../auth";
 import type { PasswordChangeForm } from "../../auth/account";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../../auth/passwords";
-import { Field } from "../components/Field";
+import { Field, firstInError } from "../components/Field";
 import { PostForm } from "../components/PostForm";
 import { Panel } from "./Panel";
 
@@ -10,6 +10,7 @@ type PasswordPanelProps = { csrfToken: string; errors?: FieldErrors<keyof Passwo
 const PANEL = "password";
 
 export function PasswordPanel({ csrfToken, errors = {}, notice }: PasswordPanelProps) {
+  const focus = firstInError(["current_password", "new_password", "confirm"], errors);
   return (
     <Panel id={PANEL} title="Password" notice={notice}>
       <p>Changing it signs out every other session and forgets every trusted browser.</p>
@@ -22,6 +23,7 @@ export function PasswordPanel({ csrfToken, errors = {}, notice }: PasswordPanelP
           maxlength={String(PASSWORD_MAX_LENGTH)}
           required
           error={errors.current_password}
+          autofocus={focus === "current_password"}
         />
         <Field
           name="new_password"
@@ -32,6 +34,7 @@ export function PasswordPanel({ csrfToken, errors = {}, notice }: PasswordPanelP
           maxlength={String(PASSWORD_MAX_LENGTH)}
           required
           error={errors.new_password}
+          autofocus={focus === "new_password"}
           hint={`${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters. A long passphrase is best.`}
         />
         <Field
@@ -43,6 +46,7 @@ export function PasswordPanel({ csrfToken, errors = {}, notice }: PasswordPanelP
           maxlength={String(PASSWORD_MAX_LENGTH)}
           required
           error={errors.confirm}
+          autofocus={focus === "confirm"}
         />
         <button type="submit" class="secondary">
           Change password

@@ -1,6 +1,6 @@
 import { plural } from "../../words";
 import { CodeField } from "../components/CodeField";
-import { Field } from "../components/Field";
+import { Field, firstInError } from "../components/Field";
 import { KeyToScan, type KeyToScanProps } from "../components/KeyToScan";
 import { PostForm } from "../components/PostForm";
 import { RecoveryCodeList } from "../components/RecoveryCodeList";
@@ -21,7 +21,7 @@ type TwoFactorPanelProps = {
 const PANEL = "two-factor";
 
 /** Proof of the second factor for a sensitive action: a code from the app, or a recovery code. */
-function ProofCodeField({ id, error }: { id: string; error?: string }) {
+function ProofCodeField({ id, error, autofocus }: { id: string; error?: string; autofocus?: boolean }) {
   return (
     <Field
       id={id}
@@ -34,6 +34,7 @@ function ProofCodeField({ id, error }: { id: string; error?: string }) {
       spellcheck="false"
       maxlength="13"
       required
+      autofocus={autofocus}
     />
   );
 }
@@ -41,6 +42,7 @@ function ProofCodeField({ id, error }: { id: string; error?: string }) {
 /** 2FA status, new recovery codes, and the start of replacing the authenticator app. */
 export function TwoFactorPanel(props: TwoFactorPanelProps) {
   const { csrfToken, recoveryCodesLeft, newCodes, notice, regenerateError, resetErrors = {} } = props;
+  const resetFocus = firstInError(["password", "otp"], resetErrors);
   return (
     <Panel id={PANEL} title="Two-factor sign-in" notice={notice}>
       <p safe>{`On. ${plural(recoveryCodesLeft, "recovery code")} left.`}</p>
@@ -77,8 +79,9 @@ export function TwoFactorPanel(props: TwoFactorPanelProps) {
           maxlength="128"
           required
           error={resetErrors.password}
+          autofocus={resetFocus === "password"}
         />
-        <ProofCodeField id="reset-otp" error={resetErrors.otp} />
+        <ProofCodeField id="reset-otp" error={resetErrors.otp} autofocus={resetFocus === "otp"} />
         <button type="submit" class="secondary">
           Set up a new app
         </button>

@@ -1,3 +1,5 @@
+import { attributeText } from "../attribute";
+
 type FieldProps = {
   name: string;
   label: string;
@@ -9,8 +11,9 @@ type FieldProps = {
 /**
  * A labelled input whose error or hint sits right under it and is tied to it for screen
  * readers. Its id is its name unless given: a page with two forms gives each field its own.
+ * A field in error takes the focus, unless its form says which field does (`autofocus`).
  */
-export function Field({ name, label, error, hint, id = name, ...input }: FieldProps) {
+export function Field({ name, label, error, hint, id = name, value, ...input }: FieldProps) {
   const noteId = `${id}-note`;
   const note = error ?? hint;
   return (
@@ -24,7 +27,8 @@ export function Field({ name, label, error, hint, id = name, ...input }: FieldPr
         aria-invalid={error ? "true" : undefined}
         aria-describedby={note ? noteId : undefined}
         {...input}
-        autofocus={error ? true : input.autofocus}
+        value={typeof value === "string" ? attributeText(value) : value}
+        autofocus={input.autofocus ?? (error ? true : undefined)}
       />
       {note ? (
         <small id={noteId} class={error ? "field-error" : undefined} role={error ? "alert" : undefined} safe>
@@ -35,4 +39,12 @@ export function Field({ name, label, error, hint, id = name, ...input }: FieldPr
       )}
     </>
   );
+}
+
+/** Of a form's fields in order, the one to put the cursor in: the first one in error. */
+export function firstInError<Name extends string>(
+  order: readonly Name[],
+  errors: Partial<Record<Name, string>>,
+): Name | undefined {
+  return order.find((name) => errors[name]);
 }

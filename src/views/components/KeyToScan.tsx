@@ -1,3 +1,5 @@
+import { attributeText } from "../attribute";
+
 export type KeyToScanProps = {
   appName: string;
   username: string;
@@ -22,7 +24,9 @@ export function KeyToScan({ appName, username, qrCodeDataUrl, secret, groupedKey
           src={qrCodeDataUrl}
           width="240"
           height="240"
-          alt={`QR code that adds ${appName} (${username}) to your authenticator app. The same key is written out below.`}
+          alt={attributeText(
+            `QR code that adds ${appName} (${username}) to your authenticator app. The same key is written out below.`,
+          )}
         />
       </figure>
       <p id="key-label">Can't scan it? Type this key into the app instead:</p>

@@ -1,13 +1,14 @@
 import type { FieldErrors, RegistrationForm } from "../../auth";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../../auth/passwords";
 import { USERNAME_PATTERN } from "../../auth/users";
-import { Field } from "../components/Field";
+import { Field, firstInError } from "../components/Field";
 import { PostForm } from "../components/PostForm";
 import { SwapLink } from "../components/SwapLink";
 
 type RegisterPageProps = { csrfToken: string; username?: string; errors?: FieldErrors<keyof RegistrationForm> };
 
 export function RegisterPage({ csrfToken, username = "", errors = {} }: RegisterPageProps) {
+  const focus = firstInError(["username", "password", "confirm"], errors) ?? "username";
   return (
     <article class="card">
       <hgroup>
@@ -28,7 +29,7 @@ export function RegisterPage({ csrfToken, username = "", errors = {} }: Register
           minlength="3"
           maxlength="32"
           pattern={USERNAME_PATTERN}
-          autofocus
+          autofocus={focus === "username"}
         />
         <Field
           name="password"
@@ -40,6 +41,7 @@ export function RegisterPage({ csrfToken, username = "", errors = {} }: Register
           required
           minlength={String(PASSWORD_MIN_LENGTH)}
           maxlength={String(PASSWORD_MAX_LENGTH)}
+          autofocus={focus === "password"}
         />
         <Field
           name="confirm"
@@ -49,6 +51,7 @@ export function RegisterPage({ csrfToken, username = "", errors = {} }: Register
           autocomplete="new-password"
           required
           maxlength={String(PASSWORD_MAX_LENGTH)}
+          autofocus={focus === "confirm"}
         />
         <button type="submit">Create account</button>
       </PostForm>
