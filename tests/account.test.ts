@@ -403,6 +403,19 @@ describe("changing the password", () => {
     const list = fragment.querySelector('#sessions[hx-swap-oob="true"]');
     expect(list?.querySelectorAll(".device-list li")).toHaveLength(1);
     expect(list?.querySelector("mark")?.textContent).toBe("This browser");
+
+    // The swapped-in forms are drawn for the new session: their token works, the old one does not.
+    const tokens = new Set(
+      [...fragment.querySelectorAll("input[name=csrf]")].map((input) => input.getAttribute("value")),
+    );
+    expect(tokens.size).toBe(1);
+    const oldToken = browser.csrfToken;
+    expect(tokens.has(oldToken)).toBe(false);
+    const withOld = await browser.post("/account/trusted-browsers/revoke-all", {}, { htmx: true });
+    expect(withOld.status).toBe(403);
+    browser.csrfToken = [...tokens][0] ?? "";
+    const withNew = await browser.post("/account/trusted-browsers/revoke-all", {}, { htmx: true });
+    expect(withNew.status).toBe(200);
   });
 });
 
