@@ -17,7 +17,7 @@ const logMessage = (message: string) => logLine({ time: new Date().toISOString()
  * do. SIGTERM (or Ctrl-C) stops taking connections, lets the requests in flight finish, closes
  * the database and exits 0, so a load balancer can roll instances without failing a request.
  */
-export async function start(mode: "production" | "development", extra: Pick<AppDeps, "throttlePolicies"> = {}) {
+export async function start(mode: "production" | "development", extra: Pick<AppDeps, "policies"> = {}) {
   const config = orExit(() => loadConfig(process.env, mode));
   const database = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize }).catch(
     (error: unknown) =>
@@ -41,7 +41,7 @@ export async function start(mode: "production" | "development", extra: Pick<AppD
   // Expired sessions and trusted browsers are refused on sight; this only keeps the tables small.
   const cleanup = setInterval(
     () =>
-      app.decorator.auth
+      app.decorator.twoFactor.auth
         .deleteExpired()
         .catch((error: unknown) => logMessage(`deleting expired sessions failed: ${describe(error)}`)),
     HOUR,

@@ -112,15 +112,16 @@ describe("new recovery codes", () => {
   test("replacements racing leave one set of ten, never two sets mixed", async () => {
     const { browser, key, recoveryCodes } = await signedInUser("dina");
     const token = decodeURIComponent(browser.cookies.get("session") ?? "").split(".")[0] ?? "";
-    const current = await t.app.decorator.auth.session(token);
+    const current = await t.app.decorator.twoFactor.auth.session(token);
     if (!current) throw new Error("no session");
     const meta = { ip: null, userAgent: null };
-    const regenerate = (otp: string) => t.app.decorator.auth.account.regenerateRecoveryCodes(current.user, otp, meta);
+    const regenerate = (otp: string) =>
+      t.app.decorator.twoFactor.auth.account.regenerateRecoveryCodes(current.user, otp, meta);
     // Two proofs that hold, a current code and a recovery code. Whether the second is still good
     // when it is checked depends on who is first; either way, one set of ten is left.
     const made = await Promise.all([regenerate(codeAt(key, t.clock.now)), regenerate(recoveryCodes[0] ?? "")]);
     expect(made.filter((result) => Array.isArray(result)).length).toBeGreaterThanOrEqual(1);
-    expect(await t.app.decorator.auth.recoveryCodesLeft(current.user.id)).toBe(10);
+    expect(await t.app.decorator.twoFactor.auth.recoveryCodesLeft(current.user.id)).toBe(10);
 
     // The store itself, raced harder: three replacements at once, ten times over.
     const store = createStores(t.database, () => t.clock.now, { idleMs: DAY, absoluteMs: DAY }, TEST_SECRET);
@@ -301,11 +302,11 @@ describe("replacing the authenticator", () => {
     const newKey = (await dom(started)).querySelector(".totp-key")?.textContent?.replace(/\s/g, "") ?? "";
     // Both requests read the session before either writes: only the conditional swap tells them apart.
     const token = decodeURIComponent(browser.cookies.get("session") ?? "").split(".")[0] ?? "";
-    const current = await t.app.decorator.auth.session(token);
+    const current = await t.app.decorator.twoFactor.auth.session(token);
     if (!current) throw new Error("no session");
     const otp = codeAt(newKey, t.clock.now);
     const meta = { ip: null, userAgent: null };
-    const confirm = () => t.app.decorator.auth.account.confirmAuthenticatorReset(current, otp, meta);
+    const confirm = () => t.app.decorator.twoFactor.auth.account.confirmAuthenticatorReset(current, otp, meta);
     const results = await Promise.all([confirm(), confirm()]);
     expect(results.filter((result) => result && "recoveryCodes" in result)).toHaveLength(1);
     expect(results.find((result) => result && "error" in result)).toEqual({

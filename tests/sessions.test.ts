@@ -131,7 +131,7 @@ describe("expired sessions", () => {
     const late = new Browser(t.app);
     await register(late, "judy");
     t.clock.now += 2 * 60_000; // ivan's pending session is 11 minutes old, judy's 2
-    await t.app.decorator.auth.deleteExpired();
+    await t.app.decorator.twoFactor.auth.deleteExpired();
     const rows = await t.db.select().from(t.tables.sessions);
     expect(rows).toHaveLength(1);
     expect((await late.get("/setup-2fa")).status).toBe(200);
@@ -156,7 +156,7 @@ test("a pending session read by two requests before either stepped up yields one
   const browser = new Browser(t.app);
   await register(browser, "liam");
   const key = await readKey(browser);
-  const auth = t.app.decorator.auth;
+  const auth = t.app.decorator.twoFactor.auth;
   const token = decodeURIComponent(browser.cookies.get("session") ?? "").split(".")[0] ?? "";
   const pending = await auth.session(token);
   if (!pending) throw new Error("no pending session");

@@ -1,19 +1,16 @@
 import type { Orm } from "../db/database";
 import type { SecurityEvent, Session, TrustedBrowser, User } from "../db/tables";
 import { plural } from "../words";
-import type { Enrollment, FieldErrors } from ".";
 import { sha256Hex } from "./crypto";
 import type { RequestMeta } from "./events";
 import { hashPassword, passwordProblem, samePassword } from "./passwords";
 import { isRefusal, type Proofs, type Refusal } from "./proofs";
 import type { NewSession, SessionWithUser } from "./sessions";
 import type { Stores } from "./stores";
+import type { Enrollment, FieldErrors, PasswordChangeForm } from "./types";
 
-/** How long a started authenticator reset waits for its confirming code. */
-const RESET_WINDOW_MS = 10 * 60_000;
 const LOG_LENGTH = 50;
 
-export type PasswordChangeForm = { current_password: string; new_password: string; confirm: string };
 /** A form refused: errors by field, and when a proof in it is locked, until when. */
 export type FormRefusal<Field extends string> = { errors: FieldErrors<Field>; lockedUntil?: number };
 /** What a change that signs out everywhere else ended. */
@@ -45,10 +42,12 @@ export function accountFlows(
   { clock, users, sessions, totpKeys, recoveryCodes, trustedBrowsers, events }: Stores,
   prove: Proofs,
   describeKey: (key: string, user: User) => Enrollment,
+  resetWindowMinutes: number,
 ) {
+  const resetWindowMs = resetWindowMinutes * 60_000;
   /** The sealed replacement key this session is enrolling, while its window is open. */
   const heldNewKey = (session: Session): string | null =>
-    session.newTotpSecret && session.newTotpStartedAt && clock() - session.newTotpStartedAt < RESET_WINDOW_MS
+    session.newTotpSecret && session.newTotpStartedAt && clock() - session.newTotpStartedAt < resetWindowMs
       ? session.newTotpSecret
       : null;
 
@@ -169,7 +168,7 @@ export function accountFlows(
 
       const hash = await hashPassword(form.new_password);
       const revoked = countEnded(await users.setPasswordHash(user.id, hash, endEverywhereElse(current)));
-      const renewed = await sessions.rotate(session, "signed_in", meta);
+      const renewed = await sessions.signIn({ by: "renewal", signedIn: session }, meta);
       // Only a revocation from elsewhere in the same instant gets here; the password did change.
       if (!renewed) return { errors: { current_password: "This session ended meanwhile. Sign in again." } };
       await events.record("password_changed", user.id, meta, describeRevoked(revoked));

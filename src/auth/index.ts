@@ -11,18 +11,29 @@ import {
   samePassword,
   verifyAgainstDummy,
 } from "./passwords";
-import { isRefusal, proofs, type Refusal, type ThrottlePolicies } from "./proofs";
+import { type AuthPolicies, DEFAULT_POLICIES } from "./policies";
+import { isRefusal, proofs, type Refusal } from "./proofs";
 import type { NewSession, SessionLifetime, SessionWithUser } from "./sessions";
 import { createStores } from "./stores";
 import { groupKey, otpauthUri } from "./totp";
 import type { NewTrustedBrowser } from "./trusted-browsers";
+import type { Enrollment, FieldErrors, RegistrationForm } from "./types";
 import { usernameProblem } from "./users";
 
+// The domain's public entry: the web layer imports from here, never from the files behind it.
+export type { SecurityEventType, Session, User } from "../db/tables";
+export { type AccountOverview, describeRevoked, type Revoked } from "./account";
+export { constantTimeEqual, deriveKey, hmacBase64url, randomToken } from "./crypto";
 export type { RequestMeta } from "./events";
+export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./passwords";
+export { type AuthPolicies, DEFAULT_POLICIES } from "./policies";
 export { isRefusal, type Refusal } from "./proofs";
-export type RegistrationForm = { username: string; password: string; confirm: string };
-export type FieldErrors<Field extends string> = Partial<Record<Field, string>>;
-export type Enrollment = { uri: string; key: string; groupedKey: string };
+export { RECOVERY_CODE_COUNT } from "./recovery-codes";
+export type { NewSession, SessionWithUser } from "./sessions";
+export type { ThrottlePolicy } from "./throttle";
+export type { NewTrustedBrowser } from "./trusted-browsers";
+export type { Enrollment, FieldErrors, PasswordChangeForm, RegistrationForm } from "./types";
+export { USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH, USERNAME_PATTERN } from "./users";
 /** After the password: what is left to do. */
 export type NextStep = "enroll" | "code" | "none";
 export type CodeAccepted = {
@@ -39,18 +50,24 @@ type AuthDeps = {
   appName: string;
   appSecret: string;
   sessionLifetime: SessionLifetime;
-  /** Injected by the benchmark only, to measure the wrong-code path without locking; never from configuration. */
-  throttlePolicies?: ThrottlePolicies;
+  policies?: AuthPolicies;
 };
 
 const usernameTaken = "This username is taken. Choose another, or sign in if it is yours.";
 const wrongCredentials = "Wrong username or password.";
 
 /** The auth domain: every flow the web layer offers, with no knowledge of HTTP. */
-export function createAuth({ database, clock, appName, appSecret, sessionLifetime, throttlePolicies }: AuthDeps) {
-  const stores = createStores(database, clock, sessionLifetime, appSecret);
+export function createAuth({
+  database,
+  clock,
+  appName,
+  appSecret,
+  sessionLifetime,
+  policies = DEFAULT_POLICIES,
+}: AuthDeps) {
+  const stores = createStores(database, clock, sessionLifetime, appSecret, policies.trustedBrowserDays);
   const { users, sessions, totpKeys, recoveryCodes, trustedBrowsers, events } = stores;
-  const prove = proofs(stores, throttlePolicies);
+  const prove = proofs(stores, policies);
   const describeKey = (key: string, user: User): Enrollment => ({
     uri: otpauthUri(key, appName, user.username),
     key,
@@ -76,7 +93,7 @@ export function createAuth({ database, clock, appName, appSecret, sessionLifetim
         events.recordOn(transaction, "registered", created.id, meta),
       ]);
       if (!user) return { errors: { username: usernameTaken } };
-      return { session: await sessions.create(user.id, "pending", meta) };
+      return { session: await sessions.startPending(user.id, meta) };
     },
 
     /**
@@ -95,12 +112,13 @@ export function createAuth({ database, clock, appName, appSecret, sessionLifetim
 
       const user = await prove.password(username, password, meta, wrongCredentials);
       if (isRefusal(user)) return user;
-      if (!user.totpEnabledAt) return { session: await sessions.create(user.id, "pending", meta), next: "enroll" };
+      if (!user.totpEnabledAt) return { session: await sessions.startPending(user.id, meta), next: "enroll" };
       if (trustedBrowserToken && (await trustedBrowsers.use(user.id, trustedBrowserToken))) {
         await events.record("trusted_browser_used", user.id, meta);
-        return { session: await sessions.create(user.id, "signed_in", meta), next: "none" };
+        const session = await sessions.signIn({ by: "trusted_browser", userId: user.id }, meta);
+        if (session) return { session, next: "none" };
       }
-      return { session: await sessions.create(user.id, "pending", meta), next: "code" };
+      return { session: await sessions.startPending(user.id, meta), next: "code" };
     },
 
     session: (token: string): Promise<SessionWithUser | null> => sessions.validate(token),
@@ -127,11 +145,12 @@ export function createAuth({ database, clock, appName, appSecret, sessionLifetim
       const proof = await prove.code(user, input, meta, { key, acceptRecoveryCodes: enabled });
       if (isRefusal(proof)) return proof;
 
-      const signedIn = await sessions.rotate(session, "signed_in", meta, {
+      const notes = {
         // Failures while enrolling were the owner's own typos, not a sign that someone has the password.
         failedCodesBefore: enabled ? proof.failuresBefore : 0,
         usedRecoveryCode: proof.recoveryCodesLeft !== null,
-      });
+      };
+      const signedIn = await sessions.signIn({ by: "second_factor", pending: session, notes }, meta);
       if (!signedIn) return { error: "This sign-in was already completed in another tab. Reload the page." };
       await events.record("signed_in", user.id, meta);
       const trustedBrowser = remember ? await trustedBrowsers.create(user.id, meta) : undefined;
@@ -155,10 +174,7 @@ export function createAuth({ database, clock, appName, appSecret, sessionLifetim
       await trustedBrowsers.deleteExpired();
     },
 
-    account: accountFlows(stores, prove, describeKey),
-
-    /** Whether the database answers within `timeoutMs`: what a load balancer asks of an instance. */
-    storageAnswers: (timeoutMs: number): Promise<boolean> => database.answers(timeoutMs),
+    account: accountFlows(stores, prove, describeKey, policies.resetWindowMinutes),
   };
 }
 

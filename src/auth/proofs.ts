@@ -2,9 +2,9 @@ import type { User } from "../db/tables";
 import { waitFor } from "../words";
 import type { RequestMeta } from "./events";
 import { verifyAgainstDummy, verifyPassword } from "./passwords";
+import type { AuthPolicies } from "./policies";
 import { normalizeRecoveryCode } from "./recovery-codes";
 import { codeKey, passwordKey, type Stores } from "./stores";
-import { CODE_POLICY, PASSWORD_POLICY, type ThrottlePolicy } from "./throttle";
 import { matchingTimeStep, normalizeCode } from "./totp";
 
 /**
@@ -33,12 +33,9 @@ const replayedCode = "That code was already used. Wait for the next one.";
  * Each try is counted against the account's throttle before it is checked, wherever it
  * comes from, so re-authenticating in a signed-in session is no way around the lockout.
  */
-export type ThrottlePolicies = { code: ThrottlePolicy; password: ThrottlePolicy };
-const DEFAULT_POLICIES: ThrottlePolicies = { code: CODE_POLICY, password: PASSWORD_POLICY };
-
 export function proofs(
   { clock, users, throttle, totpKeys, recoveryCodes, events }: Stores,
-  policies: ThrottlePolicies = DEFAULT_POLICIES,
+  { codeLockout, passwordLockout }: Pick<AuthPolicies, "codeLockout" | "passwordLockout">,
 ) {
   async function recordFailure(
     type: "password_failed" | "code_failed" | "replay_refused",
@@ -72,7 +69,7 @@ export function proofs(
       };
     }
 
-    const attempt = await throttle.reserve(codeKey(user.id), policies.code);
+    const attempt = await throttle.reserve(codeKey(user.id), codeLockout);
     if (!attempt.allowed)
       return { error: tooManyCodes(attempt.lockedUntil, clock()), lockedUntil: attempt.lockedUntil };
     const failed = async (type: "code_failed" | "replay_refused", detail?: string): Promise<Refusal> => {
@@ -106,7 +103,7 @@ export function proofs(
      * hash, in the same time, under the same throttle key scheme.
      */
     async password(username: string, password: string, meta: RequestMeta, wrong: string): Promise<User | Refusal> {
-      const attempt = await throttle.reserve(passwordKey(username), policies.password);
+      const attempt = await throttle.reserve(passwordKey(username), passwordLockout);
       if (!attempt.allowed)
         return { error: tooManyPasswords(attempt.lockedUntil, clock()), lockedUntil: attempt.lockedUntil };
       const user = await users.findByUsername(username);

@@ -7,7 +7,7 @@ import { deriveKey, hmacBase64url } from "./crypto";
 // reads as something else. 32 symbols = 5 bits each; 10 symbols = 50 bits a code.
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 const CODE_LENGTH = 10;
-const RECOVERY_CODE_COUNT = 10;
+export const RECOVERY_CODE_COUNT = 10;
 
 /** A new code as `xxxxx-xxxxx`, from the CSPRNG without bias (32 divides 256). */
 function newRecoveryCode(): string {

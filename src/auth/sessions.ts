@@ -17,6 +17,17 @@ export type SessionWithUser = { session: Session; user: User };
 export type NewSession = { token: string; expiresAt: Date };
 /** What a signed-in page tells about how the sign-in went. */
 export type SignInNotes = { failedCodesBefore?: number; usedRecoveryCode?: boolean };
+/**
+ * What completed a sign-in: the only ways a signed-in session comes to be. A new way in (a
+ * passkey, a magic link) must add its proof here, where it is seen beside the others.
+ */
+export type SignInProof =
+  /** The second factor, given in this pending session, which it replaces. */
+  | { by: "second_factor"; pending: Session; notes: SignInNotes }
+  /** The right password on a browser this user trusted. */
+  | { by: "trusted_browser"; userId: number }
+  /** A signed-in session going on under a new token, as after a password change. */
+  | { by: "renewal"; signedIn: Session };
 
 export function sessionStore({ orm, tables: { sessions, users } }: Database, clock: Clock, lifetime: SessionLifetime) {
   const expiryFrom = (state: SessionState, createdAt: number, now: number) =>
@@ -71,8 +82,34 @@ export function sessionStore({ orm, tables: { sessions, users } }: Database, clo
       .returning({ id: sessions.id });
   };
 
+  /** Replaces a session by a new one in `state`, so that a token seen before the step is worthless after it. */
+  async function rotate(session: Session, state: SessionState, meta: RequestMeta, notes: SignInNotes = {}) {
+    const deleted = await orm.delete(sessions).where(eq(sessions.id, session.id)).returning({ id: sessions.id });
+    // Two requests racing on one session: only the one that deleted it may step up.
+    if (deleted.length === 0) return null;
+    return create(session.userId, state, meta, notes);
+  }
+
   return {
-    create,
+    /** A session that has passed the password and waits for the second factor. */
+    startPending: (userId: number, meta: RequestMeta): Promise<NewSession> => create(userId, "pending", meta),
+
+    /**
+     * The one door into a signed-in session: nothing else writes one. Null when the proof's
+     * session is no longer there (another request completed or ended it first).
+     */
+    signIn(proof: SignInProof, meta: RequestMeta): Promise<NewSession | null> {
+      switch (proof.by) {
+        case "second_factor":
+          if (proof.pending.state !== "pending") return Promise.resolve(null);
+          return rotate(proof.pending, "signed_in", meta, proof.notes);
+        case "trusted_browser":
+          return create(proof.userId, "signed_in", meta);
+        case "renewal":
+          if (proof.signedIn.state !== "signed_in") return Promise.resolve(null);
+          return rotate(proof.signedIn, "signed_in", meta);
+      }
+    },
 
     /** The live session behind a cookie token, or null when it is unknown or expired. Use slides the idle expiry. */
     async validate(token: string): Promise<SessionWithUser | null> {
@@ -87,19 +124,6 @@ export function sessionStore({ orm, tables: { sessions, users } }: Database, clo
         return { ...row, session: { ...session, lastSeenAt: now, expiresAt } };
       }
       return row;
-    },
-
-    /** Replaces a session by a new one in `state`, so that a token seen before the step is worthless after it. */
-    async rotate(
-      session: Session,
-      state: SessionState,
-      meta: RequestMeta,
-      notes: SignInNotes = {},
-    ): Promise<NewSession | null> {
-      const deleted = await orm.delete(sessions).where(eq(sessions.id, session.id)).returning({ id: sessions.id });
-      // Two requests racing on one session: only the one that deleted it may step up.
-      if (deleted.length === 0) return null;
-      return create(session.userId, state, meta, notes);
     },
 
     async delete(sessionId: string): Promise<void> {

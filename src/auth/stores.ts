@@ -2,6 +2,7 @@ import type { Clock } from "../clock";
 import type { Database } from "../db/database";
 import { secretBox } from "./encryption";
 import { eventLog } from "./events";
+import { DEFAULT_POLICIES } from "./policies";
 import { recoveryCodeCounts, recoveryCodeStore } from "./recovery-codes";
 import { type SessionLifetime, sessionStore } from "./sessions";
 import { throttleStore } from "./throttle";
@@ -10,22 +11,33 @@ import { trustedBrowserStore } from "./trusted-browsers";
 import { usernameKey, userStore } from "./users";
 
 /** The stores that need no APP_SECRET: enough for an operator's command line. */
-export function keylessStores(database: Database, clock: Clock, sessionLifetime: SessionLifetime) {
+export function keylessStores(
+  database: Database,
+  clock: Clock,
+  sessionLifetime: SessionLifetime,
+  trustedBrowserDays = DEFAULT_POLICIES.trustedBrowserDays,
+) {
   return {
     clock,
     users: userStore(database, clock),
     sessions: sessionStore(database, clock, sessionLifetime),
     throttle: throttleStore(database, clock),
-    trustedBrowsers: trustedBrowserStore(database, clock),
+    trustedBrowsers: trustedBrowserStore(database, clock, trustedBrowserDays),
     events: eventLog(database, clock),
     recoveryCodes: recoveryCodeCounts(database),
   };
 }
 
 /** Every store the web flows use, including those keyed by APP_SECRET. */
-export function createStores(database: Database, clock: Clock, sessionLifetime: SessionLifetime, appSecret: string) {
+export function createStores(
+  database: Database,
+  clock: Clock,
+  sessionLifetime: SessionLifetime,
+  appSecret: string,
+  trustedBrowserDays = DEFAULT_POLICIES.trustedBrowserDays,
+) {
   return {
-    ...keylessStores(database, clock, sessionLifetime),
+    ...keylessStores(database, clock, sessionLifetime, trustedBrowserDays),
     totpKeys: totpKeyStore(database, secretBox(appSecret)),
     recoveryCodes: recoveryCodeStore(database, clock, appSecret),
   };

@@ -5,14 +5,17 @@ import type { TrustedBrowser } from "../db/tables";
 import { randomToken, sha256Hex } from "./crypto";
 import type { RequestMeta } from "./events";
 
-export const TRUSTED_BROWSER_DAYS = 30;
-const LIFETIME_MS = TRUSTED_BROWSER_DAYS * 24 * 60 * 60_000;
-
 /** A new trusted browser's cookie token, and when the cookie should expire. */
 export type NewTrustedBrowser = { token: string; expiresAt: Date };
 
 /** Browsers that skip the code step for one user. Like sessions, only a hash of the cookie's token is stored. */
-export function trustedBrowserStore({ orm, tables: { trustedBrowsers } }: Database, clock: Clock) {
+/** Browsers that skip the code step for one user, each for `lifetimeDays`. */
+export function trustedBrowserStore(
+  { orm, tables: { trustedBrowsers } }: Database,
+  clock: Clock,
+  lifetimeDays: number,
+) {
+  const lifetimeMs = lifetimeDays * 24 * 60 * 60_000;
   /** The delete that forgets every trusted browser of the user, on `on`: the database or a transaction. */
   const revokeAllOn = (on: Orm, userId: number) =>
     on.delete(trustedBrowsers).where(eq(trustedBrowsers.userId, userId)).returning({ id: trustedBrowsers.id });
@@ -21,7 +24,7 @@ export function trustedBrowserStore({ orm, tables: { trustedBrowsers } }: Databa
     async create(userId: number, meta: RequestMeta): Promise<NewTrustedBrowser> {
       const token = randomToken();
       const now = clock();
-      const expiresAt = now + LIFETIME_MS;
+      const expiresAt = now + lifetimeMs;
       await orm.insert(trustedBrowsers).values({
         id: sha256Hex(token),
         userId,

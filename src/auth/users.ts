@@ -3,13 +3,15 @@ import type { Clock } from "../clock";
 import type { Database, Orm } from "../db/database";
 import type { User } from "../db/tables";
 
-export const USERNAME_PATTERN = "[A-Za-z0-9_.\\-]{3,32}";
+export const USERNAME_MIN_LENGTH = 3;
+export const USERNAME_MAX_LENGTH = 32;
+export const USERNAME_PATTERN = `[A-Za-z0-9_.\\-]{${USERNAME_MIN_LENGTH},${USERNAME_MAX_LENGTH}}`;
 const usernameRegex = new RegExp(`^${USERNAME_PATTERN}$`);
 
 /** Why this username may not be chosen, or null when it is fine. */
 export function usernameProblem(username: string): string | null {
-  if (username.length < 3) return "Use at least 3 characters.";
-  if (username.length > 32) return "Use at most 32 characters.";
+  if (username.length < USERNAME_MIN_LENGTH) return `Use at least ${USERNAME_MIN_LENGTH} characters.`;
+  if (username.length > USERNAME_MAX_LENGTH) return `Use at most ${USERNAME_MAX_LENGTH} characters.`;
   if (!usernameRegex.test(username)) return "Use only letters, digits, and _ . -";
   return null;
 }

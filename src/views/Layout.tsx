@@ -33,9 +33,9 @@ const staticHead: JSX.Element = (
   </>
 );
 
-type LayoutProps = PropsWithChildren<{ title: string; appName: string }>;
+export type LayoutProps = PropsWithChildren<{ title: string; appName: string; homePath: string }>;
 
-export function Layout({ title, appName, children }: LayoutProps) {
+export function Layout({ title, appName, homePath, children }: LayoutProps) {
   return (
     <>
       {"<!doctype html>"}
@@ -49,7 +49,7 @@ export function Layout({ title, appName, children }: LayoutProps) {
             <nav>
               <ul>
                 <li>
-                  <a href="/" class="brand" safe>
+                  <a href={homePath} class="brand" safe>
                     {appName}
                   </a>
                 </li>

@@ -1,4 +1,3 @@
-import Bowser from "bowser";
 import type { RequestMeta } from "../auth";
 
 const MAX_USER_AGENT_LENGTH = 512;
@@ -19,12 +18,4 @@ export function requestMeta(
   const forwarded = trustedProxyHeader ? request.headers.get(trustedProxyHeader)?.split(",").at(-1)?.trim() : undefined;
   const ip = trustedProxyHeader ? forwarded || null : (server?.requestIP(request)?.address ?? null);
   return { ip, userAgent: request.headers.get("user-agent")?.slice(0, MAX_USER_AGENT_LENGTH) ?? null };
-}
-
-/** "Firefox on Windows": what a person recognizes of a user agent. Anything else shows as sent, shortened. */
-export function describeDevice(userAgent: string | null): string {
-  if (!userAgent) return "Unknown browser";
-  const { browser, os } = Bowser.parse(userAgent);
-  if (!browser.name) return userAgent.slice(0, 60);
-  return os.name ? `${browser.name} on ${os.name}` : browser.name;
 }

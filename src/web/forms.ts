@@ -1,15 +1,4 @@
-/** A request the app refuses with a 4xx status and a short explanation for the person. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly title: string,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
+import { HttpError } from "./errors";
 export const MAX_BODY_BYTES = 64 * 1024;
 
 /**

@@ -1,14 +1,13 @@
 import { Elysia, StatusMap } from "elysia";
-import type { Auth } from "../auth";
 
 /** How long /healthz waits for the database before calling it down. */
 const HEALTH_TIMEOUT_MS = 2_000;
 
-/** For load balancers: 200 while this instance's database answers, 503 when it does not. */
-export function healthRoutes(auth: Auth) {
+/** For load balancers: `GET /healthz` is 200 while this instance's database answers, 503 when it does not. */
+export function healthCheck(database: { answers(timeoutMs: number): Promise<boolean> }) {
   return new Elysia({ name: "health" }).get("/healthz", async ({ set }) => {
     set.headers["content-type"] = "text/plain; charset=utf-8";
-    if (await auth.storageAnswers(HEALTH_TIMEOUT_MS)) return "ok\n";
+    if (await database.answers(HEALTH_TIMEOUT_MS)) return "ok\n";
     set.status = 503;
     return "database unreachable\n";
   });

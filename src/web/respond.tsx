@@ -1,8 +1,13 @@
 import { type Context, status } from "elysia";
 import type { Clock } from "../clock";
-import { Fragment, Layout } from "../views/Layout";
+import { Fragment, Layout, type LayoutProps } from "../views/Layout";
 
-type MarkupContext = { fragment: boolean; config: { appName: string } };
+/** The page shell around every whole page: the host's, or ours. It must have `<main id="main">`. */
+export type PageLayout = (props: LayoutProps) => JSX.Element;
+
+export type PageSettings = { appName: string; homePath: string; layout?: PageLayout };
+
+type MarkupContext = { fragment: boolean };
 export type PageContext = MarkupContext & {
   csrfToken: string;
   set: Context["set"];
@@ -10,48 +15,62 @@ export type PageContext = MarkupContext & {
   html: (markup: JSX.Element) => string | Response | Promise<string | Response>;
 };
 
-/** A page: the whole document for a normal request, the `#main` fragment for htmx. */
-export function page(ctx: PageContext, title: string, content: JSX.Element, status = 200) {
-  return markup(ctx, status, pageMarkup(ctx, title, content));
+// Base64url has no "!", so this cannot occur in a page by chance, nor be escaped on the way.
+const TOKEN_SLOT = "!csrf-token!";
+
+/** How one mount of the auth draws its pages: in its layout, under its app name. */
+export function pageRenderer({ appName, homePath, layout: PageShell = Layout }: PageSettings) {
+  const blankForms = new Map<string, string[]>();
+
+  function pageMarkup(ctx: MarkupContext, title: string, content: JSX.Element): JSX.Element {
+    return ctx.fragment ? (
+      <Fragment title={title} appName={appName} homePath={homePath}>
+        {content}
+      </Fragment>
+    ) : (
+      <PageShell title={title} appName={appName} homePath={homePath}>
+        {content}
+      </PageShell>
+    );
+  }
+
+  return {
+    appName,
+    pageMarkup,
+
+    /** A page: the whole document for a normal request, the `#main` fragment for htmx. */
+    page(ctx: PageContext, title: string, content: JSX.Element, status = 200) {
+      return markup(ctx, status, pageMarkup(ctx, title, content));
+    },
+
+    /**
+     * A page that is the same for everyone but for the CSRF token, such as an empty sign-in
+     * form: rendered once, then the token is filled in. These are the pages anonymous
+     * visitors hit hardest.
+     */
+    async blankFormPage(ctx: PageContext, title: string, render: (csrfToken: string) => JSX.Element) {
+      const key = `${title}\n${ctx.fragment}`;
+      let parts = blankForms.get(key);
+      if (!parts) {
+        parts = (await pageMarkup(ctx, title, render(TOKEN_SLOT))).split(TOKEN_SLOT);
+        blankForms.set(key, parts);
+      }
+      return markup(ctx, 200, parts.join(ctx.csrfToken));
+    },
+  };
 }
 
-/** Any markup as the answer, with this status; it depends on HX-Request, so caches must know. */
+export type PageRenderer = ReturnType<typeof pageRenderer>;
+
+/**
+ * Any markup as the answer, with this status. It depends on HX-Request, so caches must know;
+ * and it may hold session-specific content or, during enrollment, the TOTP key: never stored.
+ */
 export function markup(ctx: PageContext, status: number, html: JSX.Element) {
   ctx.set.status = status;
   ctx.set.headers.vary = "HX-Request";
+  ctx.set.headers["cache-control"] = "no-store";
   return ctx.html(html);
-}
-
-// Base64url has no "!", so this cannot occur in a page by chance, nor be escaped on the way.
-const TOKEN_SLOT = "!csrf-token!";
-const blankForms = new Map<string, string[]>();
-
-/**
- * A page that is the same for everyone but for the CSRF token, such as an empty sign-in
- * form: rendered once, then the token is filled in. These are the pages anonymous
- * visitors hit hardest.
- */
-export async function blankFormPage(ctx: PageContext, title: string, render: (csrfToken: string) => JSX.Element) {
-  const key = `${ctx.config.appName}\n${title}\n${ctx.fragment}`;
-  let parts = blankForms.get(key);
-  if (!parts) {
-    parts = (await pageMarkup(ctx, title, render(TOKEN_SLOT))).split(TOKEN_SLOT);
-    blankForms.set(key, parts);
-  }
-  return markup(ctx, 200, parts.join(ctx.csrfToken));
-}
-
-export function pageMarkup(ctx: MarkupContext, title: string, content: JSX.Element): JSX.Element {
-  const { appName } = ctx.config;
-  return ctx.fragment ? (
-    <Fragment title={title} appName={appName}>
-      {content}
-    </Fragment>
-  ) : (
-    <Layout title={title} appName={appName}>
-      {content}
-    </Layout>
-  );
 }
 
 /**
@@ -72,8 +91,8 @@ export function goTo(ctx: Pick<PageContext, "set" | "fragment">, path: string) {
  * The status of a refused form: 429 with `Retry-After` when the account is locked (the form
  * still shows, saying when to try again), 422 otherwise.
  */
-export function refusalStatus(ctx: { set: Context["set"]; clock: Clock }, lockedUntil: number | undefined): number {
+export function refusalStatus(set: Context["set"], clock: Clock, lockedUntil: number | undefined): number {
   if (!lockedUntil) return 422;
-  ctx.set.headers["retry-after"] = String(Math.max(1, Math.ceil((lockedUntil - ctx.clock()) / 1000)));
+  set.headers["retry-after"] = String(Math.max(1, Math.ceil((lockedUntil - clock()) / 1000)));
   return 429;
 }

@@ -1,4 +1,4 @@
-import type { Config } from "../config";
+import { Elysia } from "elysia";
 
 /**
  * Browser features no page here uses, refused to every page and frame. WebAuthn is kept for
@@ -27,8 +27,19 @@ const unusedFeatures = [
   "xr-spatial-tracking",
 ];
 
-/** Headers on every response: a CSP with no inline script or style, no framing, no sniffing. */
-export function securityHeaders(config: Config): Record<string, string> {
+/**
+ * Headers on every response of the app: a CSP with no inline script or style, no framing, no
+ * sniffing, no browser feature the pages do not use. An app-wide concern, so the host's: the
+ * auth's pages are built to work under exactly this policy.
+ */
+export function securityHeaders(config: { secureCookies: boolean }) {
+  const headers = securityHeaderValues(config);
+  return new Elysia({ name: "security-headers", seed: headers }).onRequest(({ set }) => {
+    Object.assign(set.headers, headers);
+  });
+}
+
+function securityHeaderValues(config: { secureCookies: boolean }): Record<string, string> {
   const csp = [
     "default-src 'none'",
     "script-src 'self'",

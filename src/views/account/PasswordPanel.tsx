@@ -1,20 +1,24 @@
-import type { FieldErrors } from "../../auth";
-import type { PasswordChangeForm } from "../../auth/account";
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../../auth/passwords";
+import { type FieldErrors, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, type PasswordChangeForm } from "../../auth";
+import type { AuthPaths } from "../../paths";
 import { Field, firstInError } from "../components/Field";
 import { PostForm } from "../components/PostForm";
 import { Panel } from "./Panel";
 
-type PasswordPanelProps = { csrfToken: string; errors?: FieldErrors<keyof PasswordChangeForm>; notice?: string };
+type PasswordPanelProps = {
+  paths: AuthPaths;
+  csrfToken: string;
+  errors?: FieldErrors<keyof PasswordChangeForm>;
+  notice?: string;
+};
 
 const PANEL = "password";
 
-export function PasswordPanel({ csrfToken, errors = {}, notice }: PasswordPanelProps) {
+export function PasswordPanel({ paths, csrfToken, errors = {}, notice }: PasswordPanelProps) {
   const focus = firstInError(["current_password", "new_password", "confirm"], errors);
   return (
     <Panel id={PANEL} title="Password" notice={notice}>
       <p>Changing it signs out every other session and forgets every trusted browser.</p>
-      <PostForm action="/account/password" csrfToken={csrfToken} panel={PANEL}>
+      <PostForm action={paths.password} csrfToken={csrfToken} panel={PANEL}>
         <Field
           name="current_password"
           label="Current password"

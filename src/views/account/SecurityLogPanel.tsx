@@ -1,4 +1,4 @@
-import type { SecurityEventType } from "../../db/tables";
+import type { SecurityEventType } from "../../auth";
 import { Time, utcMinute } from "../components/Time";
 import { Panel } from "./Panel";
 

@@ -1,3 +1,4 @@
+import { type AuthPaths, withId } from "../../paths";
 import { PostForm } from "../components/PostForm";
 import { Time } from "../components/Time";
 import { DeviceItem } from "./DeviceItem";
@@ -15,12 +16,18 @@ export type SessionRow = {
   current: boolean;
 };
 
-type SessionsPanelProps = { csrfToken: string; sessions: SessionRow[]; notice?: string; outOfBand?: boolean };
+type SessionsPanelProps = {
+  paths: AuthPaths;
+  csrfToken: string;
+  sessions: SessionRow[];
+  notice?: string;
+  outOfBand?: boolean;
+};
 
 const PANEL = "sessions";
 
 /** Every live session of the account, this one first, each with a way to end it. */
-export function SessionsPanel({ csrfToken, sessions, notice, outOfBand = false }: SessionsPanelProps) {
+export function SessionsPanel({ paths, csrfToken, sessions, notice, outOfBand = false }: SessionsPanelProps) {
   const others = sessions.filter((session) => !session.current).length;
   return (
     <Panel id={PANEL} title="Sessions" notice={notice} outOfBand={outOfBand}>
@@ -34,7 +41,7 @@ export function SessionsPanel({ csrfToken, sessions, notice, outOfBand = false }
             revoke={
               session.current
                 ? undefined
-                : { action: `/account/sessions/${session.id}/revoke`, label: "Sign out", csrfToken, panel: PANEL }
+                : { action: withId(paths.revokeSession, session.id), label: "Sign out", csrfToken, panel: PANEL }
             }
           >
             <span safe>{`IP ${session.ip ?? "unknown"}`}</span> · started <Time at={session.startedAt} /> · last seen{" "}
@@ -43,7 +50,7 @@ export function SessionsPanel({ csrfToken, sessions, notice, outOfBand = false }
         ))}
       </ul>
       {others > 0 ? (
-        <PostForm action="/account/sessions/revoke-others" csrfToken={csrfToken} panel={PANEL}>
+        <PostForm action={paths.revokeOtherSessions} csrfToken={csrfToken} panel={PANEL}>
           <button type="submit" class="secondary">
             Sign out every other session
           </button>

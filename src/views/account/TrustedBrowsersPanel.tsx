@@ -1,4 +1,4 @@
-import { TRUSTED_BROWSER_DAYS } from "../../auth/trusted-browsers";
+import { type AuthPaths, withId } from "../../paths";
 import { PostForm } from "../components/PostForm";
 import { Time } from "../components/Time";
 import { DeviceItem } from "./DeviceItem";
@@ -14,15 +14,27 @@ export type TrustedBrowserRow = {
   current: boolean;
 };
 
-type TrustedBrowsersPanelProps = { csrfToken: string; browsers: TrustedBrowserRow[]; outOfBand?: boolean };
+type TrustedBrowsersPanelProps = {
+  paths: AuthPaths;
+  csrfToken: string;
+  browsers: TrustedBrowserRow[];
+  trustedBrowserDays: number;
+  outOfBand?: boolean;
+};
 
 const PANEL = "trusted-browsers";
 
 /** Browsers that skip the code step, each with a way to forget it. */
-export function TrustedBrowsersPanel({ csrfToken, browsers, outOfBand = false }: TrustedBrowsersPanelProps) {
+export function TrustedBrowsersPanel({
+  paths,
+  csrfToken,
+  browsers,
+  trustedBrowserDays,
+  outOfBand = false,
+}: TrustedBrowsersPanelProps) {
   return (
     <Panel id={PANEL} title="Trusted browsers" outOfBand={outOfBand}>
-      <p>{`Browsers where you ticked "Don't ask for a code on this browser". They need only your password, for ${TRUSTED_BROWSER_DAYS} days.`}</p>
+      <p>{`Browsers where you ticked "Don't ask for a code on this browser". They need only your password, for ${trustedBrowserDays} days.`}</p>
       {browsers.length === 0 ? (
         <p>None.</p>
       ) : (
@@ -34,7 +46,7 @@ export function TrustedBrowsersPanel({ csrfToken, browsers, outOfBand = false }:
                 device={browser.device}
                 current={browser.current}
                 revoke={{
-                  action: `/account/trusted-browsers/${browser.id}/revoke`,
+                  action: withId(paths.revokeTrustedBrowser, browser.id),
                   label: "Forget",
                   csrfToken,
                   panel: PANEL,
@@ -52,7 +64,7 @@ export function TrustedBrowsersPanel({ csrfToken, browsers, outOfBand = false }:
               </DeviceItem>
             ))}
           </ul>
-          <PostForm action="/account/trusted-browsers/revoke-all" csrfToken={csrfToken} panel={PANEL}>
+          <PostForm action={paths.revokeAllTrustedBrowsers} csrfToken={csrfToken} panel={PANEL}>
             <button type="submit" class="secondary">
               Forget every trusted browser
             </button>

@@ -1,3 +1,5 @@
+import { PASSWORD_MAX_LENGTH, RECOVERY_CODE_COUNT } from "../../auth";
+import type { AuthPaths } from "../../paths";
 import { plural } from "../../words";
 import { CodeField } from "../components/CodeField";
 import { Field, firstInError } from "../components/Field";
@@ -7,6 +9,7 @@ import { RecoveryCodeList } from "../components/RecoveryCodeList";
 import { Panel } from "./Panel";
 
 type TwoFactorPanelProps = {
+  paths: AuthPaths;
   csrfToken: string;
   appName: string;
   username: string;
@@ -41,7 +44,7 @@ function ProofCodeField({ id, error, autofocus }: { id: string; error?: string; 
 
 /** 2FA status, new recovery codes, and the start of replacing the authenticator app. */
 export function TwoFactorPanel(props: TwoFactorPanelProps) {
-  const { csrfToken, recoveryCodesLeft, newCodes, notice, regenerateError, resetErrors = {} } = props;
+  const { paths, csrfToken, recoveryCodesLeft, newCodes, notice, regenerateError, resetErrors = {} } = props;
   const resetFocus = firstInError(["password", "otp"], resetErrors);
   return (
     <Panel id={PANEL} title="Two-factor sign-in" notice={notice}>
@@ -59,8 +62,8 @@ export function TwoFactorPanel(props: TwoFactorPanelProps) {
       )}
 
       <h3>New recovery codes</h3>
-      <p>Makes 10 new codes. Every code you have now stops working.</p>
-      <PostForm action="/account/recovery-codes" csrfToken={csrfToken} panel={PANEL}>
+      <p>{`Makes ${RECOVERY_CODE_COUNT} new codes. Every code you have now stops working.`}</p>
+      <PostForm action={paths.recoveryCodes} csrfToken={csrfToken} panel={PANEL}>
         <ProofCodeField id="regenerate-otp" error={regenerateError} />
         <button type="submit" class="secondary">
           Make new recovery codes
@@ -69,14 +72,14 @@ export function TwoFactorPanel(props: TwoFactorPanelProps) {
 
       <h3 id="reset-authenticator">Replace your authenticator app</h3>
       <p>For a new phone, or a lost one. Your current app keeps working until you confirm a code from the new one.</p>
-      <PostForm action="/account/reset-2fa" csrfToken={csrfToken} panel={PANEL}>
+      <PostForm action={paths.resetTwoFactor} csrfToken={csrfToken} panel={PANEL}>
         <Field
           id="reset-password"
           name="password"
           label="Your password"
           type="password"
           autocomplete="current-password"
-          maxlength="128"
+          maxlength={String(PASSWORD_MAX_LENGTH)}
           required
           error={resetErrors.password}
           autofocus={resetFocus === "password"}
@@ -90,19 +93,31 @@ export function TwoFactorPanel(props: TwoFactorPanelProps) {
   );
 }
 
-type NewAuthenticatorPanelProps = KeyToScanProps & { csrfToken: string; error?: string };
+type NewAuthenticatorPanelProps = KeyToScanProps & {
+  paths: AuthPaths;
+  csrfToken: string;
+  /** How long the new key waits for its code. */
+  resetWindowMinutes: number;
+  error?: string;
+};
 
 /** The new key to scan, and the code that confirms it. It takes the place of the 2FA panel. */
-export function NewAuthenticatorPanel({ csrfToken, error, ...key }: NewAuthenticatorPanelProps) {
+export function NewAuthenticatorPanel({
+  paths,
+  csrfToken,
+  resetWindowMinutes,
+  error,
+  ...key
+}: NewAuthenticatorPanelProps) {
   return (
     <Panel id={PANEL} title="Link your new authenticator app">
-      <p>Your current app keeps working until you confirm a code from the new one. Finish within 10 minutes.</p>
+      <p>{`Your current app keeps working until you confirm a code from the new one. Finish within ${plural(resetWindowMinutes, "minute")}.`}</p>
       <KeyToScan {...key} />
-      <PostForm action="/account/reset-2fa/confirm" csrfToken={csrfToken} panel={PANEL}>
+      <PostForm action={paths.confirmReset} csrfToken={csrfToken} panel={PANEL}>
         <CodeField id="confirm-otp" label="6-digit code from the new app" error={error} />
         <button type="submit">Confirm the new app</button>
       </PostForm>
-      <PostForm action="/account/reset-2fa/cancel" csrfToken={csrfToken} panel={PANEL}>
+      <PostForm action={paths.cancelReset} csrfToken={csrfToken} panel={PANEL}>
         <button type="submit" class="secondary outline">
           Cancel and keep the current app
         </button>

@@ -1,8 +1,11 @@
+import type { AuthPaths } from "../../paths";
 import { PostForm } from "./PostForm";
 
-export function SignOutButton({ csrfToken, label = "Sign out" }: { csrfToken: string; label?: string }) {
+type SignOutButtonProps = { paths: AuthPaths; csrfToken: string; label?: string };
+
+export function SignOutButton({ paths, csrfToken, label = "Sign out" }: SignOutButtonProps) {
   return (
-    <PostForm action="/logout" csrfToken={csrfToken} class="sign-out">
+    <PostForm action={paths.logout} csrfToken={csrfToken} class="sign-out">
       <button type="submit" class="secondary outline" safe>
         {label}
       </button>

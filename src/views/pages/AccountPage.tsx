@@ -1,8 +1,9 @@
 import type { PropsWithChildren } from "@kitajs/html";
+import type { AuthPaths } from "../../paths";
 import { SwapLink } from "../components/SwapLink";
 
 /** The security settings: one panel per concern, each updated in place by its own forms. */
-export function AccountPage({ username, children }: PropsWithChildren<{ username: string }>) {
+export function AccountPage({ paths, username, children }: PropsWithChildren<{ paths: AuthPaths; username: string }>) {
   return (
     <div class="account">
       <hgroup>
@@ -10,7 +11,7 @@ export function AccountPage({ username, children }: PropsWithChildren<{ username
         <p safe>{`Signed in as ${username}`}</p>
       </hgroup>
       <p>
-        <SwapLink href="/">Back to home</SwapLink>
+        <SwapLink href={paths.home}>Back to home</SwapLink>
       </p>
       {children}
     </div>

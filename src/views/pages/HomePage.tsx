@@ -1,8 +1,10 @@
+import type { AuthPaths } from "../../paths";
 import { plural } from "../../words";
 import { SignOutButton } from "../components/SignOutButton";
 import { SwapLink } from "../components/SwapLink";
 
 type HomePageProps = {
+  paths: AuthPaths;
   csrfToken: string;
   username: string;
   recoveryCodesLeft: number;
@@ -15,6 +17,7 @@ type HomePageProps = {
 const LOW_RECOVERY_CODES = 2;
 
 export function HomePage({
+  paths,
   csrfToken,
   username,
   recoveryCodesLeft,
@@ -28,7 +31,7 @@ export function HomePage({
       {failedCodesBefore > 0 ? (
         <p class="notice warning" role="alert">
           <strong safe>{`${plural(failedCodesBefore, "failed code attempt")} since your last sign-in.`}</strong> If that
-          was not you, someone knows your password: <a href="/account#password">change it</a>.
+          was not you, someone knows your password: <a href={`${paths.account}#password`}>change it</a>.
         </p>
       ) : (
         ""
@@ -36,7 +39,7 @@ export function HomePage({
       {usedRecoveryCode ? (
         <p class="notice warning" role="status">
           You used a recovery code, {recoveryCodesLeft} left. Lost your phone?{" "}
-          <a href="/account#reset-authenticator">Reset your authenticator</a>
+          <a href={`${paths.account}#reset-authenticator`}>Reset your authenticator</a>
         </p>
       ) : (
         ""
@@ -50,11 +53,11 @@ export function HomePage({
         </p>
       )}
       <p>
-        <SwapLink href="/account" class="button">
+        <SwapLink href={paths.account} class="button">
           Security settings
         </SwapLink>
       </p>
-      <SignOutButton csrfToken={csrfToken} />
+      <SignOutButton paths={paths} csrfToken={csrfToken} />
     </article>
   );
 }

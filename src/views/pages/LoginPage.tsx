@@ -1,14 +1,16 @@
+import { PASSWORD_MAX_LENGTH, USERNAME_MAX_LENGTH } from "../../auth";
+import type { AuthPaths } from "../../paths";
 import { Field } from "../components/Field";
 import { PostForm } from "../components/PostForm";
 import { SwapLink } from "../components/SwapLink";
 
-type LoginPageProps = { csrfToken: string; username?: string; error?: string };
+type LoginPageProps = { paths: AuthPaths; csrfToken: string; username?: string; error?: string };
 
-export function LoginPage({ csrfToken, username = "", error }: LoginPageProps) {
+export function LoginPage({ paths, csrfToken, username = "", error }: LoginPageProps) {
   return (
     <article class="card">
       <h1>Sign in</h1>
-      <PostForm action="/login" csrfToken={csrfToken}>
+      <PostForm action={paths.login} csrfToken={csrfToken}>
         {error ? (
           <p class="form-error" id="login-error" role="alert" safe>
             {error}
@@ -24,7 +26,7 @@ export function LoginPage({ csrfToken, username = "", error }: LoginPageProps) {
           autocapitalize="none"
           spellcheck="false"
           required
-          maxlength="32"
+          maxlength={String(USERNAME_MAX_LENGTH)}
           autofocus={!username}
         />
         <Field
@@ -33,14 +35,14 @@ export function LoginPage({ csrfToken, username = "", error }: LoginPageProps) {
           type="password"
           autocomplete="current-password"
           required
-          maxlength="128"
+          maxlength={String(PASSWORD_MAX_LENGTH)}
           autofocus={Boolean(username)}
           aria-describedby={error ? "login-error" : undefined}
         />
         <button type="submit">Continue</button>
       </PostForm>
       <p>
-        New here? <SwapLink href="/register">Create an account</SwapLink>
+        New here? <SwapLink href={paths.register}>Create an account</SwapLink>
       </p>
     </article>
   );

@@ -1,10 +1,11 @@
+import type { AuthPaths } from "../../paths";
 import { RecoveryCodeList } from "../components/RecoveryCodeList";
 import { SwapLink } from "../components/SwapLink";
 
-type RecoveryCodesPageProps = { appName: string; username: string; codes: string[] };
+type RecoveryCodesPageProps = { paths: AuthPaths; appName: string; username: string; codes: string[] };
 
 /** Shown once, right after 2FA turns on: only hashes are kept, so nobody can show these again. */
-export function RecoveryCodesPage({ appName, username, codes }: RecoveryCodesPageProps) {
+export function RecoveryCodesPage({ paths, appName, username, codes }: RecoveryCodesPageProps) {
   return (
     <article class="card recovery-codes">
       <hgroup>
@@ -17,7 +18,7 @@ export function RecoveryCodesPage({ appName, username, codes }: RecoveryCodesPag
       </p>
       <RecoveryCodeList appName={appName} username={username} codes={codes} />
       <p>
-        <SwapLink href="/" class="button">
+        <SwapLink href={paths.home} class="button">
           I've saved them: continue
         </SwapLink>
       </p>

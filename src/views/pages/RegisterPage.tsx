@@ -1,13 +1,25 @@
-import type { FieldErrors, RegistrationForm } from "../../auth";
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../../auth/passwords";
-import { USERNAME_PATTERN } from "../../auth/users";
+import {
+  type FieldErrors,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  type RegistrationForm,
+  USERNAME_MAX_LENGTH,
+  USERNAME_MIN_LENGTH,
+  USERNAME_PATTERN,
+} from "../../auth";
+import type { AuthPaths } from "../../paths";
 import { Field, firstInError } from "../components/Field";
 import { PostForm } from "../components/PostForm";
 import { SwapLink } from "../components/SwapLink";
 
-type RegisterPageProps = { csrfToken: string; username?: string; errors?: FieldErrors<keyof RegistrationForm> };
+type RegisterPageProps = {
+  paths: AuthPaths;
+  csrfToken: string;
+  username?: string;
+  errors?: FieldErrors<keyof RegistrationForm>;
+};
 
-export function RegisterPage({ csrfToken, username = "", errors = {} }: RegisterPageProps) {
+export function RegisterPage({ paths, csrfToken, username = "", errors = {} }: RegisterPageProps) {
   const focus = firstInError(["username", "password", "confirm"], errors) ?? "username";
   return (
     <article class="card">
@@ -15,19 +27,19 @@ export function RegisterPage({ csrfToken, username = "", errors = {} }: Register
         <h1>Create your account</h1>
         <p>Step 1 of 3: then you link an authenticator app and confirm one code.</p>
       </hgroup>
-      <PostForm action="/register" csrfToken={csrfToken}>
+      <PostForm action={paths.register} csrfToken={csrfToken}>
         <Field
           name="username"
           label="Username"
           value={username}
           error={errors.username}
-          hint="3 to 32 letters, digits, _ . or -"
+          hint={`${USERNAME_MIN_LENGTH} to ${USERNAME_MAX_LENGTH} letters, digits, _ . or -`}
           autocomplete="username"
           autocapitalize="none"
           spellcheck="false"
           required
           minlength="3"
-          maxlength="32"
+          maxlength={String(USERNAME_MAX_LENGTH)}
           pattern={USERNAME_PATTERN}
           autofocus={focus === "username"}
         />
@@ -56,7 +68,7 @@ export function RegisterPage({ csrfToken, username = "", errors = {} }: Register
         <button type="submit">Create account</button>
       </PostForm>
       <p>
-        Already have an account? <SwapLink href="/login">Sign in</SwapLink>
+        Already have an account? <SwapLink href={paths.login}>Sign in</SwapLink>
       </p>
     </article>
   );

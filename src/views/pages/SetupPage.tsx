@@ -1,11 +1,12 @@
+import type { AuthPaths } from "../../paths";
 import { KeyToScan, type KeyToScanProps } from "../components/KeyToScan";
 import { SignOutButton } from "../components/SignOutButton";
 import { SwapLink } from "../components/SwapLink";
 
-type SetupPageProps = KeyToScanProps & { csrfToken: string };
+type SetupPageProps = KeyToScanProps & { paths: AuthPaths; csrfToken: string };
 
 /** The QR panel. It is swapped for the code form, and back, in place. */
-export function SetupPage({ csrfToken, ...key }: SetupPageProps) {
+export function SetupPage({ paths, csrfToken, ...key }: SetupPageProps) {
   return (
     <article class="card" id="enroll-panel">
       <hgroup>
@@ -14,11 +15,11 @@ export function SetupPage({ csrfToken, ...key }: SetupPageProps) {
       </hgroup>
       <KeyToScan {...key} />
       <p>
-        <SwapLink href="/verify-2fa" class="button">
+        <SwapLink href={paths.verify} class="button">
           I've scanned it
         </SwapLink>
       </p>
-      <SignOutButton csrfToken={csrfToken} label="Cancel and sign out" />
+      <SignOutButton paths={paths} csrfToken={csrfToken} label="Cancel and sign out" />
     </article>
   );
 }

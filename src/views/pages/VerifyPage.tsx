@@ -1,4 +1,4 @@
-import { TRUSTED_BROWSER_DAYS } from "../../auth/trusted-browsers";
+import type { AuthPaths } from "../../paths";
 import { CodeField } from "../components/CodeField";
 import { Field } from "../components/Field";
 import { PostForm } from "../components/PostForm";
@@ -6,8 +6,11 @@ import { SignOutButton } from "../components/SignOutButton";
 import { SwapLink } from "../components/SwapLink";
 
 type VerifyPageProps = {
+  paths: AuthPaths;
   csrfToken: string;
   appName: string;
+  /** How long "don't ask again" trusts this browser. */
+  trustedBrowserDays: number;
   /** 2FA is not on yet: this code turns it on. */
   enrolling: boolean;
   /** Ask for a recovery code instead of a 6-digit one (a text keyboard, not a number pad). */
@@ -19,8 +22,10 @@ type VerifyPageProps = {
 
 /** The code form: the last step of enrollment, and the second step of every sign-in. */
 export function VerifyPage({
+  paths,
   csrfToken,
   appName,
+  trustedBrowserDays,
   enrolling,
   recovery = false,
   remember = false,
@@ -53,28 +58,28 @@ export function VerifyPage({
       ) : (
         <p safe>{`Open your authenticator app and type the code it shows for ${appName}.`}</p>
       )}
-      <PostForm action={recovery ? "/verify-2fa?recovery" : "/verify-2fa"} csrfToken={csrfToken}>
+      <PostForm action={recovery ? `${paths.verify}?recovery` : paths.verify} csrfToken={csrfToken}>
         {codeField}
         <label>
           <input type="checkbox" name="remember" checked={remember} />
-          {` Don't ask for a code on this browser for ${TRUSTED_BROWSER_DAYS} days`}
+          {` Don't ask for a code on this browser for ${trustedBrowserDays} days`}
         </label>
         <button type="submit">{enrolling ? "Turn on two-factor sign-in" : "Verify"}</button>
       </PostForm>
       {enrolling ? (
         <p>
-          <SwapLink href="/setup-2fa">Show the QR code again</SwapLink>
+          <SwapLink href={paths.setup}>Show the QR code again</SwapLink>
         </p>
       ) : (
         <p>
           {recovery ? (
-            <SwapLink href="/verify-2fa">Use the code from your app instead</SwapLink>
+            <SwapLink href={paths.verify}>Use the code from your app instead</SwapLink>
           ) : (
-            <SwapLink href="/verify-2fa?recovery">Lost your phone? Use a recovery code</SwapLink>
+            <SwapLink href={`${paths.verify}?recovery`}>Lost your phone? Use a recovery code</SwapLink>
           )}
         </p>
       )}
-      <SignOutButton csrfToken={csrfToken} label="Cancel and sign out" />
+      <SignOutButton paths={paths} csrfToken={csrfToken} label="Cancel and sign out" />
     </article>
   );
 }

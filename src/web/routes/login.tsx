@@ -1,30 +1,35 @@
 import { Elysia, t } from "elysia";
-import { isRefusal } from "../../auth";
+import { isRefusal, type NextStep } from "../../auth";
+import { pathOfStep, type Step } from "../../paths";
 import { LoginPage } from "../../views/pages/LoginPage";
-import type { RequestContext } from "../context";
-import { blankFormPage, goTo, page, refusalStatus } from "../respond";
+import type { AuthKit } from "../plugin";
+import { goTo, refusalStatus } from "../respond";
 
 const title = "Sign in";
-const nextPath = { enroll: "/setup-2fa", code: "/verify-2fa", none: "/" } as const;
+const stepAfterPassword: Record<NextStep, Step> = { enroll: "enrolling", code: "verifying", none: "signed_in" };
 
-export const loginRoutes = (context: RequestContext) =>
-  new Elysia({ name: "login-routes" })
-    .use(context)
-    .get("/login", (ctx) => blankFormPage(ctx, title, (csrfToken) => <LoginPage csrfToken={csrfToken} />), {
-      anonymousOnly: true,
-    })
+export const loginRoutes = ({ gates, auth, paths, pages, clock }: AuthKit) =>
+  new Elysia({ name: "login-routes", seed: gates.config.seed })
+    .use(gates)
+    .get(
+      paths.login,
+      (ctx) => pages.blankFormPage(ctx, title, (csrfToken) => <LoginPage paths={paths} csrfToken={csrfToken} />),
+      { anonymousOnly: true },
+    )
     .post(
-      "/login",
+      paths.login,
       async (ctx) => {
         const { password } = ctx.body;
         const username = ctx.body.username.trim();
-        const result = await ctx.auth.checkPassword(username, password, ctx.meta(), ctx.trustedBrowserToken);
+        const result = await auth.checkPassword(username, password, ctx.meta(), ctx.trustedBrowserToken);
         if (isRefusal(result)) {
-          const content = <LoginPage csrfToken={ctx.csrfToken} username={username} error={result.error} />;
-          return page(ctx, title, content, refusalStatus(ctx, result.lockedUntil));
+          const content = (
+            <LoginPage paths={paths} csrfToken={ctx.csrfToken} username={username} error={result.error} />
+          );
+          return pages.page(ctx, title, content, refusalStatus(ctx.set, clock, result.lockedUntil));
         }
         ctx.startSession(result.session);
-        return goTo(ctx, nextPath[result.next]);
+        return goTo(ctx, pathOfStep(paths, stepAfterPassword[result.next]));
       },
       { anonymousOnly: true, body: t.Object({ username: t.String(), password: t.String() }) },
     );

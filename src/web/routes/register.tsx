@@ -1,27 +1,31 @@
 import { Elysia, t } from "elysia";
 import { RegisterPage } from "../../views/pages/RegisterPage";
-import type { RequestContext } from "../context";
-import { blankFormPage, goTo, page } from "../respond";
+import type { AuthKit } from "../plugin";
+import { goTo } from "../respond";
 
 const title = "Create your account";
 
-export const registerRoutes = (context: RequestContext) =>
-  new Elysia({ name: "register-routes" })
-    .use(context)
-    .get("/register", (ctx) => blankFormPage(ctx, title, (csrfToken) => <RegisterPage csrfToken={csrfToken} />), {
-      anonymousOnly: true,
-    })
+export const registerRoutes = ({ gates, auth, paths, pages }: AuthKit) =>
+  new Elysia({ name: "register-routes", seed: gates.config.seed })
+    .use(gates)
+    .get(
+      paths.register,
+      (ctx) => pages.blankFormPage(ctx, title, (csrfToken) => <RegisterPage paths={paths} csrfToken={csrfToken} />),
+      { anonymousOnly: true },
+    )
     .post(
-      "/register",
+      paths.register,
       async (ctx) => {
         const form = { ...ctx.body, username: ctx.body.username.trim() };
-        const result = await ctx.auth.register(form, ctx.meta());
+        const result = await auth.register(form, ctx.meta());
         if ("errors" in result) {
-          const content = <RegisterPage csrfToken={ctx.csrfToken} username={form.username} errors={result.errors} />;
-          return page(ctx, title, content, 422);
+          const content = (
+            <RegisterPage paths={paths} csrfToken={ctx.csrfToken} username={form.username} errors={result.errors} />
+          );
+          return pages.page(ctx, title, content, 422);
         }
         ctx.startSession(result.session);
-        return goTo(ctx, "/setup-2fa");
+        return goTo(ctx, paths.setup);
       },
       { anonymousOnly: true, body: t.Object({ username: t.String(), password: t.String(), confirm: t.String() }) },
     );

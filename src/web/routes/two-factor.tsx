@@ -3,80 +3,83 @@ import { isRefusal } from "../../auth";
 import { RecoveryCodesPage } from "../../views/pages/RecoveryCodesPage";
 import { SetupPage } from "../../views/pages/SetupPage";
 import { VerifyPage } from "../../views/pages/VerifyPage";
-import type { RequestContext } from "../context";
+import type { AuthKit } from "../plugin";
 import { keyToScan } from "../qr";
-import { goTo, page, refusalStatus } from "../respond";
+import { goTo, refusalStatus } from "../respond";
 
 const codeTitle = "Enter your code";
-const codeSteps = { sessionAt: ["/setup-2fa", "/verify-2fa"] as ("/setup-2fa" | "/verify-2fa")[] };
 /** `?recovery` asks for a recovery code: offered once 2FA is on, the only time recovery codes exist. */
 const recoveryQuery = t.Object({ recovery: t.Optional(t.String()) });
 
-export const twoFactorRoutes = (context: RequestContext) =>
-  new Elysia({ name: "two-factor-routes" })
-    .use(context)
+export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: AuthKit) => {
+  const { appName } = pages;
+  const verifyPage = (ctx: { csrfToken: string }, enrolling: boolean, recovery: boolean, extra = {}) => (
+    <VerifyPage
+      paths={paths}
+      csrfToken={ctx.csrfToken}
+      appName={appName}
+      trustedBrowserDays={policies.trustedBrowserDays}
+      enrolling={enrolling}
+      recovery={recovery}
+      {...extra}
+    />
+  );
+  return new Elysia({ name: "two-factor-routes", seed: gates.config.seed })
+    .use(gates)
     .get(
-      "/setup-2fa",
+      paths.setup,
       async (ctx) => {
-        const enrollment = await ctx.auth.enrollment(ctx.user);
+        const enrollment = await auth.enrollment(ctx.user);
         // Once 2FA is on, the key is never shown again.
-        if (!enrollment) return goTo(ctx, "/verify-2fa");
-        const key = await keyToScan(enrollment, ctx.config.appName, ctx.user.username);
-        const content = <SetupPage csrfToken={ctx.csrfToken} {...key} />;
-        return page(ctx, "Link your authenticator app", content);
+        if (!enrollment) return goTo(ctx, paths.verify);
+        const key = await keyToScan(enrollment, appName, ctx.user.username);
+        return pages.page(
+          ctx,
+          "Link your authenticator app",
+          <SetupPage paths={paths} csrfToken={ctx.csrfToken} {...key} />,
+        );
       },
-      { sessionAt: ["/setup-2fa"] },
+      { sessionAt: ["enrolling"] },
     )
     .get(
-      "/verify-2fa",
+      paths.verify,
       (ctx) => {
         const enrolling = !ctx.user.totpEnabledAt;
-        const recovery = !enrolling && ctx.query.recovery !== undefined;
-        const content = (
-          <VerifyPage
-            csrfToken={ctx.csrfToken}
-            appName={ctx.config.appName}
-            enrolling={enrolling}
-            recovery={recovery}
-          />
-        );
-        return page(ctx, codeTitle, content);
+        return pages.page(ctx, codeTitle, verifyPage(ctx, enrolling, !enrolling && ctx.query.recovery !== undefined));
       },
-      { ...codeSteps, query: recoveryQuery },
+      { sessionAt: ["enrolling", "verifying"], query: recoveryQuery },
     )
     .post(
-      "/verify-2fa",
+      paths.verify,
       async (ctx) => {
         const enrolling = !ctx.user.totpEnabledAt;
         const remember = ctx.body.remember !== undefined;
         const current = { session: ctx.session, user: ctx.user };
-        const result = await ctx.auth.verifyCode(current, ctx.body.otp, ctx.meta(), remember);
+        const result = await auth.verifyCode(current, ctx.body.otp, ctx.meta(), remember);
         if (isRefusal(result)) {
-          const content = (
-            <VerifyPage
-              csrfToken={ctx.csrfToken}
-              appName={ctx.config.appName}
-              enrolling={enrolling}
-              recovery={!enrolling && ctx.query.recovery !== undefined}
-              remember={remember}
-              error={result.error}
-            />
-          );
-          return page(ctx, codeTitle, content, refusalStatus(ctx, result.lockedUntil));
+          const recovery = !enrolling && ctx.query.recovery !== undefined;
+          const content = verifyPage(ctx, enrolling, recovery, { remember, error: result.error });
+          return pages.page(ctx, codeTitle, content, refusalStatus(ctx.set, clock, result.lockedUntil));
         }
         ctx.startSession(result.session);
         if (result.trustedBrowser) ctx.trustBrowser(result.trustedBrowser);
-        if (!result.recoveryCodes) return goTo(ctx, "/");
+        if (!result.recoveryCodes) return goTo(ctx, paths.home);
         // Shown in the answer itself, never stored in plain text: a reload cannot show them again.
         const content = (
-          <RecoveryCodesPage appName={ctx.config.appName} username={ctx.user.username} codes={result.recoveryCodes} />
+          <RecoveryCodesPage
+            paths={paths}
+            appName={appName}
+            username={ctx.user.username}
+            codes={result.recoveryCodes}
+          />
         );
-        return page(ctx, "Save your recovery codes", content);
+        return pages.page(ctx, "Save your recovery codes", content);
       },
       {
-        ...codeSteps,
+        sessionAt: ["enrolling", "verifying"],
         query: recoveryQuery,
         // An unticked checkbox sends nothing; a ticked one sends "on".
         body: t.Object({ otp: t.String(), remember: t.Optional(t.String()) }),
       },
     );
+};

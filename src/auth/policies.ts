@@ -1,0 +1,20 @@
+import { CODE_POLICY, PASSWORD_POLICY, type ThrottlePolicy } from "./throttle";
+
+/** The rules a host may tune; each defaults to the value the security model describes. */
+export type AuthPolicies = {
+  /** Wrong codes and recovery codes, per account: 5 tries, then 1 minute, doubling up to 30 days. */
+  codeLockout: ThrottlePolicy;
+  /** Wrong passwords, per username typed: 5 tries, then 1 minute, doubling up to 1 hour. */
+  passwordLockout: ThrottlePolicy;
+  /** How long "don't ask again on this browser" lasts. */
+  trustedBrowserDays: number;
+  /** How long a started authenticator replacement waits for its confirming code. */
+  resetWindowMinutes: number;
+};
+
+export const DEFAULT_POLICIES: AuthPolicies = {
+  codeLockout: CODE_POLICY,
+  passwordLockout: PASSWORD_POLICY,
+  trustedBrowserDays: 30,
+  resetWindowMinutes: 10,
+};

@@ -1,0 +1,10 @@
+// The public entry: what a host app imports to mount the auth. See README, "Use it in your own Elysia app".
+export { type AuthPolicies, DEFAULT_POLICIES, type ThrottlePolicy } from "./auth";
+export { type Clock, systemClock } from "./clock";
+export { type Database, openDatabase } from "./db/database";
+export { staticAssets } from "./web/assets";
+export { errorPages, HttpError } from "./web/errors";
+export { healthCheck, type RequestLogEntry, requestLog } from "./web/operations";
+export { type AuthConfig, type TwoFactorAuthOptions, twoFactorAuth } from "./web/plugin";
+export type { PageLayout } from "./web/respond";
+export { securityHeaders } from "./web/security";

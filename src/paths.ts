@@ -1,0 +1,48 @@
+/**
+ * Where each page and form of the auth lives, built once from the mount prefix. Routes are
+ * registered at these paths and pages link to them, so no path is typed twice.
+ */
+export function authPaths(prefix: string, home: string) {
+  const at = (path: string) => `${prefix}${path}`;
+  const account = at("/account");
+  return {
+    /** Where a fully signed-in person lands: the host's page, `/` by default. */
+    home,
+    register: at("/register"),
+    login: at("/login"),
+    setup: at("/setup-2fa"),
+    verify: at("/verify-2fa"),
+    logout: at("/logout"),
+    account,
+    recoveryCodes: `${account}/recovery-codes`,
+    resetTwoFactor: `${account}/reset-2fa`,
+    confirmReset: `${account}/reset-2fa/confirm`,
+    cancelReset: `${account}/reset-2fa/cancel`,
+    password: `${account}/password`,
+    revokeOtherSessions: `${account}/sessions/revoke-others`,
+    revokeSession: `${account}/sessions/:id/revoke`,
+    revokeAllTrustedBrowsers: `${account}/trusted-browsers/revoke-all`,
+    revokeTrustedBrowser: `${account}/trusted-browsers/:id/revoke`,
+  };
+}
+
+export type AuthPaths = ReturnType<typeof authPaths>;
+
+/** A path with an `:id` in it, for one row. */
+export const withId = (pattern: string, id: string) => pattern.replace(":id", encodeURIComponent(id));
+
+/** The step a session is at, by name: each one has its page. */
+export type Step = "signed_out" | "enrolling" | "verifying" | "signed_in";
+
+export function pathOfStep(paths: AuthPaths, step: Step): string {
+  switch (step) {
+    case "signed_out":
+      return paths.login;
+    case "enrolling":
+      return paths.setup;
+    case "verifying":
+      return paths.verify;
+    case "signed_in":
+      return paths.home;
+  }
+}

@@ -1,0 +1,125 @@
+import type { AccountOverview, Auth, Enrollment, FieldErrors, Session, User } from "../auth";
+import type { AuthPaths } from "../paths";
+import { type ListPanel, ListPanels } from "../views/account/ListPanels";
+import { PasswordPanel } from "../views/account/PasswordPanel";
+import { NewAuthenticatorPanel, TwoFactorPanel } from "../views/account/TwoFactorPanel";
+import { AccountPage } from "../views/pages/AccountPage";
+import { keyToScan } from "./qr";
+import { markup, type PageContext, type PageRenderer } from "./respond";
+
+/** What the account handlers use of a request. */
+export type AccountContext = PageContext & { session: Session; user: User; trustedBrowserToken: string | null };
+
+/** The 2FA panel's own parts, beside its status: new codes to show, a notice, a refused form. */
+export type TwoFactorExtras = {
+  newCodes?: string[];
+  notice?: string;
+  regenerateError?: string;
+  resetErrors?: FieldErrors<"password" | "otp">;
+};
+
+/** The status with what an action added; a new key just made; or a refused code for the pending key. */
+type TwoFactorChange = { status: TwoFactorExtras } | { newKey: Enrollment } | { resetError: string };
+
+/**
+ * What an action changed: the 2FA panel, the password panel, or one of the lists. The 2FA
+ * panel is drawn from the same overview as the rest of the page, so an answer reads the
+ * account once.
+ */
+export type Changed =
+  | { twoFactor: TwoFactorChange }
+  | { password: { notice?: string; errors?: FieldErrors<"current_password" | "new_password" | "confirm"> } }
+  | { list: ListPanel }
+  | { nothing: true };
+
+type AccountSettings = {
+  auth: Auth;
+  paths: AuthPaths;
+  pages: PageRenderer;
+  trustedBrowserDays: number;
+  resetWindowMinutes: number;
+};
+
+/**
+ * The whole account page; or, after a form with htmx, the panel that form changed, with the
+ * other lists swapped out of band: every action changes the log, and some end sessions.
+ */
+export function accountAnswers({ auth, paths, pages, trustedBrowserDays, resetWindowMinutes }: AccountSettings) {
+  const { appName } = pages;
+
+  async function newAuthenticatorPanel(ctx: AccountContext, enrollment: Enrollment, error?: string) {
+    const key = await keyToScan(enrollment, appName, ctx.user.username);
+    return (
+      <NewAuthenticatorPanel
+        paths={paths}
+        csrfToken={ctx.csrfToken}
+        resetWindowMinutes={resetWindowMinutes}
+        error={error}
+        {...key}
+      />
+    );
+  }
+
+  /**
+   * The 2FA panel after `change`: its status with what an action added, the new key just
+   * made, or as it stands (the new key to confirm while a reset is pending, else the status).
+   */
+  function twoFactorPanel(ctx: AccountContext, overview: AccountOverview, change: TwoFactorChange | null) {
+    if (change && "newKey" in change) return newAuthenticatorPanel(ctx, change.newKey);
+    const pending =
+      change && "status" in change ? null : auth.account.pendingReset({ session: ctx.session, user: ctx.user });
+    if (pending)
+      return newAuthenticatorPanel(ctx, pending, change && "resetError" in change ? change.resetError : undefined);
+    return (
+      <TwoFactorPanel
+        paths={paths}
+        csrfToken={ctx.csrfToken}
+        appName={appName}
+        username={ctx.user.username}
+        recoveryCodesLeft={overview.recoveryCodesLeft}
+        {...(change && "status" in change ? change.status : {})}
+      />
+    );
+  }
+
+  return async function accountAnswer(ctx: AccountContext, changed: Changed, status = 200) {
+    const overview = await auth.account.overview(ctx.user, ctx.trustedBrowserToken);
+    const password = "password" in changed ? changed.password : {};
+    const lists = (outOfBand: (panel: ListPanel) => boolean) => (
+      <ListPanels
+        paths={paths}
+        csrfToken={ctx.csrfToken}
+        overview={overview}
+        currentSessionId={ctx.session.id}
+        trustedBrowserDays={trustedBrowserDays}
+        outOfBand={outOfBand}
+      />
+    );
+    const passwordPanel = <PasswordPanel paths={paths} csrfToken={ctx.csrfToken} {...password} />;
+    if (ctx.fragment && !("nothing" in changed)) {
+      const form =
+        "twoFactor" in changed
+          ? await twoFactorPanel(ctx, overview, changed.twoFactor)
+          : "password" in changed
+            ? passwordPanel
+            : "";
+      const changedList = "list" in changed ? changed.list : null;
+      return markup(
+        ctx,
+        status,
+        <>
+          {form}
+          {lists((panel) => panel !== changedList)}
+        </>,
+      );
+    }
+    const content = (
+      <AccountPage paths={paths} username={ctx.user.username}>
+        {await twoFactorPanel(ctx, overview, "twoFactor" in changed ? changed.twoFactor : null)}
+        {passwordPanel}
+        {lists(() => false)}
+      </AccountPage>
+    );
+    return pages.page(ctx, "Security settings", content, status);
+  };
+}

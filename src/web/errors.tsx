@@ -1,0 +1,104 @@
+import { type Context, Elysia, type ErrorHandler, status } from "elysia";
+import { ErrorPage } from "../views/pages/ErrorPage";
+import { wantsFragment } from "./fragments";
+import { methodNotAllowed, type Route } from "./methods";
+import { logUnexpected, pathOf } from "./operations";
+import { type PageSettings, pageRenderer } from "./respond";
+
+/** A request refused with a 4xx status and a short explanation for the person. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Our own refusal behind an error, if it is one: Elysia wraps what a body parser throws in a ParseError. */
+function refusalOf(error: unknown): HttpError | null {
+  if (error instanceof HttpError) return error;
+  return error instanceof Error && error.cause instanceof HttpError ? error.cause : null;
+}
+
+function describeError(code: string | number, error: unknown): HttpError {
+  const refusal = refusalOf(error);
+  if (refusal) return refusal;
+  switch (code) {
+    case "NOT_FOUND":
+      return new HttpError(404, "Page not found", "There is no page at this address.");
+    case "VALIDATION":
+    case "PARSE":
+      return new HttpError(400, "Bad form", "Some fields were missing or malformed. Reload the page and try again.");
+    default:
+      return new HttpError(500, "Something went wrong", "Please try again in a moment.");
+  }
+}
+
+type ErrorContext = { request: Request; set: Context["set"] };
+
+/** Error answers drawn as pages (or fragments, for htmx): the same words wherever they are raised. */
+export function errorAnswers(settings: PageSettings) {
+  const pages = pageRenderer(settings);
+  const render = async ({ request, set }: ErrorContext, refusal: HttpError) => {
+    set.status = refusal.status; // what the request log records
+    const fragment = wantsFragment(request.headers);
+    const content = <ErrorPage title={refusal.title} message={refusal.message} homePath={settings.homePath} />;
+    const body = await pages.pageMarkup({ fragment }, refusal.title, content);
+    const headers = {
+      ...(set.headers as Record<string, string>),
+      ...refusal.headers,
+      vary: "HX-Request",
+      "cache-control": "no-store",
+      "content-type": "text/html; charset=utf-8",
+    };
+    return { status: refusal.status, body, headers };
+  };
+
+  return {
+    /** The answer to a refusal from a hook that may short-circuit the request with it. */
+    async answer(ctx: ErrorContext, refusal: HttpError) {
+      const { status: code, body, headers } = await render(ctx, refusal);
+      Object.assign(ctx.set.headers, headers);
+      return status(code, body);
+    },
+
+    /** For `onError`: our refusals, bad forms, 404 and 405, and an unexpected error logged and answered 500. */
+    async onError({ code, error, request, set }: Parameters<ErrorHandler>[0], routes?: () => readonly Route[]) {
+      const refused =
+        code === "NOT_FOUND" && routes
+          ? (methodNotAllowed(routes, request.method, pathOf(request.url)) ?? error)
+          : error;
+      const refusal = describeError(code, refused);
+      if (refusal.status >= 500) logUnexpected(`${request.method} ${pathOf(request.url)}`, error);
+      const answer = await render({ request, set }, refusal);
+      return new Response(answer.body, { status: answer.status, headers: answer.headers });
+    },
+  };
+}
+
+export type ErrorPages = ReturnType<typeof errorAnswers>;
+
+const badHost = new HttpError(400, "Bad request", "The Host header of this request is missing or malformed.");
+
+/**
+ * App-wide error handling for a host app: 404 (or 405 with `Allow` where the path takes other
+ * methods), a 400 for a request whose Host header cannot be parsed, and any unexpected error
+ * logged by type and stack and answered 500, all as pages in the given layout. Pass the app's
+ * routes (`() => app.routes`) for the 405s.
+ */
+export function errorPages(settings: PageSettings & { routes?: () => readonly Route[] }) {
+  const answers = errorAnswers(settings);
+  return (
+    new Elysia({ name: "error-pages", seed: settings })
+      .onRequest(({ request }) => {
+        // Bun serves a request whose Host is missing or malformed with a URL that cannot be
+        // parsed, which would reach every handler half-formed: refuse it, as HTTP/1.1 asks.
+        if (!URL.canParse(request.url)) throw badHost;
+      })
+      // Errors of every route, and requests no route serves: the app's own concern, so global.
+      .onError({ as: "global" }, (ctx) => answers.onError(ctx, settings.routes))
+  );
+}

@@ -1,0 +1,279 @@
+import { html } from "@elysiajs/html";
+import { type Context, Elysia, status } from "elysia";
+import {
+  type Auth,
+  constantTimeEqual,
+  deriveKey,
+  hmacBase64url,
+  type NewSession,
+  type NewTrustedBrowser,
+  type RequestMeta,
+  randomToken,
+  type SessionWithUser,
+} from "../auth";
+import { type AuthPaths, pathOfStep, type Step } from "../paths";
+import { waitFor } from "../words";
+import { requestMeta } from "./client";
+import type { AuthCookies } from "./cookies";
+import { type ErrorPages, HttpError } from "./errors";
+import { readForm } from "./forms";
+import { wantsFragment } from "./fragments";
+import { ipBudget } from "./ip-budget";
+import { goTo } from "./respond";
+import { isSafeMethod, isSameOrigin } from "./security";
+
+export type GateSettings = {
+  auth: Auth;
+  paths: AuthPaths;
+  cookies: AuthCookies;
+  errors: ErrorPages;
+  appSecret: string;
+  appOrigin: string;
+  trustedProxyHeader: string | null;
+  /** Unsafe requests a minute per client IP on the auth's own forms; 0 for none. */
+  ipRateLimit: number;
+  clock: () => number;
+  /** Names this set of macros apart when a host mounts the auth twice. */
+  seed: string;
+};
+
+/** The step a request's session is at: where it is sent when it asks for another. */
+function stepOf(current: SessionWithUser | null): Step {
+  if (!current) return "signed_out";
+  if (current.session.state === "signed_in") return "signed_in";
+  return current.user.totpEnabledAt ? "verifying" : "enrolling";
+}
+
+const forbidden = new HttpError(
+  403,
+  "Request refused",
+  "This form could not be verified as coming from this site. Reload the page and try again.",
+);
+
+const tooManyRequests = (retryAfterSeconds: number) =>
+  new HttpError(
+    429,
+    "Too many requests",
+    `Too many attempts from your network. Try again in ${waitFor(retryAfterSeconds * 1000, 0)}.`,
+    { "retry-after": String(retryAfterSeconds) },
+  );
+
+/** What a gate's transform sees of Elysia's context. */
+type GateContext = Pick<Context, "request" | "cookie" | "set" | "body"> & {
+  server: { requestIP(request: Request): { address: string } | null } | null;
+};
+
+/**
+ * A transform that may answer the request itself: Elysia sends a `status()` a transform
+ * returns (and merges any other object into the context), though its type says void.
+ */
+const mayAnswer = (hook: (ctx: GateContext) => Promise<unknown>) => hook as (ctx: GateContext) => Promise<void>;
+
+/**
+ * The gates of the auth, as macros: each route says which steps it serves, and a host's own
+ * route says `signedIn: true`. Nothing here is a global hook: a route that names no gate is
+ * never looked at, whatever the order it was registered in.
+ */
+export function authGates(settings: GateSettings) {
+  const { auth, paths, cookies, errors, clock } = settings;
+  const { names } = cookies;
+  const csrfKey = deriveKey(settings.appSecret, "csrf");
+  const budget = settings.ipRateLimit > 0 ? ipBudget(settings.ipRateLimit, clock) : null;
+  const csrfTokenFor = (nonce: string, sessionToken: string | null) =>
+    hmacBase64url(csrfKey, `${nonce}.${sessionToken ?? ""}`);
+
+  /** The answer to a request at the wrong step: sent, changing nothing, to the step it is at. */
+  const sendTo = (ctx: GateContext, step: Step) =>
+    goTo({ set: ctx.set, fragment: wantsFragment(ctx.request.headers) }, pathOfStep(paths, step));
+
+  /** A cookie signed with another secret (forged, or from before a rotation): forget them all and start over. */
+  function restartSignIn(ctx: GateContext) {
+    for (const name of Object.values(names)) removeCookie(ctx, name);
+    if (wantsFragment(ctx.request.headers)) {
+      ctx.set.headers["hx-redirect"] = paths.login;
+      return status(200, "");
+    }
+    ctx.set.headers.location = paths.login;
+    return status(303, "");
+  }
+
+  function removeCookie(ctx: GateContext, name: string) {
+    ctx.cookie[name]?.set({ value: "", maxAge: 0, expires: new Date(0), ...cookies.attributes });
+  }
+
+  /**
+   * The session behind the cookie and what a handler may do with it, or null when a cookie
+   * was signed with another secret. Signed double-submit CSRF, bound to the session: the
+   * cookie holds a random nonce, and forms carry the HMAC of that nonce and the session
+   * cookie, so a token taken from one client or one session is worth nothing in another.
+   */
+  async function readRequest(ctx: GateContext) {
+    const { request, cookie, server, set } = ctx;
+    const sessionToken = cookies.unsign(cookie[names.session]?.value);
+    const trustedBrowserToken = cookies.unsign(cookie[names.trustedBrowser]?.value);
+    if (sessionToken === "forged" || trustedBrowserToken === "forged") return null;
+    const current = sessionToken ? await auth.session(sessionToken) : null;
+    if (sessionToken && !current) removeCookie(ctx, names.session);
+
+    const sentNonce = cookie[names.csrf]?.value;
+    const nonce = typeof sentNonce === "string" && sentNonce ? sentNonce : randomToken();
+    if (nonce !== sentNonce) cookie[names.csrf]?.set({ value: nonce, ...cookies.attributes });
+    // Checked against the session cookie this request came with, even one whose session
+    // expired after its page was drawn: signing out of it then signs out, not a 403.
+    const expectedCsrfToken = csrfTokenFor(nonce, sessionToken);
+    let meta: RequestMeta | undefined;
+
+    const state = {
+      fragment: wantsFragment(request.headers),
+      current,
+      /** What this answer's forms carry. */
+      csrfToken: csrfTokenFor(nonce, current ? sessionToken : null),
+      csrfTokenMatches: (sent: unknown) => typeof sent === "string" && constantTimeEqual(sent, expectedCsrfToken),
+      /** Who is asking: worked out only when a handler records it, which pages never do. */
+      meta(): RequestMeta {
+        meta ??= requestMeta(request, server, settings.trustedProxyHeader);
+        return meta;
+      },
+      trustedBrowserToken,
+      startSession(session: NewSession) {
+        cookie[names.session]?.set({
+          value: cookies.sign(session.token),
+          expires: session.expiresAt,
+          ...cookies.attributes,
+        });
+        renewCsrf(session.token);
+      },
+      endSession() {
+        removeCookie(ctx, names.session);
+        renewCsrf(null);
+        // Whatever a script may have stored goes too; cookies only when there is no trusted
+        // browser to keep, since clearing cookies would also forget this browser's trust.
+        set.headers["clear-site-data"] = trustedBrowserToken ? '"storage"' : '"cookies", "storage"';
+      },
+      trustBrowser(browser: NewTrustedBrowser) {
+        cookie[names.trustedBrowser]?.set({
+          value: cookies.sign(browser.token),
+          expires: browser.expiresAt,
+          ...cookies.attributes,
+        });
+      },
+    };
+    /**
+     * A new nonce for the session that follows this answer, as at every step up and at sign-out.
+     * The answer's own forms are drawn for it.
+     */
+    function renewCsrf(nextSessionToken: string | null) {
+      const renewed = randomToken();
+      cookie[names.csrf]?.set({ value: renewed, ...cookies.attributes });
+      // On the context itself, where the handler reads it after the resolve copied it there.
+      Object.assign(ctx, { csrfToken: csrfTokenFor(renewed, nextSessionToken) });
+    }
+    return state;
+  }
+
+  type RequestState = NonNullable<Awaited<ReturnType<typeof readRequest>>>;
+  const STATE = Symbol("two-factor-auth state");
+  const stateOf = (ctx: object) => (ctx as { [STATE]: RequestState })[STATE];
+
+  /** The refusal of an unsafe request from another site or without the right token; null when it may go on. */
+  function forgery(ctx: GateContext, state: RequestState): HttpError | null {
+    if (isSafeMethod(ctx.request.method)) return null;
+    if (!isSameOrigin(ctx.request.headers, settings.appOrigin)) return forbidden;
+    // The form's own field first: it is drawn with the form, so it is never stale.
+    const sent = (ctx.body as Record<string, unknown> | undefined)?.csrf ?? ctx.request.headers.get("x-csrf-token");
+    return state.csrfTokenMatches(sent) ? null : forbidden;
+  }
+
+  /**
+   * The gate of the auth's own routes. The step comes first (a request at the wrong step
+   * changes nothing and is only sent on), then the token and the per-IP budget, and only
+   * then are the fields validated: a forged or over-budget request learns nothing about them.
+   */
+  async function gate(ctx: GateContext, serves: (step: Step) => boolean) {
+    const state = await readRequest(ctx);
+    if (!state) return restartSignIn(ctx);
+    const step = stepOf(state.current);
+    if (!serves(step)) return sendTo(ctx, step);
+    const refused = forgery(ctx, state) ?? overBudget(ctx, state);
+    if (refused) return errors.answer(ctx, refused);
+    return { [STATE]: state };
+  }
+
+  function overBudget(ctx: GateContext, state: RequestState): HttpError | null {
+    if (!budget || isSafeMethod(ctx.request.method)) return null;
+    const retryAfter = budget.spend(state.meta().ip ?? "unknown");
+    return retryAfter ? tooManyRequests(retryAfter) : null;
+  }
+
+  /** The hooks every route of the auth shares: its strict form parser and its own error answers. */
+  const ownRoute = { parse: ({ request }: { request: Request }) => readForm(request), error: errors.onError };
+
+  return (
+    new Elysia({ name: "two-factor-auth-gates", seed: settings.seed })
+      // Pages answer through `html()` explicitly: auto-detection would trim a copy of every page to
+      // sniff it, and the layout writes its own doctype.
+      .use(html({ contentType: "text/html; charset=utf-8", autoDetect: false, autoDoctype: false }))
+      .macro({
+        /** Only for people not signed in at all; anyone else is sent to the step they are at. */
+        anonymousOnly: {
+          ...ownRoute,
+          transform: mayAnswer((ctx) => gate(ctx, (step) => step === "signed_out")),
+          resolve: (ctx) => stateOf(ctx),
+        },
+        /**
+         * Only for sessions at one of these steps; anyone else is sent to the step they are at.
+         * This is what keeps pending sessions out of every signed-in page.
+         */
+        sessionAt: (steps: Exclude<Step, "signed_out">[]) => ({
+          ...ownRoute,
+          transform: mayAnswer((ctx) => gate(ctx, (step) => (steps as Step[]).includes(step))),
+          resolve(ctx) {
+            const state = stateOf(ctx);
+            // The transform let only a session at one of `steps` through.
+            const { session, user } = state.current as SessionWithUser;
+            return { ...state, session, user };
+          },
+        }),
+        /** At any step, or none: signing out. */
+        anyStep: { ...ownRoute, transform: mayAnswer((ctx) => gate(ctx, () => true)), resolve: (ctx) => stateOf(ctx) },
+
+        /**
+         * For a host's own routes: only a fully signed-in session gets in, with `user`, `session`
+         * and `csrfToken` on the context; anyone else is sent to the step they are at. An unsafe
+         * request must also come from this origin. The host's body parsing is left alone.
+         */
+        signedIn: {
+          transform: mayAnswer(async (ctx) => {
+            const state = await readRequest(ctx);
+            if (!state) return restartSignIn(ctx);
+            const step = stepOf(state.current);
+            if (step !== "signed_in") return sendTo(ctx, step);
+            if (!isSafeMethod(ctx.request.method) && !isSameOrigin(ctx.request.headers, settings.appOrigin))
+              return errors.answer(ctx, forbidden);
+            return { [STATE]: state };
+          }),
+          resolve(ctx) {
+            const state = stateOf(ctx);
+            const { session, user } = state.current as SessionWithUser;
+            return { session, user, csrfToken: state.csrfToken };
+          },
+        },
+        /**
+         * For a host's own forms: an unsafe request needs this origin and the auth's CSRF token,
+         * in a `csrf` field or an `X-CSRF-Token` header; any request gets `csrfToken` to draw forms with.
+         */
+        csrf: {
+          transform: mayAnswer(async (ctx) => {
+            const state = await readRequest(ctx);
+            if (!state) return restartSignIn(ctx);
+            const refused = forgery(ctx, state);
+            if (refused) return errors.answer(ctx, refused);
+            return { [STATE]: state };
+          }),
+          resolve: (ctx) => ({ csrfToken: stateOf(ctx).csrfToken }),
+        },
+      })
+  );
+}
+
+export type AuthGates = ReturnType<typeof authGates>;
