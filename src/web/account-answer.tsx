@@ -47,7 +47,8 @@ type AccountSettings = {
 export function accountAnswers({ auth, paths, pages, trustedBrowserDays, resetWindowMinutes }: AccountSettings) {
   const { appName } = pages;
 
-  async function newAuthenticatorPanel(ctx: AccountContext, enrollment: Enrollment, error?: string) {
+  /** The new key's panel: an async component, as drawing the QR code is. */
+  async function NewKey({ ctx, enrollment, error }: { ctx: AccountContext; enrollment: Enrollment; error?: string }) {
     const key = await keyToScan(enrollment, appName, ctx.user.username);
     return (
       <NewAuthenticatorPanel
@@ -65,11 +66,17 @@ export function accountAnswers({ auth, paths, pages, trustedBrowserDays, resetWi
    * made, or as it stands (the new key to confirm while a reset is pending, else the status).
    */
   function twoFactorPanel(ctx: AccountContext, overview: AccountOverview, change: TwoFactorChange | null) {
-    if (change && "newKey" in change) return newAuthenticatorPanel(ctx, change.newKey);
+    if (change && "newKey" in change) return <NewKey ctx={ctx} enrollment={change.newKey} />;
     const pending =
       change && "status" in change ? null : auth.account.pendingReset({ session: ctx.session, user: ctx.user });
     if (pending)
-      return newAuthenticatorPanel(ctx, pending, change && "resetError" in change ? change.resetError : undefined);
+      return (
+        <NewKey
+          ctx={ctx}
+          enrollment={pending}
+          error={change && "resetError" in change ? change.resetError : undefined}
+        />
+      );
     return (
       <TwoFactorPanel
         paths={paths}
@@ -99,7 +106,7 @@ export function accountAnswers({ auth, paths, pages, trustedBrowserDays, resetWi
     if (ctx.fragment && !("nothing" in changed)) {
       const form =
         "twoFactor" in changed
-          ? await twoFactorPanel(ctx, overview, changed.twoFactor)
+          ? twoFactorPanel(ctx, overview, changed.twoFactor)
           : "password" in changed
             ? passwordPanel
             : "";
@@ -113,9 +120,10 @@ export function accountAnswers({ auth, paths, pages, trustedBrowserDays, resetWi
         </>,
       );
     }
+    const twoFactor = twoFactorPanel(ctx, overview, "twoFactor" in changed ? changed.twoFactor : null);
     const content = (
       <AccountPage paths={paths} username={ctx.user.username}>
-        {await twoFactorPanel(ctx, overview, "twoFactor" in changed ? changed.twoFactor : null)}
+        {twoFactor}
         {passwordPanel}
         {lists(() => false)}
       </AccountPage>

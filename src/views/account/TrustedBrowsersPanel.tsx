@@ -34,7 +34,9 @@ export function TrustedBrowsersPanel({
 }: TrustedBrowsersPanelProps) {
   return (
     <Panel id={PANEL} title="Trusted browsers" outOfBand={outOfBand}>
-      <p>{`Browsers where you ticked "Don't ask for a code on this browser". They need only your password, for ${trustedBrowserDays} days.`}</p>
+      <p
+        safe
+      >{`Browsers where you ticked "Don't ask for a code on this browser". They need only your password, for ${trustedBrowserDays} days.`}</p>
       {browsers.length === 0 ? (
         <p>None.</p>
       ) : (

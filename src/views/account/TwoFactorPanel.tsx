@@ -111,7 +111,9 @@ export function NewAuthenticatorPanel({
 }: NewAuthenticatorPanelProps) {
   return (
     <Panel id={PANEL} title="Link your new authenticator app">
-      <p>{`Your current app keeps working until you confirm a code from the new one. Finish within ${plural(resetWindowMinutes, "minute")}.`}</p>
+      <p
+        safe
+      >{`Your current app keeps working until you confirm a code from the new one. Finish within ${plural(resetWindowMinutes, "minute")}.`}</p>
       <KeyToScan {...key} />
       <PostForm action={paths.confirmReset} csrfToken={csrfToken} panel={PANEL}>
         <CodeField id="confirm-otp" label="6-digit code from the new app" error={error} />

@@ -62,7 +62,7 @@ export function VerifyPage({
         {codeField}
         <label>
           <input type="checkbox" name="remember" checked={remember} />
-          {` Don't ask for a code on this browser for ${trustedBrowserDays} days`}
+          <span safe>{` Don't ask for a code on this browser for ${trustedBrowserDays} days`}</span>
         </label>
         <button type="submit">{enrolling ? "Turn on two-factor sign-in" : "Verify"}</button>
       </PostForm>
