@@ -1,0 +1,222 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { Elysia } from "elysia";
+import { codeAt } from "../src/auth/totp";
+import { type Config, loadConfig } from "../src/config";
+import type { Database } from "../src/db/database";
+import { twoFactorAuth } from "../src/index";
+import { testDatabase } from "./databases";
+import { Browser, dom, enroll, GOOD_PASSWORD, ORIGIN, signInWithPassword, TEST_SECRET, testApp } from "./helpers";
+
+/** A host app of its own: the auth under /auth, its own JSON API, its own form, and its own signed-in page. */
+function hostApp(database: Database, config: Config, clock: { now: number }) {
+  const notes: unknown[] = [];
+  const app = new Elysia()
+    .use(twoFactorAuth({ database, config, clock: () => clock.now, prefix: "/auth", homePath: "/dashboard" }))
+    .get("/dashboard", ({ user }) => `Hi ${user.username}`, { signedIn: true })
+    .post(
+      "/api/notes",
+      ({ body }) => {
+        notes.push(body);
+        return { saved: notes.length };
+      },
+      { parse: "json" },
+    )
+    .get("/contact", ({ csrfToken }) => `<form><input name="csrf" value="${csrfToken}"></form>`, { csrf: true })
+    .post("/contact", ({ body }) => `thanks ${(body as { message: string }).message}`, { csrf: true });
+  return { app, notes };
+}
+
+describe("mounted in a host app under a prefix", () => {
+  let host: ReturnType<typeof hostApp>;
+  let close: () => Promise<void>;
+  const clock = { now: Date.UTC(2026, 10, 24, 12, 0, 0) };
+
+  beforeEach(async () => {
+    const opened = await testDatabase();
+    close = opened.close;
+    host = hostApp(opened.database, loadConfig({ APP_SECRET: TEST_SECRET }, "production"), clock);
+  });
+  afterEach(() => close());
+
+  /** Registers at /auth/register and turns 2FA on; the browser ends up signed in. */
+  async function enrolled(browser: Browser, username: string) {
+    await browser.get("/auth/register");
+    const registered = await browser.post("/auth/register", {
+      username,
+      password: GOOD_PASSWORD,
+      confirm: GOOD_PASSWORD,
+    });
+    expect(registered.headers.get("location")).toBe("/auth/setup-2fa");
+    const setup = await dom(await browser.get("/auth/setup-2fa"));
+    const key = setup.querySelector(".totp-key")?.textContent?.replace(/\s/g, "") ?? "";
+    await browser.get("/auth/verify-2fa");
+    const verified = await browser.post("/auth/verify-2fa", { otp: codeAt(key, clock.now) });
+    expect(verified.status).toBe(200);
+    clock.now += 30_000;
+    return key;
+  }
+
+  test("the host's JSON API is untouched: no form parser, no origin check, no CSRF token, no session lookup", async () => {
+    const response = await host.app.handle(
+      new Request(`${ORIGIN}/api/notes`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: "https://elsewhere.example" },
+        body: JSON.stringify({ text: "hello" }),
+      }),
+    );
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ saved: 1 });
+    expect(host.notes).toEqual([{ text: "hello" }]);
+    expect(response.headers.getSetCookie()).toEqual([]);
+  });
+
+  test("the auth's pages and forms live under the prefix, and link to each other there", async () => {
+    const browser = new Browser(host.app);
+    const login = await dom(await browser.get("/auth/login"));
+    expect(login.querySelector("form")?.getAttribute("action")).toBe("/auth/login");
+    expect(login.querySelector("a[href='/auth/register']")).not.toBeNull();
+    expect((await browser.get("/login")).status).toBe(404);
+  });
+
+  test("signedIn sends anonymous and pending sessions to their step, and lets a signed-in one through", async () => {
+    const anonymous = new Browser(host.app);
+    expect((await anonymous.get("/dashboard")).headers.get("location")).toBe("/auth/login");
+
+    const owner = new Browser(host.app);
+    const key = await enrolled(owner, "alice");
+    const home = await owner.get("/dashboard");
+    expect(home.status).toBe(200);
+    expect(await home.text()).toBe("Hi alice");
+
+    // A pending session never reaches a host route: not after the password, not while enrolling.
+    const pending = new Browser(host.app);
+    await pending.get("/auth/login");
+    const password = await pending.post("/auth/login", { username: "alice", password: GOOD_PASSWORD });
+    expect(password.headers.get("location")).toBe("/auth/verify-2fa");
+    const refused = await pending.get("/dashboard");
+    expect(refused.status).toBe(303);
+    expect(refused.headers.get("location")).toBe("/auth/verify-2fa");
+    const enrolling = new Browser(host.app);
+    await enrolling.get("/auth/register");
+    await enrolling.post("/auth/register", { username: "bob", password: GOOD_PASSWORD, confirm: GOOD_PASSWORD });
+    expect((await enrolling.get("/dashboard")).headers.get("location")).toBe("/auth/setup-2fa");
+
+    // The code completes the sign-in, and lands on the host's page.
+    await pending.get("/auth/verify-2fa");
+    const signedIn = await pending.post("/auth/verify-2fa", { otp: codeAt(key, clock.now) });
+    expect(signedIn.headers.get("location")).toBe("/dashboard");
+    expect(await (await pending.get("/dashboard")).text()).toBe("Hi alice");
+  });
+
+  test("a host form that asks for CSRF protection gets it: no token or another site is 403", async () => {
+    const browser = new Browser(host.app);
+    await browser.get("/contact");
+    expect(browser.csrfToken).not.toBe("");
+    const fields = { message: "hi" };
+    expect((await browser.post("/contact", fields, { csrf: false })).status).toBe(403);
+    expect((await browser.post("/contact", fields, { headers: { origin: "https://evil.example" } })).status).toBe(403);
+    const accepted = await browser.post("/contact", fields);
+    expect(accepted.status).toBe(200);
+    expect(await accepted.text()).toBe("thanks hi");
+  });
+});
+
+describe("one door into a signed-in session", () => {
+  let t: Awaited<ReturnType<typeof testApp>>;
+  beforeEach(async () => {
+    t = await testApp();
+  });
+  afterEach(() => t.close());
+
+  const signedInCount = async () =>
+    (await t.db.select().from(t.tables.sessions)).filter((session) => session.state === "signed_in").length;
+
+  test("no route but the code step and a trusted browser's password step makes a signed-in session", async () => {
+    // A user with 2FA on and a browser they trusted; a second user still enrolling.
+    const owner = new Browser(t.app);
+    const { key, recoveryCodes } = await enroll(owner, t, "walker");
+    const trusting = new Browser(t.app);
+    await signInWithPassword(trusting, "walker");
+    await trusting.get("/verify-2fa");
+    await trusting.postAndFollow("/verify-2fa", { otp: codeAt(key, t.clock.now), remember: "on" });
+    const trustedCookie = trusting.cookies.get("trusted") ?? "";
+    expect(trustedCookie).not.toBe("");
+    const enroller = new Browser(t.app);
+    await enroller.get("/register");
+    await enroller.post("/register", { username: "newcomer", password: GOOD_PASSWORD, confirm: GOOD_PASSWORD });
+    const enrollerKey = (await dom(await enroller.get("/setup-2fa"))).querySelector(".totp-key")?.textContent ?? "";
+
+    /** Each starting point, made anew for each request, with the code that would be right there. */
+    const states: Record<string, () => Promise<{ browser: Browser; otp: string }>> = {
+      anonymous: async () => {
+        const browser = new Browser(t.app);
+        await browser.get("/login");
+        return { browser, otp: codeAt(key, t.clock.now) };
+      },
+      "anonymous on a trusted browser": async () => {
+        const browser = new Browser(t.app);
+        browser.cookies.set("trusted", trustedCookie);
+        await browser.get("/login");
+        return { browser, otp: codeAt(key, t.clock.now) };
+      },
+      "pending, code step": async () => {
+        const browser = new Browser(t.app);
+        await signInWithPassword(browser, "walker");
+        return { browser, otp: codeAt(key, t.clock.now) };
+      },
+      "pending, enrolling": async () => {
+        const browser = new Browser(t.app);
+        await signInWithPassword(browser, "newcomer");
+        return { browser, otp: codeAt(enrollerKey.replace(/\s/g, ""), t.clock.now) };
+      },
+    };
+
+    const madeSignedIn: string[] = [];
+    for (const route of t.app.routes) {
+      if (!["GET", "POST"].includes(route.method) || route.path.startsWith("/assets/")) continue;
+      const path = route.path.replaceAll(/:\w+/g, "x");
+      for (const [name, make] of Object.entries(states)) {
+        t.clock.now += 30_000; // a fresh time step: no code below is refused as a replay
+        const { browser, otp } = await make();
+        const before = await signedInCount();
+        // Every field any form takes, each holding what would prove it.
+        const fields = {
+          username: "walker",
+          password: GOOD_PASSWORD,
+          confirm: GOOD_PASSWORD,
+          current_password: GOOD_PASSWORD,
+          new_password: "a brand new password for walker",
+          otp,
+          remember: "on",
+        };
+        if (route.method === "GET") await browser.get(path);
+        else await browser.post(path, fields);
+        if ((await signedInCount()) > before) madeSignedIn.push(`${route.method} ${route.path} from ${name}`);
+      }
+    }
+    expect(madeSignedIn.sort()).toEqual([
+      "POST /login from anonymous on a trusted browser",
+      "POST /verify-2fa from pending, code step",
+      "POST /verify-2fa from pending, enrolling",
+    ]);
+    expect(recoveryCodes).toHaveLength(10);
+  });
+
+  test("two proofs racing on one pending session, a code and a recovery code, make one session", async () => {
+    const owner = new Browser(t.app);
+    const { key, recoveryCodes } = await enroll(owner, t, "racer");
+    for (let round = 0; round < 5; round++) {
+      const pending = new Browser(t.app);
+      await signInWithPassword(pending, "racer");
+      await pending.get("/verify-2fa");
+      const before = await signedInCount();
+      const answers = await Promise.all([
+        pending.post("/verify-2fa", { otp: codeAt(key, t.clock.now) }),
+        pending.post("/verify-2fa", { otp: recoveryCodes[round] ?? "" }),
+      ]);
+      expect(answers.filter((answer) => answer.status === 303)).toHaveLength(1);
+      expect((await signedInCount()) - before).toBe(1);
+      t.clock.now += 30_000;
+    }
+  });
+});
