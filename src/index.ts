@@ -3,7 +3,8 @@ export { type AuthPolicies, DEFAULT_POLICIES, type ThrottlePolicy } from "./auth
 export { type Clock, systemClock } from "./clock";
 export { type Database, openDatabase } from "./db/database";
 export { staticAssets } from "./web/assets";
-export { errorPages, HttpError } from "./web/errors";
+export { errorPages } from "./web/errors";
+export { HttpError } from "./web/http-error";
 export { healthCheck, type RequestLogEntry, requestLog } from "./web/operations";
 export { type AuthConfig, type TwoFactorAuthOptions, twoFactorAuth } from "./web/plugin";
 export type { PageLayout } from "./web/respond";

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { SQL } from "bun";
 import { drizzle } from "drizzle-orm/bun-sql";
 import { migrate } from "drizzle-orm/bun-sql/migrator";
-import { answersWithin, type Database, type DatabaseOptions, withoutCredentials } from "./database";
+import { answersWithin, type Database, type DatabaseOptions, withoutCredentials } from "./handle";
 import * as tables from "./schema.postgres";
 
 const migrationsFolder = join(import.meta.dir, "../../db/migrations/postgres");

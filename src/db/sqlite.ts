@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { drizzle } from "drizzle-orm/bun-sqlite";
 import { migrate } from "drizzle-orm/bun-sqlite/migrator";
-import { answersWithin, type Database, type Orm } from "./database";
+import { answersWithin, type Database, type Orm } from "./handle";
 import * as tables from "./schema.sqlite";
 
 const migrationsFolder = join(import.meta.dir, "../../db/migrations/sqlite");

@@ -1,21 +1,10 @@
 import { type Context, Elysia, type ErrorHandler, status } from "elysia";
 import { ErrorPage } from "../views/pages/ErrorPage";
 import { wantsFragment } from "./fragments";
+import { HttpError } from "./http-error";
 import { methodNotAllowed, type Route } from "./methods";
 import { logUnexpected, pathOf } from "./operations";
 import { type PageSettings, pageRenderer } from "./respond";
-
-/** A request refused with a 4xx status and a short explanation for the person. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly title: string,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
 
 /** Our own refusal behind an error, if it is one: Elysia wraps what a body parser throws in a ParseError. */
 function refusalOf(error: unknown): HttpError | null {

@@ -1,4 +1,4 @@
-import { HttpError } from "./errors";
+import { HttpError } from "./http-error";
 export const MAX_BODY_BYTES = 64 * 1024;
 
 /**

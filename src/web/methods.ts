@@ -1,4 +1,4 @@
-import { HttpError } from "./errors";
+import { HttpError } from "./http-error";
 
 export type Route = { method: string; path: string };
 

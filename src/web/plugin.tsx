@@ -6,6 +6,7 @@ import { authPaths } from "../paths";
 import { authCookies } from "./cookies";
 import { errorAnswers } from "./errors";
 import { authGates } from "./gates";
+import type { AuthKit } from "./kit";
 import { type PageLayout, pageRenderer } from "./respond";
 import { accountRoutes } from "./routes/account";
 import { loginRoutes } from "./routes/login";
@@ -86,7 +87,7 @@ export function twoFactorAuth({
     clock,
     seed,
   });
-  const kit = { gates, auth, paths, clock, policies, pages: pageRenderer(pageSettings) };
+  const kit: AuthKit = { gates, auth, paths, clock, policies, pages: pageRenderer(pageSettings) };
 
   return new Elysia({ name: "two-factor-auth", seed })
     .decorate({ twoFactor: { auth, paths } })
@@ -97,13 +98,3 @@ export function twoFactorAuth({
     .use(signOutRoutes(kit))
     .use(accountRoutes(kit));
 }
-
-/** What every route module of the auth is built from. */
-export type AuthKit = {
-  gates: ReturnType<typeof authGates>;
-  auth: ReturnType<typeof createAuth>;
-  paths: ReturnType<typeof authPaths>;
-  clock: Clock;
-  policies: AuthPolicies;
-  pages: ReturnType<typeof pageRenderer>;
-};

@@ -1,7 +1,7 @@
 import { Elysia, t } from "elysia";
 import { describeRevoked, isRefusal } from "../../auth";
 import { accountAnswers, type Changed } from "../account-answer";
-import type { AuthKit } from "../plugin";
+import type { AuthKit } from "../kit";
 import { goTo, refusalStatus } from "../respond";
 
 /**

@@ -2,7 +2,7 @@ import { Elysia, t } from "elysia";
 import { isRefusal, type NextStep } from "../../auth";
 import { pathOfStep, type Step } from "../../paths";
 import { LoginPage } from "../../views/pages/LoginPage";
-import type { AuthKit } from "../plugin";
+import type { AuthKit } from "../kit";
 import { goTo, refusalStatus } from "../respond";
 
 const title = "Sign in";

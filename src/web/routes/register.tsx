@@ -1,6 +1,6 @@
 import { Elysia, t } from "elysia";
 import { RegisterPage } from "../../views/pages/RegisterPage";
-import type { AuthKit } from "../plugin";
+import type { AuthKit } from "../kit";
 import { goTo } from "../respond";
 
 const title = "Create your account";

@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import type { AuthKit } from "../plugin";
+import type { AuthKit } from "../kit";
 import { goTo } from "../respond";
 
 export const signOutRoutes = ({ gates, auth, paths }: AuthKit) =>

@@ -3,7 +3,7 @@ import { isRefusal } from "../../auth";
 import { RecoveryCodesPage } from "../../views/pages/RecoveryCodesPage";
 import { SetupPage } from "../../views/pages/SetupPage";
 import { VerifyPage } from "../../views/pages/VerifyPage";
-import type { AuthKit } from "../plugin";
+import type { AuthKit } from "../kit";
 import { keyToScan } from "../qr";
 import { goTo, refusalStatus } from "../respond";
 

@@ -1,0 +1,65 @@
+import type { BunSQLQueryResultHKT } from "drizzle-orm/bun-sql";
+import type { PgDatabase } from "drizzle-orm/pg-core";
+import type { Tables } from "./tables";
+
+// The Database handle the domain is given, and what both dialects share.
+
+/**
+ * Drizzle, typed as PostgreSQL's API, which is the one both dialects run: every statement is
+ * awaited, and a write reports what it changed through `.returning()`. SQLite's synchronous
+ * extras (`.get()`, `.run()`) are not in the type, so domain code cannot lean on them.
+ */
+export type Orm = PgDatabase<BunSQLQueryResultHKT>;
+
+/** An open database: the one thing the domain is given, on either dialect. */
+export type Database = {
+  orm: Orm;
+  /** The tables as this dialect built them; domain code takes them from here, never from a schema file. */
+  tables: Tables;
+  /**
+   * One transaction, all or nothing: `first`, then the statements `then` makes from the rows
+   * `first` returned. Both build on the transaction they are given. Resolves to the rows each
+   * returned (a statement without `.returning()` counts as none).
+   */
+  atomically<Row>(
+    first: (transaction: Orm) => PromiseLike<Row[]>,
+    then: (transaction: Orm, rows: Row[]) => PromiseLike<unknown>[],
+  ): Promise<{ first: Row[]; followed: unknown[][] }>;
+  /** True when the database answers a query within `timeoutMs`: what /healthz reports. */
+  answers(timeoutMs: number): Promise<boolean>;
+  close(): Promise<void>;
+  /** Where it is, without credentials: for the start-up line. */
+  description: string;
+};
+
+/** A race between a query and a timer: a database that hangs counts as one that does not answer. */
+export async function answersWithin(query: () => Promise<unknown>, timeoutMs: number): Promise<boolean> {
+  let timer: Timer | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const answered = query().then(
+    () => true,
+    () => false,
+  );
+  try {
+    return await Promise.race([answered, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export type DatabaseOptions = {
+  /** PostgreSQL only: the most connections one instance opens. */
+  poolSize?: number;
+};
+
+/** `postgres://` or `postgresql://` selects PostgreSQL; anything else is a SQLite path (`:memory:` for tests). */
+export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//i.test(url);
+
+/** The URL to show in logs: a PostgreSQL URL loses its user name and password. */
+export function withoutCredentials(url: string): string {
+  if (!isPostgresUrl(url)) return url;
+  const { protocol, host, pathname } = new URL(url);
+  return `${protocol}//${host}${pathname}`;
+}

@@ -1,0 +1,15 @@
+import type { Auth, AuthPolicies } from "../auth";
+import type { Clock } from "../clock";
+import type { AuthPaths } from "../paths";
+import type { AuthGates } from "./gates";
+import type { PageRenderer } from "./respond";
+
+/** What every route module of the auth is built from: one mount's gates, domain, paths and pages. */
+export type AuthKit = {
+  gates: AuthGates;
+  auth: Auth;
+  paths: AuthPaths;
+  clock: Clock;
+  policies: AuthPolicies;
+  pages: PageRenderer;
+};
