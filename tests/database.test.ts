@@ -16,25 +16,28 @@ test("atomically writes the first statement and what follows from its rows, and 
   const { users, securityEvents } = database.tables;
   const written = await database.atomically(
     (transaction) => transaction.insert(users).values(newUser("ann")).returning(),
-    (transaction, [user]) => [
-      transaction
+    (transaction, [user]) => ({
+      registered: transaction
         .insert(securityEvents)
         .values({ type: "registered", userId: user?.id ?? null, createdAt: 1 })
         .returning({ id: securityEvents.id }),
-      transaction.insert(securityEvents).values({ type: "signed_in", userId: user?.id ?? null, createdAt: 2 }),
-    ],
+      signedIn: transaction
+        .insert(securityEvents)
+        .values({ type: "signed_in", userId: user?.id ?? null, createdAt: 2 }),
+    }),
   );
   expect(written.first.map((row) => row.username)).toEqual(["ann"]);
   const events = await database.orm.select().from(securityEvents).orderBy(securityEvents.id);
   expect(events.map((event) => event.userId)).toEqual([written.first[0]?.id ?? -1, written.first[0]?.id ?? -1]);
-  expect(written.followed).toEqual([[{ id: events[0]?.id }], []]);
+  expect(written.followed.registered).toEqual([{ id: events[0]?.id ?? -1 }]);
+  expect(written.followed.signedIn).toEqual([]);
 });
 
 test("atomically undoes the first statement when a later one fails", async () => {
   const { users, recoveryCodes } = database.tables;
   const attempt = database.atomically(
     (transaction) => transaction.insert(users).values(newUser("ben")).returning(),
-    (transaction) => [transaction.insert(recoveryCodes).values({ userId: 999_999, codeHash: "h" })], // no such user
+    (transaction) => ({ code: transaction.insert(recoveryCodes).values({ userId: 999_999, codeHash: "h" }) }), // no such user
   );
   expect(attempt).rejects.toThrow();
   await attempt.catch(() => {});

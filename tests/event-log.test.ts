@@ -103,3 +103,27 @@ test("a failed sign-in under an unknown name is recorded without a user", async 
   const [event] = (await t.db.select().from(t.tables.securityEvents)).filter((row) => row.type === "password_failed");
   expect(event?.userId).toBeNull();
 });
+
+test("details are stored as data and worded by the page; a row from before, holding a sentence, still shows", async () => {
+  t = await testApp();
+  const browser = new Browser(t.app);
+  const { key } = await enroll(browser, t, "olga");
+  const pending = new Browser(t.app);
+  await signInWithPassword(pending, "olga");
+  for (let i = 0; i < 5; i++) await pending.post("/verify-2fa", { otp: wrongCodeAt(key, t.clock.now) });
+  const [user] = await t.db.select().from(t.tables.users);
+  const events = await t.db.select().from(t.tables.securityEvents);
+  const lock = events.find((event) => event.type === "locked_out");
+  expect(JSON.parse(lock?.detail ?? "null")).toEqual({ lockedUntil: t.clock.now + 60_000 });
+  // As an older version wrote it: a sentence in the detail column.
+  await t.db.insert(t.tables.securityEvents).values({
+    type: "recovery_code_used",
+    userId: user?.id ?? null,
+    detail: "3 left",
+    createdAt: t.clock.now,
+  });
+  const log = (await dom(await browser.get("/account"))).querySelector("#security-log")?.textContent ?? "";
+  expect(log).toContain("Locked after too many failed attempts, until 2026-11-24 12:01 UTC");
+  expect(log).toContain("Recovery code used");
+  expect(log).not.toContain("3 left");
+});

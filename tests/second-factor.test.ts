@@ -224,7 +224,7 @@ describe("recovery codes", () => {
     const used = (await t.db.select().from(t.tables.securityEvents)).find(
       (event) => event.type === "recovery_code_used",
     );
-    expect(used?.detail).toBe("9 left");
+    expect(JSON.parse(used?.detail ?? "{}")).toEqual({ left: 9 });
 
     await browser.post("/logout", {});
     await signInWithPassword(browser, "judy");

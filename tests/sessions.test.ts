@@ -167,8 +167,8 @@ test("a pending session read by two requests before either stepped up yields one
     auth.verifyCode(pending, otp, meta, false),
   ]);
   expect(results.filter((result) => "session" in result)).toHaveLength(1);
-  expect(results.find((result) => "error" in result)).toEqual({
-    error: expect.stringMatching(/another tab|already used/),
+  expect(results.find((result) => "refused" in result)).toEqual({
+    refused: { otp: expect.stringMatching(/^(already_completed|replayed_code)$/) },
   });
   expect(await t.db.select().from(t.tables.sessions)).toHaveLength(1);
 });

@@ -1,18 +1,16 @@
 import type { Orm } from "../db/database";
-import type { SecurityEvent, Session, TrustedBrowser, User } from "../db/tables";
-import { plural } from "../words";
+import type { Session, TrustedBrowser, User } from "../db/tables";
 import { sha256Hex } from "./crypto";
-import type { RequestMeta } from "./events";
+import type { LoggedEvent, RequestMeta } from "./events";
+import { isFailure, type Refused, refusedAt, refusedFields } from "./outcomes";
 import { hashPassword, passwordProblem, samePassword } from "./passwords";
-import { isRefusal, type Proofs, type Refusal } from "./proofs";
+import type { Proofs } from "./proofs";
 import type { NewSession, SessionWithUser } from "./sessions";
 import type { Stores } from "./stores";
-import type { Enrollment, FieldErrors, PasswordChangeForm } from "./types";
+import type { Enrollment, PasswordChangeForm } from "./types";
 
 const LOG_LENGTH = 50;
 
-/** A form refused: errors by field, and when a proof in it is locked, until when. */
-export type FormRefusal<Field extends string> = { errors: FieldErrors<Field>; lockedUntil?: number };
 /** What a change that signs out everywhere else ended. */
 export type Revoked = { sessions: number; trustedBrowsers: number };
 
@@ -20,19 +18,10 @@ export type AccountOverview = {
   recoveryCodesLeft: number;
   sessions: Session[];
   trustedBrowsers: TrustedBrowser[];
-  events: SecurityEvent[];
+  events: LoggedEvent[];
   /** Which of `trustedBrowsers` is the browser asking, if any. */
   thisTrustedBrowserId: string | null;
 };
-
-/** "2 other sessions signed out, 1 trusted browser forgotten": for the log and for the person. */
-export const describeRevoked = (revoked: Revoked) =>
-  `${plural(revoked.sessions, "other session")} signed out, ${plural(revoked.trustedBrowsers, "trusted browser")} forgotten`;
-
-const refusedField = <Field extends string>(field: Field, refusal: Refusal): FormRefusal<Field> => ({
-  errors: { [field]: refusal.error } as FieldErrors<Field>,
-  lockedUntil: refusal.lockedUntil,
-});
 
 /**
  * What a signed-in person can do to their own account. Each sensitive action asks for
@@ -57,14 +46,14 @@ export function accountFlows(
    */
   const endEverywhereElse =
     ({ session, user }: SessionWithUser) =>
-    (transaction: Orm) => [
-      sessions.revokeAllOn(transaction, user.id, session.id),
-      trustedBrowsers.revokeAllOn(transaction, user.id),
-    ];
+    (transaction: Orm) => ({
+      sessions: sessions.revokeAllOn(transaction, user.id, session.id),
+      trustedBrowsers: trustedBrowsers.revokeAllOn(transaction, user.id),
+    });
   /** What those deletes ended, from the rows they returned. */
-  const countEnded = ([endedSessions = [], forgotten = []]: unknown[][]): Revoked => ({
-    sessions: endedSessions.length,
-    trustedBrowsers: forgotten.length,
+  const countEnded = (ended: { sessions: unknown[]; trustedBrowsers: unknown[] }): Revoked => ({
+    sessions: ended.sessions.length,
+    trustedBrowsers: ended.trustedBrowsers.length,
   });
 
   return {
@@ -79,12 +68,16 @@ export function accountFlows(
     },
 
     /** Ten new recovery codes, shown once; the old ones stop working. Needs a current code. */
-    async regenerateRecoveryCodes(user: User, otp: string, meta: RequestMeta): Promise<string[] | Refusal> {
+    async regenerateRecoveryCodes(
+      user: User,
+      otp: string,
+      meta: RequestMeta,
+    ): Promise<{ codes: string[] } | Refused<"otp">> {
       const proof = await prove.currentCode(user, otp, meta);
-      if (isRefusal(proof)) return proof;
+      if (isFailure(proof)) return refusedAt("otp", proof);
       const codes = await recoveryCodes.replaceAll(user.id);
       await events.record("recovery_codes_regenerated", user.id, meta);
-      return codes;
+      return { codes };
     },
 
     /**
@@ -97,11 +90,11 @@ export function accountFlows(
       password: string,
       otp: string,
       meta: RequestMeta,
-    ): Promise<Enrollment | FormRefusal<"password" | "otp">> {
-      const owner = await prove.password(user.username, password, meta, "That is not your password.");
-      if (isRefusal(owner)) return refusedField("password", owner);
+    ): Promise<Enrollment | Refused<"password" | "otp">> {
+      const owner = await prove.password(user.username, password, meta);
+      if (isFailure(owner)) return refusedAt("password", owner);
       const proof = await prove.currentCode(user, otp, meta);
-      if (isRefusal(proof)) return refusedField("otp", proof);
+      if (isFailure(proof)) return refusedAt("otp", proof);
       const sealed = totpKeys.sealNew(user);
       await sessions.holdNewTotpSecret(session.id, sealed);
       await events.record("authenticator_reset_started", user.id, meta);
@@ -126,7 +119,7 @@ export function accountFlows(
       current: SessionWithUser,
       otp: string,
       meta: RequestMeta,
-    ): Promise<{ recoveryCodes: string[]; revoked: Revoked } | Refusal | null> {
+    ): Promise<{ recoveryCodes: string[]; revoked: Revoked } | Refused<"otp"> | null> {
       const { session, user } = current;
       const sealed = heldNewKey(session);
       if (!sealed) return null;
@@ -140,9 +133,9 @@ export function accountFlows(
           return ended !== null;
         },
       });
-      if (isRefusal(proof)) return proof;
+      if (isFailure(proof)) return refusedAt("otp", proof);
       await sessions.holdNewTotpSecret(session.id, null);
-      await events.record("authenticator_replaced", user.id, meta, describeRevoked(revoked));
+      await events.record("authenticator_replaced", user.id, meta, revoked);
       return { recoveryCodes: await recoveryCodes.replaceAll(user.id), revoked };
     },
 
@@ -154,24 +147,25 @@ export function accountFlows(
       current: SessionWithUser,
       form: PasswordChangeForm,
       meta: RequestMeta,
-    ): Promise<{ session: NewSession; revoked: Revoked } | FormRefusal<keyof PasswordChangeForm>> {
+    ): Promise<{ session: NewSession; revoked: Revoked } | Refused<keyof PasswordChangeForm>> {
       const { session, user } = current;
       // The new password is checked first: a typo in it costs no attempt on the throttle.
       const problem =
         passwordProblem(form.new_password, user.username) ??
-        (form.new_password === form.current_password ? "Choose a password other than your current one." : null);
-      if (problem) return { errors: { new_password: problem } };
-      if (!samePassword(form.new_password, form.confirm))
-        return { errors: { confirm: "The two passwords do not match." } };
-      const owner = await prove.password(user.username, form.current_password, meta, "That is not your password.");
-      if (isRefusal(owner)) return refusedField("current_password", owner);
+        (form.new_password === form.current_password ? "unchanged" : null);
+      const invalid = problem
+        ? refusedFields({ new_password: problem })
+        : refusedFields({ confirm: samePassword(form.new_password, form.confirm) ? null : "mismatch" });
+      if (invalid) return invalid;
+      const owner = await prove.password(user.username, form.current_password, meta);
+      if (isFailure(owner)) return refusedAt("current_password", owner);
 
       const hash = await hashPassword(form.new_password);
       const revoked = countEnded(await users.setPasswordHash(user.id, hash, endEverywhereElse(current)));
       const renewed = await sessions.signIn({ by: "renewal", signedIn: session }, meta);
       // Only a revocation from elsewhere in the same instant gets here; the password did change.
-      if (!renewed) return { errors: { current_password: "This session ended meanwhile. Sign in again." } };
-      await events.record("password_changed", user.id, meta, describeRevoked(revoked));
+      if (!renewed) return { refused: { current_password: "session_ended" } };
+      await events.record("password_changed", user.id, meta, revoked);
       return { session: renewed, revoked };
     },
 
@@ -184,7 +178,7 @@ export function accountFlows(
 
     async revokeOtherSessions({ session, user }: SessionWithUser, meta: RequestMeta): Promise<number> {
       const ended = await sessions.revokeAll(user.id, session.id);
-      if (ended > 0) await events.record("session_revoked", user.id, meta, plural(ended, "other session"));
+      if (ended > 0) await events.record("session_revoked", user.id, meta, { sessions: ended });
       return ended;
     },
 
@@ -196,7 +190,7 @@ export function accountFlows(
 
     async revokeAllTrustedBrowsers(user: User, meta: RequestMeta): Promise<number> {
       const forgotten = await trustedBrowsers.revokeAll(user.id);
-      if (forgotten > 0) await events.record("trusted_browser_revoked", user.id, meta, plural(forgotten, "browser"));
+      if (forgotten > 0) await events.record("trusted_browser_revoked", user.id, meta, { trustedBrowsers: forgotten });
       return forgotten;
     },
   };

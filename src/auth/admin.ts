@@ -1,4 +1,3 @@
-import { plural } from "../words";
 import type { RequestMeta } from "./events";
 import { codeKey, type KeylessStores, passwordKey } from "./stores";
 
@@ -48,12 +47,7 @@ export function adminTasks({ users, sessions, throttle, trustedBrowsers, recover
         sessions: await sessions.revokeAll(user.id, null),
         trustedBrowsers: await trustedBrowsers.revokeAll(user.id),
       };
-      await events.record(
-        "admin_reset_2fa",
-        user.id,
-        operator,
-        `${plural(ended.sessions, "session")} signed out, ${plural(ended.trustedBrowsers, "trusted browser")} forgotten`,
-      );
+      await events.record("admin_reset_2fa", user.id, operator, ended);
       return ended;
     },
 
@@ -72,7 +66,7 @@ export function adminTasks({ users, sessions, throttle, trustedBrowsers, recover
       const user = await users.findByUsername(username);
       if (!user) return null;
       const ended = await sessions.revokeAll(user.id, null);
-      await events.record("admin_revoked_sessions", user.id, operator, plural(ended, "session"));
+      await events.record("admin_revoked_sessions", user.id, operator, { sessions: ended });
       return ended;
     },
   };

@@ -6,29 +6,64 @@ import type { SecurityEvent, SecurityEventType } from "../db/tables";
 /** Who is asking, as far as the request tells: for the event log and the session list. */
 export type RequestMeta = { ip: string | null; userAgent: string | null };
 
+/**
+ * What an event says beyond its type: counts and times, never a secret. Stored as JSON, and
+ * read back typed, so no view parses a sentence.
+ */
+export type EventDetail = {
+  /** locked_out: until when. */
+  lockedUntil?: number;
+  /** code_failed: which kind of code was wrong, when it was not the app's. */
+  factor?: "recovery_code";
+  /** recovery_code_used: how many are left. */
+  left?: number;
+  /** How many sessions and trusted browsers an action ended. */
+  sessions?: number;
+  trustedBrowsers?: number;
+};
+
+/** An event as the account page shows it. */
+export type LoggedEvent = Omit<SecurityEvent, "detail"> & { detail: EventDetail };
+
+/** A stored detail read back. Rows written before details were JSON held a sentence: shown without it. */
+function readDetail(stored: string | null): EventDetail {
+  if (!stored?.startsWith("{")) return {};
+  try {
+    return JSON.parse(stored) as EventDetail;
+  } catch {
+    return {};
+  }
+}
+
 /** The security event log. Callers pass only secret-free details: never a password, code, key or token. */
 export function eventLog({ orm, tables: { securityEvents } }: Database, clock: Clock) {
   /** The insert that records an event, on `on`: the database, or a transaction it must be part of. */
-  const recordOn = (on: Orm, type: SecurityEventType, userId: number | null, meta: RequestMeta, detail?: string) =>
-    on
-      .insert(securityEvents)
-      .values({ type, userId, detail, ip: meta.ip, userAgent: meta.userAgent, createdAt: clock() });
+  const recordOn = (on: Orm, type: SecurityEventType, userId: number | null, meta: RequestMeta, detail?: EventDetail) =>
+    on.insert(securityEvents).values({
+      type,
+      userId,
+      detail: detail ? JSON.stringify(detail) : null,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      createdAt: clock(),
+    });
 
   return {
     recordOn,
 
-    async record(type: SecurityEventType, userId: number | null, meta: RequestMeta, detail?: string): Promise<void> {
+    async record(type: SecurityEventType, userId: number | null, meta: RequestMeta, detail?: EventDetail) {
       await recordOn(orm, type, userId, meta, detail);
     },
 
     /** The account's newest events first. */
-    recent(userId: number, limit: number): Promise<SecurityEvent[]> {
-      return orm
+    async recent(userId: number, limit: number): Promise<LoggedEvent[]> {
+      const rows = await orm
         .select()
         .from(securityEvents)
         .where(eq(securityEvents.userId, userId))
         .orderBy(desc(securityEvents.createdAt), desc(securityEvents.id))
         .limit(limit);
+      return rows.map((row) => ({ ...row, detail: readDetail(row.detail) }));
     },
   };
 }

@@ -3,6 +3,7 @@ import type { Database } from "../db/database";
 import type { Session, User } from "../db/tables";
 import { accountFlows } from "./account";
 import type { RequestMeta } from "./events";
+import { isFailure, type Refused, refusedAt, refusedFields } from "./outcomes";
 import {
   hashPassword,
   normalizePassword,
@@ -12,27 +13,27 @@ import {
   verifyAgainstDummy,
 } from "./passwords";
 import { type AuthPolicies, DEFAULT_POLICIES } from "./policies";
-import { isRefusal, proofs, type Refusal } from "./proofs";
+import { proofs } from "./proofs";
 import type { NewSession, SessionLifetime, SessionWithUser } from "./sessions";
 import { createStores } from "./stores";
 import { groupKey, otpauthUri } from "./totp";
 import type { NewTrustedBrowser } from "./trusted-browsers";
-import type { Enrollment, FieldErrors, RegistrationForm } from "./types";
+import type { Enrollment, RegistrationForm } from "./types";
 import { usernameProblem } from "./users";
 
 // The domain's public entry: the web layer imports from here, never from the files behind it.
 export type { SecurityEventType, Session, User } from "../db/tables";
-export { type AccountOverview, describeRevoked, type Revoked } from "./account";
+export type { AccountOverview, Revoked } from "./account";
 export { constantTimeEqual, deriveKey, hmacBase64url, randomToken } from "./crypto";
-export type { RequestMeta } from "./events";
+export type { EventDetail, LoggedEvent, RequestMeta } from "./events";
+export { isRefused, type Reason, type Refused } from "./outcomes";
 export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./passwords";
 export { type AuthPolicies, DEFAULT_POLICIES } from "./policies";
-export { isRefusal, type Refusal } from "./proofs";
 export { RECOVERY_CODE_COUNT } from "./recovery-codes";
 export type { NewSession, SessionWithUser } from "./sessions";
 export type { ThrottlePolicy } from "./throttle";
 export type { NewTrustedBrowser } from "./trusted-browsers";
-export type { Enrollment, FieldErrors, PasswordChangeForm, RegistrationForm } from "./types";
+export type { Enrollment, PasswordChangeForm, RegistrationForm } from "./types";
 export { USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH, USERNAME_PATTERN } from "./users";
 /** After the password: what is left to do. */
 export type NextStep = "enroll" | "code" | "none";
@@ -52,9 +53,6 @@ type AuthDeps = {
   sessionLifetime: SessionLifetime;
   policies?: AuthPolicies;
 };
-
-const usernameTaken = "This username is taken. Choose another, or sign in if it is yours.";
-const wrongCredentials = "Wrong username or password.";
 
 /** The auth domain: every flow the web layer offers, with no knowledge of HTTP. */
 export function createAuth({
@@ -78,21 +76,22 @@ export function createAuth({
     async register(
       form: RegistrationForm,
       meta: RequestMeta,
-    ): Promise<{ session: NewSession } | { errors: FieldErrors<keyof RegistrationForm> }> {
-      const errors: FieldErrors<keyof RegistrationForm> = {};
+    ): Promise<{ session: NewSession } | Refused<keyof RegistrationForm>> {
       const usernameError = usernameProblem(form.username);
-      if (usernameError) errors.username = usernameError;
       const passwordError = passwordProblem(form.password, form.username);
-      if (passwordError) errors.password = passwordError;
-      else if (!samePassword(form.password, form.confirm)) errors.confirm = "The two passwords do not match.";
-      if (!usernameError && (await users.findByUsername(form.username))) errors.username = usernameTaken;
-      if (Object.keys(errors).length > 0) return { errors };
+      const taken = !usernameError && (await users.findByUsername(form.username)) !== null;
+      const invalid = refusedFields({
+        username: usernameError ?? (taken ? "taken" : null),
+        password: passwordError,
+        confirm: passwordError || samePassword(form.password, form.confirm) ? null : "mismatch",
+      });
+      if (invalid) return invalid;
 
       // The account and its first log entry are one transaction: a crash leaves both or neither.
-      const user = await users.create(form.username, await hashPassword(form.password), (transaction, created) => [
-        events.recordOn(transaction, "registered", created.id, meta),
-      ]);
-      if (!user) return { errors: { username: usernameTaken } };
+      const user = await users.create(form.username, await hashPassword(form.password), (transaction, created) => ({
+        registered: events.recordOn(transaction, "registered", created.id, meta),
+      }));
+      if (!user) return { refused: { username: "taken" } };
       return { session: await sessions.startPending(user.id, meta) };
     },
 
@@ -106,12 +105,13 @@ export function createAuth({
       password: string,
       meta: RequestMeta,
       trustedBrowserToken: string | null,
-    ): Promise<{ session: NewSession; next: NextStep } | Refusal> {
-      if ([...normalizePassword(password)].length > PASSWORD_MAX_LENGTH) return { error: wrongCredentials }; // never accepted
-      if (usernameProblem(username)) return verifyAgainstDummy(password).then(() => ({ error: wrongCredentials }));
+    ): Promise<{ session: NewSession; next: NextStep } | Refused<"password">> {
+      const wrong: Refused<"password"> = { refused: { password: "wrong_password" } };
+      if ([...normalizePassword(password)].length > PASSWORD_MAX_LENGTH) return wrong; // never accepted
+      if (usernameProblem(username)) return verifyAgainstDummy(password).then(() => wrong);
 
-      const user = await prove.password(username, password, meta, wrongCredentials);
-      if (isRefusal(user)) return user;
+      const user = await prove.password(username, password, meta);
+      if (isFailure(user)) return refusedAt("password", user);
       if (!user.totpEnabledAt) return { session: await sessions.startPending(user.id, meta), next: "enroll" };
       if (trustedBrowserToken && (await trustedBrowsers.use(user.id, trustedBrowserToken))) {
         await events.record("trusted_browser_used", user.id, meta);
@@ -139,11 +139,11 @@ export function createAuth({
       input: string,
       meta: RequestMeta,
       remember: boolean,
-    ): Promise<CodeAccepted | Refusal> {
+    ): Promise<CodeAccepted | Refused<"otp">> {
       const enabled = user.totpEnabledAt !== null;
       const key = enabled ? totpKeys.current(user) : await totpKeys.forEnrollment(user);
       const proof = await prove.code(user, input, meta, { key, acceptRecoveryCodes: enabled });
-      if (isRefusal(proof)) return proof;
+      if (isFailure(proof)) return refusedAt("otp", proof);
 
       const notes = {
         // Failures while enrolling were the owner's own typos, not a sign that someone has the password.
@@ -151,7 +151,7 @@ export function createAuth({
         usedRecoveryCode: proof.recoveryCodesLeft !== null,
       };
       const signedIn = await sessions.signIn({ by: "second_factor", pending: session, notes }, meta);
-      if (!signedIn) return { error: "This sign-in was already completed in another tab. Reload the page." };
+      if (!signedIn) return { refused: { otp: "already_completed" } };
       await events.record("signed_in", user.id, meta);
       const trustedBrowser = remember ? await trustedBrowsers.create(user.id, meta) : undefined;
       if (trustedBrowser) await events.record("trusted_browser_added", user.id, meta);

@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { dictionary } from "@zxcvbn-ts/language-common";
 import pLimit from "p-limit";
+import type { Reason } from "./outcomes";
 
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;
@@ -16,16 +17,14 @@ export function normalizePassword(password: string): string {
 }
 
 /** Why this password may not be chosen, or null when it is fine: judged on what is hashed. */
-export function passwordProblem(password: string, username: string): string | null {
+export function passwordProblem(password: string, username: string): Reason | null {
   const normalized = normalizePassword(password);
   const length = [...normalized].length;
-  if (length < PASSWORD_MIN_LENGTH) return `Use at least ${PASSWORD_MIN_LENGTH} characters.`;
-  if (length > PASSWORD_MAX_LENGTH) return `Use at most ${PASSWORD_MAX_LENGTH} characters.`;
+  if (length < PASSWORD_MIN_LENGTH) return "too_short";
+  if (length > PASSWORD_MAX_LENGTH) return "too_long";
   const lowerCase = normalized.toLowerCase();
-  if (commonPasswords.has(lowerCase)) {
-    return "This password is on a list of common passwords that attackers try first. Choose another.";
-  }
-  if (lowerCase === normalizePassword(username).toLowerCase()) return "Your password must not be your username.";
+  if (commonPasswords.has(lowerCase)) return "common";
+  if (lowerCase === normalizePassword(username).toLowerCase()) return "is_username";
   return null;
 }
 

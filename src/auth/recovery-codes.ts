@@ -75,12 +75,12 @@ export function recoveryCodeStore(database: Database, clock: Clock, appSecret: s
             .set({ recoveryCodesMadeAt: clock() })
             .where(eq(users.id, userId))
             .returning({ id: users.id }),
-        (transaction) => [
-          counts.deleteAllOn(transaction, userId),
-          transaction
+        (transaction) => ({
+          old: counts.deleteAllOn(transaction, userId),
+          new: transaction
             .insert(recoveryCodes)
             .values(codes.map((code) => ({ userId, codeHash: hash(code.replace("-", "")) }))),
-        ],
+        }),
       );
       return codes;
     },

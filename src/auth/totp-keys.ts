@@ -1,5 +1,5 @@
 import { and, eq, isNull } from "drizzle-orm";
-import type { Database, Orm } from "../db/database";
+import type { Database, Orm, Statements, Written } from "../db/database";
 import type { User } from "../db/tables";
 import type { SecretBox } from "./encryption";
 import { newTotpSecret } from "./totp";
@@ -39,12 +39,12 @@ export function totpKeyStore(database: Database, box: SecretBox) {
      * the one `user` holds: of two confirmations racing, one wins. `step` is the confirming code's.
      * The winner's transaction also runs what `alongside` makes; resolves to its rows, or null for the loser.
      */
-    async replace(
+    async replace<Then extends Statements>(
       user: User,
       newSealed: string,
       step: number,
-      alongside: (transaction: Orm) => PromiseLike<unknown>[],
-    ): Promise<unknown[][] | null> {
+      alongside: (transaction: Orm) => Then,
+    ): Promise<Written<Then> | null> {
       const oldSealed = user.totpSecret;
       if (!oldSealed) return null;
       const written = await database.atomically(
@@ -54,7 +54,8 @@ export function totpKeyStore(database: Database, box: SecretBox) {
             .set({ totpSecret: newSealed, totpLastStep: step })
             .where(and(eq(users.id, user.id), eq(users.totpSecret, oldSealed)))
             .returning({ id: users.id }),
-        (transaction, swapped) => (swapped.length === 1 ? alongside(transaction) : []),
+        // The loser writes nothing more, and gets null below, never these rows.
+        (transaction, swapped) => (swapped.length === 1 ? alongside(transaction) : ({} as Then)),
       );
       return written.first.length === 1 ? written.followed : null;
     },

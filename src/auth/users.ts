@@ -1,7 +1,8 @@
 import { and, eq, isNull, lt, or } from "drizzle-orm";
 import type { Clock } from "../clock";
-import type { Database, Orm } from "../db/database";
+import type { Database, Orm, Statements, Written } from "../db/database";
 import type { User } from "../db/tables";
+import type { Reason } from "./outcomes";
 
 export const USERNAME_MIN_LENGTH = 3;
 export const USERNAME_MAX_LENGTH = 32;
@@ -9,10 +10,10 @@ export const USERNAME_PATTERN = `[A-Za-z0-9_.\\-]{${USERNAME_MIN_LENGTH},${USERN
 const usernameRegex = new RegExp(`^${USERNAME_PATTERN}$`);
 
 /** Why this username may not be chosen, or null when it is fine. */
-export function usernameProblem(username: string): string | null {
-  if (username.length < USERNAME_MIN_LENGTH) return `Use at least ${USERNAME_MIN_LENGTH} characters.`;
-  if (username.length > USERNAME_MAX_LENGTH) return `Use at most ${USERNAME_MAX_LENGTH} characters.`;
-  if (!usernameRegex.test(username)) return "Use only letters, digits, and _ . -";
+export function usernameProblem(username: string): Reason | null {
+  if (username.length < USERNAME_MIN_LENGTH) return "too_short";
+  if (username.length > USERNAME_MAX_LENGTH) return "too_long";
+  if (!usernameRegex.test(username)) return "bad_characters";
   return null;
 }
 
@@ -35,7 +36,7 @@ export function userStore(database: Database, clock: Clock) {
     async create(
       username: string,
       passwordHash: string,
-      alongside: (transaction: Orm, user: User) => PromiseLike<unknown>[],
+      alongside: (transaction: Orm, user: User) => Statements,
     ): Promise<User | null> {
       const {
         first: [user],
@@ -46,7 +47,7 @@ export function userStore(database: Database, clock: Clock) {
             .values({ username, usernameKey: usernameKey(username), passwordHash, createdAt: clock() })
             .onConflictDoNothing({ target: users.usernameKey })
             .returning(),
-        (transaction, [created]) => (created ? alongside(transaction, created) : []),
+        (transaction, [created]): Statements => (created ? alongside(transaction, created) : {}),
       );
       return user ?? null;
     },
@@ -90,11 +91,11 @@ export function userStore(database: Database, clock: Clock) {
     },
 
     /** Sets a new password hash and, in the same transaction, what `alongside` makes; resolves to its rows. */
-    async setPasswordHash(
+    async setPasswordHash<Then extends Statements>(
       userId: number,
       passwordHash: string,
-      alongside: (transaction: Orm) => PromiseLike<unknown>[],
-    ): Promise<unknown[][]> {
+      alongside: (transaction: Orm) => Then,
+    ): Promise<Written<Then>> {
       const written = await database.atomically(
         (transaction) =>
           transaction.update(users).set({ passwordHash }).where(eq(users.id, userId)).returning({ id: users.id }),

@@ -6,6 +6,8 @@ export {
   type DatabaseOptions,
   isPostgresUrl,
   type Orm,
+  type Statements,
+  type Written,
   withoutCredentials,
 } from "./handle";
 

@@ -11,20 +11,27 @@ import type { Tables } from "./tables";
  */
 export type Orm = PgDatabase<BunSQLQueryResultHKT>;
 
+/** Statements to run in a transaction, by name. */
+export type Statements = Record<string, PromiseLike<unknown>>;
+/** The rows each named statement returned. */
+export type Written<Then extends Statements> = {
+  [Name in keyof Then]: Awaited<Then[Name]> extends readonly (infer Row)[] ? Row[] : never[];
+};
+
 /** An open database: the one thing the domain is given, on either dialect. */
 export type Database = {
   orm: Orm;
   /** The tables as this dialect built them; domain code takes them from here, never from a schema file. */
   tables: Tables;
   /**
-   * One transaction, all or nothing: `first`, then the statements `then` makes from the rows
-   * `first` returned. Both build on the transaction they are given. Resolves to the rows each
-   * returned (a statement without `.returning()` counts as none).
+   * One transaction, all or nothing: `first`, then the named statements `then` makes from the
+   * rows `first` returned, in the order they are named. Both build on the transaction they
+   * are given. Resolves to the rows each returned, by name (none without `.returning()`).
    */
-  atomically<Row>(
+  atomically<Row, Then extends Statements>(
     first: (transaction: Orm) => PromiseLike<Row[]>,
-    then: (transaction: Orm, rows: Row[]) => PromiseLike<unknown>[],
-  ): Promise<{ first: Row[]; followed: unknown[][] }>;
+    then: (transaction: Orm, rows: Row[]) => Then,
+  ): Promise<{ first: Row[]; followed: Written<Then> }>;
   /** True when the database answers a query within `timeoutMs`: what /healthz reports. */
   answers(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { SQL } from "bun";
 import { drizzle } from "drizzle-orm/bun-sql";
 import { migrate } from "drizzle-orm/bun-sql/migrator";
-import { answersWithin, type Database, type DatabaseOptions, withoutCredentials } from "./handle";
+import { answersWithin, type Database, type DatabaseOptions, type Written, withoutCredentials } from "./handle";
 import * as tables from "./schema.postgres";
 
 const migrationsFolder = join(import.meta.dir, "../../db/migrations/postgres");
@@ -29,10 +29,10 @@ export async function openPostgres(url: string, { poolSize = 10 }: DatabaseOptio
     atomically: (first, then) =>
       orm.transaction(async (transaction) => {
         const rows = await first(transaction);
-        const followed: unknown[][] = [];
-        // Bun's client answers a statement without RETURNING with an empty array.
-        for (const statement of then(transaction, rows)) followed.push((await statement) as unknown[]);
-        return { first: rows, followed };
+        const followed: Record<string, unknown> = {};
+        // One at a time, in order. Bun's client answers a statement without RETURNING with an empty array.
+        for (const [name, statement] of Object.entries(then(transaction, rows))) followed[name] = await statement;
+        return { first: rows, followed: followed as Written<ReturnType<typeof then>> };
       }),
     answers: (timeoutMs) => answersWithin(() => client`SELECT 1`, timeoutMs),
     close: () => client.close({ timeout: 5 }),

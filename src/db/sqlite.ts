@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { drizzle } from "drizzle-orm/bun-sqlite";
 import { migrate } from "drizzle-orm/bun-sqlite/migrator";
-import { answersWithin, type Database, type Orm } from "./handle";
+import { answersWithin, type Database, type Orm, type Written } from "./handle";
 import * as tables from "./schema.sqlite";
 
 const migrationsFolder = join(import.meta.dir, "../../db/migrations/sqlite");
@@ -46,8 +46,13 @@ export function openSqlite(path: string): Database {
       return sqlite.transaction((transaction) => {
         const orm = transaction as unknown as Orm;
         const rows = (first(orm) as unknown as { all(): Awaited<ReturnType<typeof first>> }).all();
-        const followed = then(orm, rows).map((statement) => (statement as unknown as { all(): unknown[] }).all());
-        return { first: rows, followed };
+        const followed = Object.fromEntries(
+          Object.entries(then(orm, rows)).map(([name, statement]) => [
+            name,
+            (statement as unknown as { all(): unknown[] }).all(),
+          ]),
+        );
+        return { first: rows, followed: followed as Written<ReturnType<typeof then>> };
       });
     },
     answers: (timeoutMs) => answersWithin(async () => client.query("SELECT 1").get(), timeoutMs),

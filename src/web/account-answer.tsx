@@ -1,8 +1,9 @@
-import type { AccountOverview, Auth, Enrollment, FieldErrors, Session, User } from "../auth";
+import type { AccountOverview, Auth, Enrollment, Session, User } from "../auth";
 import type { AuthPaths } from "../paths";
 import { type ListPanel, ListPanels } from "../views/account/ListPanels";
 import { PasswordPanel } from "../views/account/PasswordPanel";
 import { NewAuthenticatorPanel, TwoFactorPanel } from "../views/account/TwoFactorPanel";
+import type { FieldErrors } from "../views/field-errors";
 import { AccountPage } from "../views/pages/AccountPage";
 import { keyToScan } from "./qr";
 import { markup, type PageContext, type PageRenderer } from "./respond";

@@ -1,7 +1,8 @@
-import { type FieldErrors, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, type PasswordChangeForm } from "../../auth";
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, type PasswordChangeForm } from "../../auth";
 import type { AuthPaths } from "../../paths";
 import { Field, firstInError } from "../components/Field";
 import { PostForm } from "../components/PostForm";
+import type { FieldErrors } from "../field-errors";
 import { Panel } from "./Panel";
 
 type PasswordPanelProps = {

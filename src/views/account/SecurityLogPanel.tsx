@@ -1,42 +1,61 @@
-import type { SecurityEventType } from "../../auth";
+import type { EventDetail, SecurityEventType } from "../../auth";
+import { plural } from "../../words";
 import { Time, utcMinute } from "../components/Time";
 import { Panel } from "./Panel";
 
 export type EventRow = {
   type: SecurityEventType;
-  detail: string | null;
+  detail: EventDetail;
   at: number;
   ip: string | null;
   device: string;
 };
 
-const withDetail = (words: string) => (detail: string | null) => (detail ? `${words} (${detail})` : words);
+const count = (n: number | undefined, noun: string) => plural(n ?? 0, noun);
+/** "2 other sessions signed out, 1 trusted browser forgotten", as an action that ended them tells it. */
+const ended = ({ sessions, trustedBrowsers }: EventDetail, sessionNoun: string) =>
+  `${count(sessions, sessionNoun)} signed out, ${count(trustedBrowsers, "trusted browser")} forgotten`;
+/** The words, and in brackets what the detail adds, when it holds anything. */
+const withDetail = (words: string, detail: string | null) => (detail ? `${words} (${detail})` : words);
+const has = (value: number | undefined) => value !== undefined;
 
-/** Each event in plain words. Details are counts and times the domain wrote, never secrets. */
-const WORDS: Record<SecurityEventType, (detail: string | null) => string> = {
+/** Each event in plain words. Details are counts and times the domain recorded, never secrets. */
+const WORDS: Record<SecurityEventType, (detail: EventDetail) => string> = {
   registered: () => "Account created",
   signed_in: () => "Signed in",
   password_failed: () => "Wrong password entered",
-  code_failed: (detail) => (detail === "recovery code" ? "Wrong recovery code entered" : "Wrong code entered"),
+  code_failed: (detail) => (detail.factor === "recovery_code" ? "Wrong recovery code entered" : "Wrong code entered"),
   replay_refused: () => "An already used code was refused",
   locked_out: (detail) =>
-    detail?.startsWith("until ")
-      ? `Locked after too many failed attempts, until ${utcMinute(detail.slice(6))}`
+    detail.lockedUntil
+      ? `Locked after too many failed attempts, until ${utcMinute(new Date(detail.lockedUntil).toISOString())}`
       : "Locked after too many failed attempts",
-  recovery_code_used: withDetail("Recovery code used"),
+  recovery_code_used: (detail) => withDetail("Recovery code used", has(detail.left) ? `${detail.left} left` : null),
   two_factor_enabled: () => "Two-factor sign-in turned on",
   signed_out: () => "Signed out",
   trusted_browser_added: () => "Browser trusted: no code asked on it for a while",
   trusted_browser_used: () => "Signed in on a trusted browser, without a code",
-  trusted_browser_revoked: withDetail("Trusted browser forgotten"),
-  password_changed: withDetail("Password changed"),
+  trusted_browser_revoked: (detail) =>
+    withDetail(
+      "Trusted browser forgotten",
+      has(detail.trustedBrowsers) ? count(detail.trustedBrowsers, "browser") : null,
+    ),
+  password_changed: (detail) =>
+    withDetail("Password changed", has(detail.sessions) ? ended(detail, "other session") : null),
   recovery_codes_regenerated: () => "New recovery codes made; the old ones stopped working",
   authenticator_reset_started: () => "Started replacing the authenticator app",
-  authenticator_replaced: withDetail("Authenticator app replaced"),
-  session_revoked: withDetail("Session signed out"),
-  admin_reset_2fa: withDetail("Two-factor sign-in reset by an administrator"),
+  authenticator_replaced: (detail) =>
+    withDetail("Authenticator app replaced", has(detail.sessions) ? ended(detail, "other session") : null),
+  session_revoked: (detail) =>
+    withDetail("Session signed out", has(detail.sessions) ? count(detail.sessions, "other session") : null),
+  admin_reset_2fa: (detail) =>
+    withDetail("Two-factor sign-in reset by an administrator", has(detail.sessions) ? ended(detail, "session") : null),
   admin_unlocked: () => "Lockouts lifted by an administrator",
-  admin_revoked_sessions: withDetail("All sessions signed out by an administrator"),
+  admin_revoked_sessions: (detail) =>
+    withDetail(
+      "All sessions signed out by an administrator",
+      has(detail.sessions) ? count(detail.sessions, "session") : null,
+    ),
 };
 
 const describeEvent = (event: Pick<EventRow, "type" | "detail">) => WORDS[event.type](event.detail);

@@ -1,5 +1,4 @@
 import {
-  type FieldErrors,
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
   type RegistrationForm,
@@ -11,6 +10,7 @@ import type { AuthPaths } from "../../paths";
 import { Field, firstInError } from "../components/Field";
 import { PostForm } from "../components/PostForm";
 import { SwapLink } from "../components/SwapLink";
+import type { FieldErrors } from "../field-errors";
 
 type RegisterPageProps = {
   paths: AuthPaths;

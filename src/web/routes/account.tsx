@@ -1,7 +1,8 @@
 import { Elysia, t } from "elysia";
-import { describeRevoked, isRefusal } from "../../auth";
+import { isRefused } from "../../auth";
 import { accountAnswers, type Changed } from "../account-answer";
 import type { AuthKit } from "../kit";
+import { describeRevoked, wordsFor } from "../messages";
 import { goTo, refusalStatus } from "../respond";
 
 /**
@@ -9,6 +10,11 @@ import { goTo, refusalStatus } from "../respond";
  * the options object it is given, so a shared one would carry one app's gate into the next.
  */
 const signedIn = () => ({ sessionAt: ["signed_in"] as "signed_in"[] });
+const passwordChangeFields = {
+  current_password: "password",
+  new_password: "new password",
+  confirm: "confirmation",
+} as const;
 const passwordChanged = "Password changed. Every other session was signed out and every trusted browser forgotten.";
 
 export const accountRoutes = ({ gates, auth, paths, pages, clock, policies }: AuthKit) => {
@@ -36,10 +42,11 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies }: Au
       paths.recoveryCodes,
       async (ctx) => {
         const result = await auth.account.regenerateRecoveryCodes(ctx.user, ctx.body.otp, ctx.meta());
-        if (isRefusal(result)) {
-          return refused(ctx, { twoFactor: { status: { regenerateError: result.error } } }, result.lockedUntil);
+        if (isRefused(result)) {
+          const regenerateError = wordsFor(result, { otp: "code" }, clock()).otp;
+          return refused(ctx, { twoFactor: { status: { regenerateError } } }, result.lockedUntil);
         }
-        return answer(ctx, { twoFactor: { status: { newCodes: result } } });
+        return answer(ctx, { twoFactor: { status: { newCodes: result.codes } } });
       },
       { ...signedIn(), body: t.Object({ otp: t.String() }) },
     )
@@ -48,8 +55,9 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies }: Au
       async (ctx) => {
         const { password, otp } = ctx.body;
         const result = await auth.account.startAuthenticatorReset(current(ctx), password, otp, ctx.meta());
-        if ("errors" in result) {
-          return refused(ctx, { twoFactor: { status: { resetErrors: result.errors } } }, result.lockedUntil);
+        if (isRefused(result)) {
+          const resetErrors = wordsFor(result, { password: "password", otp: "code" }, clock());
+          return refused(ctx, { twoFactor: { status: { resetErrors } } }, result.lockedUntil);
         }
         // The new key is held on the session: without JavaScript, the page shows it until it is confirmed.
         if (!ctx.fragment) return backToTwoFactor(ctx);
@@ -62,7 +70,10 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies }: Au
       async (ctx) => {
         const result = await auth.account.confirmAuthenticatorReset(current(ctx), ctx.body.otp, ctx.meta());
         if (!result) return backToTwoFactor(ctx); // nothing pending, or its time is up
-        if (isRefusal(result)) return refused(ctx, { twoFactor: { resetError: result.error } }, result.lockedUntil);
+        if (isRefused(result)) {
+          const resetError = wordsFor(result, { otp: "code" }, clock()).otp ?? "";
+          return refused(ctx, { twoFactor: { resetError } }, result.lockedUntil);
+        }
         const notice = `Your new authenticator app is linked, and the old one no longer works. ${describeRevoked(result.revoked)}.`;
         return answer(ctx, { twoFactor: { status: { newCodes: result.recoveryCodes, notice } } });
       },
@@ -80,7 +91,10 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies }: Au
       paths.password,
       async (ctx) => {
         const result = await auth.account.changePassword(current(ctx), ctx.body, ctx.meta());
-        if ("errors" in result) return refused(ctx, { password: { errors: result.errors } }, result.lockedUntil);
+        if (isRefused(result)) {
+          const errors = wordsFor(result, passwordChangeFields, clock());
+          return refused(ctx, { password: { errors } }, result.lockedUntil);
+        }
         ctx.startSession(result.session);
         if (!ctx.fragment) return goTo(ctx, `${paths.account}?done=password#password`);
         // This session went on under a new token: the list marks that one as this browser.

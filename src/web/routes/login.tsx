@@ -1,8 +1,9 @@
 import { Elysia, t } from "elysia";
-import { isRefusal, type NextStep } from "../../auth";
+import { isRefused, type NextStep } from "../../auth";
 import { pathOfStep, type Step } from "../../paths";
 import { LoginPage } from "../../views/pages/LoginPage";
 import type { AuthKit } from "../kit";
+import { wordsFor } from "../messages";
 import { goTo, refusalStatus } from "../respond";
 
 const title = "Sign in";
@@ -22,10 +23,9 @@ export const loginRoutes = ({ gates, auth, paths, pages, clock }: AuthKit) =>
         const { password } = ctx.body;
         const username = ctx.body.username.trim();
         const result = await auth.checkPassword(username, password, ctx.meta(), ctx.trustedBrowserToken);
-        if (isRefusal(result)) {
-          const content = (
-            <LoginPage paths={paths} csrfToken={ctx.csrfToken} username={username} error={result.error} />
-          );
+        if (isRefused(result)) {
+          const error = wordsFor(result, { password: "password at sign-in" }, clock()).password;
+          const content = <LoginPage paths={paths} csrfToken={ctx.csrfToken} username={username} error={error} />;
           return pages.page(ctx, title, content, refusalStatus(ctx.set, clock, result.lockedUntil));
         }
         ctx.startSession(result.session);

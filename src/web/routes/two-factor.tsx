@@ -1,9 +1,10 @@
 import { Elysia, t } from "elysia";
-import { isRefusal } from "../../auth";
+import { isRefused } from "../../auth";
 import { RecoveryCodesPage } from "../../views/pages/RecoveryCodesPage";
 import { SetupPage } from "../../views/pages/SetupPage";
 import { VerifyPage } from "../../views/pages/VerifyPage";
 import type { AuthKit } from "../kit";
+import { wordsFor } from "../messages";
 import { keyToScan } from "../qr";
 import { goTo, refusalStatus } from "../respond";
 
@@ -56,9 +57,10 @@ export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: 
         const remember = ctx.body.remember !== undefined;
         const current = { session: ctx.session, user: ctx.user };
         const result = await auth.verifyCode(current, ctx.body.otp, ctx.meta(), remember);
-        if (isRefusal(result)) {
+        if (isRefused(result)) {
           const recovery = !enrolling && ctx.query.recovery !== undefined;
-          const content = verifyPage(ctx, enrolling, recovery, { remember, error: result.error });
+          const error = wordsFor(result, { otp: "code" }, clock()).otp;
+          const content = verifyPage(ctx, enrolling, recovery, { remember, error });
           return pages.page(ctx, codeTitle, content, refusalStatus(ctx.set, clock, result.lockedUntil));
         }
         ctx.startSession(result.session);
