@@ -1,0 +1,81 @@
+// Driving a server with wrk (Debian's package): C, a fraction of the CPU, so on these cores it
+// measures the server rather than itself, as a load generator in Node or Bun would.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+export type Load = {
+  url: string;
+  connections: number;
+  seconds: number;
+  method?: "GET" | "POST";
+  headers?: Record<string, string>;
+  body?: string;
+  /** The status every answer must have; any other counts as failed. */
+  expect?: number;
+};
+
+export type Measured = { rps: number; p50: number; p99: number; failed: number };
+
+/** Exits with the install line when wrk is not on this machine. */
+export function requireWrk(): string {
+  const wrk = Bun.which("wrk");
+  if (!wrk) {
+    console.error("bun run bench needs wrk, the HTTP load generator: apt-get install wrk");
+    process.exit(1);
+  }
+  return wrk;
+}
+
+const lua = (value: string) => JSON.stringify(value); // a JSON string is a valid Lua string literal here
+
+/**
+ * The Lua script for one load: its method, headers and body, a count of answers with another
+ * status than expected (per thread, summed at the end), and the figures as one parsable line.
+ */
+function script(load: Load): string {
+  const headers = Object.entries(load.headers ?? {})
+    .map(([name, value]) => `wrk.headers[${lua(name)}] = ${lua(value)}`)
+    .join("\n");
+  return `
+wrk.method = ${lua(load.method ?? "GET")}
+${load.body === undefined ? "" : `wrk.body = ${lua(load.body)}`}
+${headers}
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) unexpected = 0 end
+function response(status, headers, body)
+  if status ~= ${load.expect ?? 200} then unexpected = unexpected + 1 end
+end
+function done(summary, latency, requests)
+  local failed = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+  for _, thread in ipairs(threads) do failed = failed + thread:get("unexpected") end
+  io.write(string.format("RESULT %f %f %f %d\\n", summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, failed))
+end
+`;
+}
+
+let scripts = 0;
+
+/** One wrk run of `load`; `dir` holds its script. */
+export async function wrk(load: Load, dir: string): Promise<Measured> {
+  const file = join(dir, `load-${++scripts}.lua`);
+  writeFileSync(file, script(load));
+  const threads = Math.min(2, load.connections);
+  const run = Bun.spawn(
+    ["wrk", `-t${threads}`, `-c${load.connections}`, `-d${load.seconds}s`, "--timeout", "5s", "-s", file, load.url],
+    { stdout: "pipe", stderr: "pipe" },
+  );
+  const output = await new Response(run.stdout).text();
+  await run.exited;
+  const line = /RESULT (\S+) (\S+) (\S+) (\d+)/.exec(output);
+  if (!line) throw new Error(`wrk gave no result: ${output}${await new Response(run.stderr).text()}`);
+  const [, rps, p50, p99, failed] = line.map(Number);
+  return { rps: rps ?? 0, p50: p50 ?? 0, p99: p99 ?? 0, failed: failed ?? 0 };
+}
+
+export const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+};
