@@ -1,4 +1,3 @@
-import { html } from "@elysiajs/html";
 import { Elysia } from "elysia";
 import type { Clock } from "./clock";
 import type { Config } from "./config";
@@ -45,7 +44,6 @@ export function createApp({ database, config, clock, policies, logRequest }: App
     .use(errorPages({ ...pageSettings, routes: () => routes() }))
     .use(staticAssets())
     .use(healthCheck(database))
-    .use(html({ contentType: "text/html; charset=utf-8", autoDetect: false, autoDoctype: false }))
     .use(twoFactorAuth({ database, config, clock, policies }))
     .get(
       "/",
@@ -61,17 +59,7 @@ export function createApp({ database, config, clock, policies, logRequest }: App
             usedRecoveryCode={ctx.session.usedRecoveryCode}
           />
         );
-        return pages.page(
-          {
-            ...ctx,
-            fragment:
-              ctx.request.headers.get("hx-request") === "true" &&
-              ctx.request.headers.get("hx-boosted") !== "true" &&
-              ctx.request.headers.get("hx-history-restore-request") !== "true",
-          },
-          "Home",
-          content,
-        );
+        return pages.page(ctx, "Home", content);
       },
       { signedIn: true },
     );

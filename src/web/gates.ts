@@ -1,4 +1,3 @@
-import { html } from "@elysiajs/html";
 import { type Context, Elysia, status } from "elysia";
 import {
   type Auth,
@@ -209,72 +208,66 @@ export function authGates(settings: GateSettings) {
   /** The hooks every route of the auth shares: its strict form parser and its own error answers. */
   const ownRoute = { parse: ({ request }: { request: Request }) => readForm(request), error: errors.onError };
 
-  return (
-    new Elysia({ name: "two-factor-auth-gates", seed: settings.seed })
-      // Pages answer through `html()` explicitly: auto-detection would trim a copy of every page to
-      // sniff it, and the layout writes its own doctype.
-      .use(html({ contentType: "text/html; charset=utf-8", autoDetect: false, autoDoctype: false }))
-      .macro({
-        /** Only for people not signed in at all; anyone else is sent to the step they are at. */
-        anonymousOnly: {
-          ...ownRoute,
-          transform: mayAnswer((ctx) => gate(ctx, (step) => step === "signed_out")),
-          resolve: (ctx) => stateOf(ctx),
-        },
-        /**
-         * Only for sessions at one of these steps; anyone else is sent to the step they are at.
-         * This is what keeps pending sessions out of every signed-in page.
-         */
-        sessionAt: (steps: Exclude<Step, "signed_out">[]) => ({
-          ...ownRoute,
-          transform: mayAnswer((ctx) => gate(ctx, (step) => (steps as Step[]).includes(step))),
-          resolve(ctx) {
-            const state = stateOf(ctx);
-            // The transform let only a session at one of `steps` through.
-            const { session, user } = state.current as SessionWithUser;
-            return { ...state, session, user };
-          },
-        }),
-        /** At any step, or none: signing out. */
-        anyStep: { ...ownRoute, transform: mayAnswer((ctx) => gate(ctx, () => true)), resolve: (ctx) => stateOf(ctx) },
+  return new Elysia({ name: "two-factor-auth-gates", seed: settings.seed }).macro({
+    /** Only for people not signed in at all; anyone else is sent to the step they are at. */
+    anonymousOnly: {
+      ...ownRoute,
+      transform: mayAnswer((ctx) => gate(ctx, (step) => step === "signed_out")),
+      resolve: (ctx) => stateOf(ctx),
+    },
+    /**
+     * Only for sessions at one of these steps; anyone else is sent to the step they are at.
+     * This is what keeps pending sessions out of every signed-in page.
+     */
+    sessionAt: (steps: Exclude<Step, "signed_out">[]) => ({
+      ...ownRoute,
+      transform: mayAnswer((ctx) => gate(ctx, (step) => (steps as Step[]).includes(step))),
+      resolve(ctx) {
+        const state = stateOf(ctx);
+        // The transform let only a session at one of `steps` through.
+        const { session, user } = state.current as SessionWithUser;
+        return { ...state, session, user };
+      },
+    }),
+    /** At any step, or none: signing out. */
+    anyStep: { ...ownRoute, transform: mayAnswer((ctx) => gate(ctx, () => true)), resolve: (ctx) => stateOf(ctx) },
 
-        /**
-         * For a host's own routes: only a fully signed-in session gets in, with `user`, `session`
-         * and `csrfToken` on the context; anyone else is sent to the step they are at. An unsafe
-         * request must also come from this origin. The host's body parsing is left alone.
-         */
-        signedIn: {
-          transform: mayAnswer(async (ctx) => {
-            const state = await readRequest(ctx);
-            if (!state) return restartSignIn(ctx);
-            const step = stepOf(state.current);
-            if (step !== "signed_in") return sendTo(ctx, step);
-            if (!isSafeMethod(ctx.request.method) && !isSameOrigin(ctx.request.headers, settings.appOrigin))
-              return errors.answer(ctx, forbidden);
-            return { [STATE]: state };
-          }),
-          resolve(ctx) {
-            const state = stateOf(ctx);
-            const { session, user } = state.current as SessionWithUser;
-            return { session, user, csrfToken: state.csrfToken };
-          },
-        },
-        /**
-         * For a host's own forms: an unsafe request needs this origin and the auth's CSRF token,
-         * in a `csrf` field or an `X-CSRF-Token` header; any request gets `csrfToken` to draw forms with.
-         */
-        csrf: {
-          transform: mayAnswer(async (ctx) => {
-            const state = await readRequest(ctx);
-            if (!state) return restartSignIn(ctx);
-            const refused = forgery(ctx, state);
-            if (refused) return errors.answer(ctx, refused);
-            return { [STATE]: state };
-          }),
-          resolve: (ctx) => ({ csrfToken: stateOf(ctx).csrfToken }),
-        },
-      })
-  );
+    /**
+     * For a host's own routes: only a fully signed-in session gets in, with `user`, `session`,
+     * `csrfToken` and `fragment` on the context; anyone else is sent to the step they are at. An unsafe
+     * request must also come from this origin. The host's body parsing is left alone.
+     */
+    signedIn: {
+      transform: mayAnswer(async (ctx) => {
+        const state = await readRequest(ctx);
+        if (!state) return restartSignIn(ctx);
+        const step = stepOf(state.current);
+        if (step !== "signed_in") return sendTo(ctx, step);
+        if (!isSafeMethod(ctx.request.method) && !isSameOrigin(ctx.request.headers, settings.appOrigin))
+          return errors.answer(ctx, forbidden);
+        return { [STATE]: state };
+      }),
+      resolve(ctx) {
+        const state = stateOf(ctx);
+        const { session, user } = state.current as SessionWithUser;
+        return { session, user, csrfToken: state.csrfToken, fragment: state.fragment };
+      },
+    },
+    /**
+     * For a host's own forms: an unsafe request needs this origin and the auth's CSRF token,
+     * in a `csrf` field or an `X-CSRF-Token` header; any request gets `csrfToken` to draw forms with.
+     */
+    csrf: {
+      transform: mayAnswer(async (ctx) => {
+        const state = await readRequest(ctx);
+        if (!state) return restartSignIn(ctx);
+        const refused = forgery(ctx, state);
+        if (refused) return errors.answer(ctx, refused);
+        return { [STATE]: state };
+      }),
+      resolve: (ctx) => ({ csrfToken: stateOf(ctx).csrfToken }),
+    },
+  });
 }
 
 export type AuthGates = ReturnType<typeof authGates>;
