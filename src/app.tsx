@@ -47,19 +47,18 @@ export function createApp({ database, config, clock, policies, logRequest }: App
     .use(twoFactorAuth({ database, config, clock, policies }))
     .get(
       "/",
-      async (ctx) => {
-        const { auth, paths } = ctx.twoFactor;
+      async ({ twoFactor: { auth, paths }, set, fragment, csrfToken, user, session }) => {
         const content = (
           <HomePage
             paths={paths}
-            csrfToken={ctx.csrfToken}
-            username={ctx.user.username}
-            recoveryCodesLeft={await auth.recoveryCodesLeft(ctx.user.id)}
-            failedCodesBefore={ctx.session.failedCodesBefore}
-            usedRecoveryCode={ctx.session.usedRecoveryCode}
+            csrfToken={csrfToken}
+            username={user.username}
+            recoveryCodesLeft={await auth.recoveryCodesLeft(user.id)}
+            failedCodesBefore={session.failedCodesBefore}
+            usedRecoveryCode={session.usedRecoveryCode}
           />
         );
-        return pages.page(ctx, "Home", content);
+        return pages.page({ set, fragment, csrfToken }, "Home", content);
       },
       { signedIn: true },
     );

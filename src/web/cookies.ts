@@ -1,38 +1,83 @@
 import { createHmac } from "node:crypto";
+import type { Context } from "elysia";
 import { constantTimeEqual, deriveKey } from "../auth";
 
 export type CookieSettings = { appSecret: string; secureCookies: boolean };
 
+/** The values of the named cookies in a Cookie header; the first of each wins, as browsers send the most specific first. */
+function readCookies(header: string | null, wanted: readonly string[]): Map<string, string> {
+  const found = new Map<string, string>();
+  if (!header) return found;
+  for (const pair of header.split(";")) {
+    const separator = pair.indexOf("=");
+    if (separator === -1) continue;
+    const name = pair.slice(0, separator).trim();
+    if (!wanted.includes(name) || found.has(name)) continue;
+    try {
+      found.set(name, decodeURIComponent(pair.slice(separator + 1).trim()));
+    } catch {
+      found.set(name, ""); // a malformed escape is no value at all
+    }
+  }
+  return found;
+}
+
 /**
- * The auth's cookies, named, signed and flagged by the auth itself: a host app's own cookie
- * settings neither reach them nor are changed by them. `__Host-` under https, where the
- * browser then insists on Secure, Path=/ and no Domain.
+ * The auth's cookies, read, named, signed and flagged by the auth itself: a host app's own
+ * cookie settings neither reach them nor are changed by them, and no route pays for Elysia's
+ * cookie jar. `__Host-` under https, where the browser then insists on Secure, Path=/ and no Domain.
  */
 export function authCookies({ appSecret, secureCookies }: CookieSettings) {
   const prefix = secureCookies ? "__Host-" : "";
   const names = { session: `${prefix}session`, csrf: `${prefix}csrf`, trustedBrowser: `${prefix}trusted` };
+  const allNames = Object.values(names);
   // The format of Elysia's signed cookies, under the key it was given before, so cookies set
   // by earlier versions stay valid: the value, a dot, and its HMAC-SHA-256 in base64.
   const key = deriveKey(appSecret, "cookie-signing").toString("base64url");
   const signatureOf = (value: string) => createHmac("sha256", key).update(value).digest("base64").replace(/=+$/, "");
+  const flags = `; Path=/; HttpOnly; SameSite=Lax${secureCookies ? "; Secure" : ""}`;
+
+  /** A Set-Cookie line; a session cookie (no expiry) unless `expires` is given. */
+  const line = (name: string, value: string, expires?: Date) =>
+    `${name}=${encodeURIComponent(value)}${flags}${expires ? `; Expires=${expires.toUTCString()}` : ""}`;
 
   return {
     names,
-    attributes: { httpOnly: true, sameSite: "lax", secure: secureCookies, path: "/" } as const,
     sign: (value: string) => `${value}.${signatureOf(value)}`,
     /** The value of a signed cookie; `forged` when its signature is not ours (forged, or from another secret). */
-    unsign(sent: unknown): string | null | "forged" {
-      if (typeof sent !== "string" || sent === "") return null;
+    unsign(sent: string | undefined): string | null | "forged" {
+      if (!sent) return null;
       const dot = sent.lastIndexOf(".");
       if (dot === -1) return "forged";
       const value = sent.slice(0, dot);
       return constantTimeEqual(sent, `${value}.${signatureOf(value)}`) ? value : "forged";
     },
-    /** Set-Cookie lines that delete every cookie of the auth. */
-    deletions: () =>
-      Object.values(names).map(
-        (name) => `${name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax${secureCookies ? "; Secure" : ""}`,
-      ),
+    read: (request: Request) => readCookies(request.headers.get("cookie"), allNames),
+
+    /**
+     * What one answer sets: each cookie once, the last value given winning, written to
+     * `set.headers` as it changes (one line as a string, several as the array Elysia splits).
+     */
+    outgoing(set: Context["set"]) {
+      const lines = new Map<string, string>();
+      const write = () => {
+        const all = [...lines.values()];
+        set.headers["set-cookie"] = (all.length === 1 ? all[0] : all) as string;
+      };
+      return {
+        set(name: string, value: string, expires?: Date) {
+          lines.set(name, line(name, value, expires));
+          write();
+        },
+        remove(name: string) {
+          lines.set(name, `${name}=${flags}; Max-Age=0; Expires=${new Date(0).toUTCString()}`);
+          write();
+        },
+        removeAll() {
+          for (const name of allNames) this.remove(name);
+        },
+      };
+    },
   };
 }
 

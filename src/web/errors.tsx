@@ -27,6 +27,8 @@ function describeError(code: string | number, error: unknown): HttpError {
 }
 
 type ErrorContext = { request: Request; set: Context["set"] };
+/** What an error hook takes of Elysia's context: named, so Elysia's inference prepares no more (gates.ts). */
+type ErrorHookContext = Pick<Parameters<ErrorHandler>[0], "code" | "error" | "request" | "set">;
 
 /** Error answers drawn as pages (or fragments, for htmx): the same words wherever they are raised. */
 export function errorAnswers(settings: PageSettings) {
@@ -55,7 +57,7 @@ export function errorAnswers(settings: PageSettings) {
     },
 
     /** For `onError`: our refusals, bad forms, 404 and 405, and an unexpected error logged and answered 500. */
-    async onError({ code, error, request, set }: Parameters<ErrorHandler>[0], routes?: () => readonly Route[]) {
+    async onError({ code, error, request, set }: ErrorHookContext, routes?: () => readonly Route[]) {
       const refused =
         code === "NOT_FOUND" && routes
           ? (methodNotAllowed(routes, request.method, pathOf(request.url)) ?? error)
@@ -88,6 +90,8 @@ export function errorPages(settings: PageSettings & { routes?: () => readonly Ro
         if (!URL.canParse(request.url)) throw badHost;
       })
       // Errors of every route, and requests no route serves: the app's own concern, so global.
-      .onError({ as: "global" }, (ctx) => answers.onError(ctx, settings.routes))
+      .onError({ as: "global" }, ({ code, error, request, set }) =>
+        answers.onError({ code, error, request, set }, settings.routes),
+      )
   );
 }

@@ -58,8 +58,12 @@ const tooManyRequests = (retryAfterSeconds: number) =>
     { "retry-after": String(retryAfterSeconds) },
   );
 
-/** What a gate's transform sees of Elysia's context. */
-type GateContext = Pick<Context, "request" | "cookie" | "set" | "body"> & {
+/**
+ * What a gate sees of Elysia's context: these fields, named. A hook or handler that takes the
+ * whole context, or hands it on, makes Elysia's inference prepare all of it on every request
+ * (the query, a headers object, the cookie jar): every hook and handler here names its fields.
+ */
+type GateContext = Pick<Context, "request" | "set" | "body"> & {
   server: { requestIP(request: Request): { address: string } | null } | null;
 };
 
@@ -83,22 +87,18 @@ export function authGates(settings: GateSettings) {
     hmacBase64url(csrfKey, `${nonce}.${sessionToken ?? ""}`);
 
   /** The answer to a request at the wrong step: sent, changing nothing, to the step it is at. */
-  const sendTo = (ctx: GateContext, step: Step) =>
-    goTo({ set: ctx.set, fragment: wantsFragment(ctx.request.headers) }, pathOfStep(paths, step));
+  const sendTo = ({ request, set }: GateContext, step: Step) =>
+    goTo({ set, fragment: wantsFragment(request.headers) }, pathOfStep(paths, step));
 
   /** A cookie signed with another secret (forged, or from before a rotation): forget them all and start over. */
-  function restartSignIn(ctx: GateContext) {
-    for (const name of Object.values(names)) removeCookie(ctx, name);
-    if (wantsFragment(ctx.request.headers)) {
-      ctx.set.headers["hx-redirect"] = paths.login;
+  function restartSignIn({ request, set }: GateContext) {
+    cookies.outgoing(set).removeAll();
+    if (wantsFragment(request.headers)) {
+      set.headers["hx-redirect"] = paths.login;
       return status(200, "");
     }
-    ctx.set.headers.location = paths.login;
+    set.headers.location = paths.login;
     return status(303, "");
-  }
-
-  function removeCookie(ctx: GateContext, name: string) {
-    ctx.cookie[name]?.set({ value: "", maxAge: 0, expires: new Date(0), ...cookies.attributes });
   }
 
   /**
@@ -107,81 +107,82 @@ export function authGates(settings: GateSettings) {
    * cookie holds a random nonce, and forms carry the HMAC of that nonce and the session
    * cookie, so a token taken from one client or one session is worth nothing in another.
    */
-  async function readRequest(ctx: GateContext) {
-    const { request, cookie, server, set } = ctx;
-    const sessionToken = cookies.unsign(cookie[names.session]?.value);
-    const trustedBrowserToken = cookies.unsign(cookie[names.trustedBrowser]?.value);
+  async function readRequest({ request, set, server }: GateContext) {
+    const sent = cookies.read(request);
+    const sessionToken = cookies.unsign(sent.get(names.session));
+    const trustedBrowserToken = cookies.unsign(sent.get(names.trustedBrowser));
     if (sessionToken === "forged" || trustedBrowserToken === "forged") return null;
+    const outgoing = cookies.outgoing(set);
     const current = sessionToken ? await auth.session(sessionToken) : null;
-    if (sessionToken && !current) removeCookie(ctx, names.session);
+    if (sessionToken && !current) outgoing.remove(names.session);
 
-    const sentNonce = cookie[names.csrf]?.value;
-    const nonce = typeof sentNonce === "string" && sentNonce ? sentNonce : randomToken();
-    if (nonce !== sentNonce) cookie[names.csrf]?.set({ value: nonce, ...cookies.attributes });
+    const sentNonce = sent.get(names.csrf);
+    const nonce = sentNonce || randomToken();
+    if (nonce !== sentNonce) outgoing.set(names.csrf, nonce);
     // Checked against the session cookie this request came with, even one whose session
     // expired after its page was drawn: signing out of it then signs out, not a 403.
     const expectedCsrfToken = csrfTokenFor(nonce, sessionToken);
+    const csrfToken = current || !sessionToken ? expectedCsrfToken : csrfTokenFor(nonce, null);
     let meta: RequestMeta | undefined;
 
-    const state = {
+    /**
+     * A new nonce for the session that follows this answer, as at every step up and at sign-out:
+     * the token the answer's own forms must carry from then on.
+     */
+    const renewCsrf = (nextSessionToken: string | null) => {
+      const renewed = randomToken();
+      outgoing.set(names.csrf, renewed);
+      return csrfTokenFor(renewed, nextSessionToken);
+    };
+
+    return {
       fragment: wantsFragment(request.headers),
       current,
-      /** What this answer's forms carry. */
-      csrfToken: csrfTokenFor(nonce, current ? sessionToken : null),
-      csrfTokenMatches: (sent: unknown) => typeof sent === "string" && constantTimeEqual(sent, expectedCsrfToken),
+      /** What this answer's forms carry, until a step up or a sign-out renews it. */
+      csrfToken,
+      csrfTokenMatches: (token: unknown) => typeof token === "string" && constantTimeEqual(token, expectedCsrfToken),
       /** Who is asking: worked out only when a handler records it, which pages never do. */
       meta(): RequestMeta {
         meta ??= requestMeta(request, server, settings.trustedProxyHeader);
         return meta;
       },
       trustedBrowserToken,
-      startSession(session: NewSession) {
-        cookie[names.session]?.set({
-          value: cookies.sign(session.token),
-          expires: session.expiresAt,
-          ...cookies.attributes,
-        });
-        renewCsrf(session.token);
+      /** Sets the new session's cookie; the CSRF token its forms carry. */
+      startSession(session: NewSession): string {
+        outgoing.set(names.session, cookies.sign(session.token), session.expiresAt);
+        return renewCsrf(session.token);
       },
-      endSession() {
-        removeCookie(ctx, names.session);
-        renewCsrf(null);
+      endSession(): string {
+        outgoing.remove(names.session);
         // Whatever a script may have stored goes too; cookies only when there is no trusted
         // browser to keep, since clearing cookies would also forget this browser's trust.
         set.headers["clear-site-data"] = trustedBrowserToken ? '"storage"' : '"cookies", "storage"';
+        return renewCsrf(null);
       },
       trustBrowser(browser: NewTrustedBrowser) {
-        cookie[names.trustedBrowser]?.set({
-          value: cookies.sign(browser.token),
-          expires: browser.expiresAt,
-          ...cookies.attributes,
-        });
+        outgoing.set(names.trustedBrowser, cookies.sign(browser.token), browser.expiresAt);
       },
     };
-    /**
-     * A new nonce for the session that follows this answer, as at every step up and at sign-out.
-     * The answer's own forms are drawn for it.
-     */
-    function renewCsrf(nextSessionToken: string | null) {
-      const renewed = randomToken();
-      cookie[names.csrf]?.set({ value: renewed, ...cookies.attributes });
-      // On the context itself, where the handler reads it after the resolve copied it there.
-      Object.assign(ctx, { csrfToken: csrfTokenFor(renewed, nextSessionToken) });
-    }
-    return state;
   }
 
   type RequestState = NonNullable<Awaited<ReturnType<typeof readRequest>>>;
-  const STATE = Symbol("two-factor-auth state");
-  const stateOf = (ctx: object) => (ctx as { [STATE]: RequestState })[STATE];
+  /** Each request's state, from its gate's transform to its resolve. */
+  const states = new WeakMap<Request, RequestState>();
+  const stateOf = (request: Request) => states.get(request) as RequestState;
 
   /** The refusal of an unsafe request from another site or without the right token; null when it may go on. */
-  function forgery(ctx: GateContext, state: RequestState): HttpError | null {
-    if (isSafeMethod(ctx.request.method)) return null;
-    if (!isSameOrigin(ctx.request.headers, settings.appOrigin)) return forbidden;
+  function forgery({ request, body }: GateContext, state: RequestState): HttpError | null {
+    if (isSafeMethod(request.method)) return null;
+    if (!isSameOrigin(request.headers, settings.appOrigin)) return forbidden;
     // The form's own field first: it is drawn with the form, so it is never stale.
-    const sent = (ctx.body as Record<string, unknown> | undefined)?.csrf ?? ctx.request.headers.get("x-csrf-token");
-    return state.csrfTokenMatches(sent) ? null : forbidden;
+    const token = (body as Record<string, unknown> | undefined)?.csrf ?? request.headers.get("x-csrf-token");
+    return state.csrfTokenMatches(token) ? null : forbidden;
+  }
+
+  function overBudget({ request }: GateContext, state: RequestState): HttpError | null {
+    if (!budget || isSafeMethod(request.method)) return null;
+    const retryAfter = budget.spend(state.meta().ip ?? "unknown");
+    return retryAfter ? tooManyRequests(retryAfter) : null;
   }
 
   /**
@@ -196,13 +197,7 @@ export function authGates(settings: GateSettings) {
     if (!serves(step)) return sendTo(ctx, step);
     const refused = forgery(ctx, state) ?? overBudget(ctx, state);
     if (refused) return errors.answer(ctx, refused);
-    return { [STATE]: state };
-  }
-
-  function overBudget(ctx: GateContext, state: RequestState): HttpError | null {
-    if (!budget || isSafeMethod(ctx.request.method)) return null;
-    const retryAfter = budget.spend(state.meta().ip ?? "unknown");
-    return retryAfter ? tooManyRequests(retryAfter) : null;
+    states.set(ctx.request, state);
   }
 
   /** The hooks every route of the auth shares: its strict form parser and its own error answers. */
@@ -212,8 +207,10 @@ export function authGates(settings: GateSettings) {
     /** Only for people not signed in at all; anyone else is sent to the step they are at. */
     anonymousOnly: {
       ...ownRoute,
-      transform: mayAnswer((ctx) => gate(ctx, (step) => step === "signed_out")),
-      resolve: (ctx) => stateOf(ctx),
+      transform: mayAnswer(({ request, set, body, server }) =>
+        gate({ request, set, body, server }, (step) => step === "signed_out"),
+      ),
+      resolve: ({ request }) => stateOf(request),
     },
     /**
      * Only for sessions at one of these steps; anyone else is sent to the step they are at.
@@ -221,36 +218,43 @@ export function authGates(settings: GateSettings) {
      */
     sessionAt: (steps: Exclude<Step, "signed_out">[]) => ({
       ...ownRoute,
-      transform: mayAnswer((ctx) => gate(ctx, (step) => (steps as Step[]).includes(step))),
-      resolve(ctx) {
-        const state = stateOf(ctx);
+      transform: mayAnswer(({ request, set, body, server }) =>
+        gate({ request, set, body, server }, (step) => (steps as Step[]).includes(step)),
+      ),
+      resolve({ request }) {
+        const state = stateOf(request);
         // The transform let only a session at one of `steps` through.
         const { session, user } = state.current as SessionWithUser;
         return { ...state, session, user };
       },
     }),
     /** At any step, or none: signing out. */
-    anyStep: { ...ownRoute, transform: mayAnswer((ctx) => gate(ctx, () => true)), resolve: (ctx) => stateOf(ctx) },
+    anyStep: {
+      ...ownRoute,
+      transform: mayAnswer(({ request, set, body, server }) => gate({ request, set, body, server }, () => true)),
+      resolve: ({ request }) => stateOf(request),
+    },
 
     /**
      * For a host's own routes: only a fully signed-in session gets in, with `user`, `session`,
-     * `csrfToken` and `fragment` on the context; anyone else is sent to the step they are at. An unsafe
-     * request must also come from this origin. The host's body parsing is left alone.
+     * `csrfToken` and `fragment` on the context; anyone else is sent to the step they are at.
+     * An unsafe request must also come from this origin. The host's body parsing is left alone.
      */
     signedIn: {
-      transform: mayAnswer(async (ctx) => {
+      transform: mayAnswer(async ({ request, set, server }) => {
+        const ctx = { request, set, server, body: undefined };
         const state = await readRequest(ctx);
         if (!state) return restartSignIn(ctx);
         const step = stepOf(state.current);
         if (step !== "signed_in") return sendTo(ctx, step);
-        if (!isSafeMethod(ctx.request.method) && !isSameOrigin(ctx.request.headers, settings.appOrigin))
+        if (!isSafeMethod(request.method) && !isSameOrigin(request.headers, settings.appOrigin))
           return errors.answer(ctx, forbidden);
-        return { [STATE]: state };
+        states.set(request, state);
       }),
-      resolve(ctx) {
-        const state = stateOf(ctx);
-        const { session, user } = state.current as SessionWithUser;
-        return { session, user, csrfToken: state.csrfToken, fragment: state.fragment };
+      resolve({ request }) {
+        const { current, csrfToken, fragment } = stateOf(request);
+        const { session, user } = current as SessionWithUser;
+        return { session, user, csrfToken, fragment };
       },
     },
     /**
@@ -258,14 +262,15 @@ export function authGates(settings: GateSettings) {
      * in a `csrf` field or an `X-CSRF-Token` header; any request gets `csrfToken` to draw forms with.
      */
     csrf: {
-      transform: mayAnswer(async (ctx) => {
+      transform: mayAnswer(async ({ request, set, body, server }) => {
+        const ctx = { request, set, body, server };
         const state = await readRequest(ctx);
         if (!state) return restartSignIn(ctx);
         const refused = forgery(ctx, state);
         if (refused) return errors.answer(ctx, refused);
-        return { [STATE]: state };
+        states.set(request, state);
       }),
-      resolve: (ctx) => ({ csrfToken: stateOf(ctx).csrfToken }),
+      resolve: ({ request }) => ({ csrfToken: stateOf(request).csrfToken }),
     },
   });
 }

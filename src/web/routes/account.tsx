@@ -17,6 +17,7 @@ const passwordChangeFields = {
 } as const;
 const passwordChanged = "Password changed. Every other session was signed out and every trusted browser forgotten.";
 
+// Handlers name the fields they use: see GateContext in gates.ts for why.
 export const accountRoutes = ({ gates, auth, paths, pages, clock, policies }: AuthKit) => {
   const answer = accountAnswers({ auth, paths, pages, ...policies });
   type Ctx = Parameters<typeof answer>[0];
@@ -27,21 +28,24 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies }: Au
   const afterListChange = (ctx: Ctx, list: "sessions" | "trusted-browsers") =>
     ctx.fragment ? answer(ctx, { list }) : goTo(ctx, `${paths.account}#${list}`);
   const backToTwoFactor = (ctx: Ctx) => goTo(ctx, `${paths.account}#two-factor`);
-  const current = (ctx: Ctx) => ({ session: ctx.session, user: ctx.user });
 
   return new Elysia({ name: "account-routes", seed: gates.config.seed })
     .use(gates)
     .get(
       paths.account,
       // Without JavaScript, a password change lands here by a redirect: say it worked.
-      (ctx) =>
-        answer(ctx, ctx.query.done === "password" ? { password: { notice: passwordChanged } } : { nothing: true }),
+      ({ query, set, fragment, csrfToken, session, user, trustedBrowserToken }) =>
+        answer(
+          { set, fragment, csrfToken, session, user, trustedBrowserToken },
+          query.done === "password" ? { password: { notice: passwordChanged } } : { nothing: true },
+        ),
       { ...signedIn(), query: t.Object({ done: t.Optional(t.String()) }) },
     )
     .post(
       paths.recoveryCodes,
-      async (ctx) => {
-        const result = await auth.account.regenerateRecoveryCodes(ctx.user, ctx.body.otp, ctx.meta());
+      async ({ body, set, fragment, csrfToken, session, user, trustedBrowserToken, meta }) => {
+        const ctx = { set, fragment, csrfToken, session, user, trustedBrowserToken };
+        const result = await auth.account.regenerateRecoveryCodes(user, body.otp, meta());
         if (isRefused(result)) {
           const regenerateError = wordsFor(result, { otp: "code" }, clock()).otp;
           return refused(ctx, { twoFactor: { status: { regenerateError } } }, result.lockedUntil);
@@ -52,23 +56,24 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies }: Au
     )
     .post(
       paths.resetTwoFactor,
-      async (ctx) => {
-        const { password, otp } = ctx.body;
-        const result = await auth.account.startAuthenticatorReset(current(ctx), password, otp, ctx.meta());
+      async ({ body, set, fragment, csrfToken, session, user, trustedBrowserToken, meta }) => {
+        const ctx = { set, fragment, csrfToken, session, user, trustedBrowserToken };
+        const result = await auth.account.startAuthenticatorReset({ session, user }, body.password, body.otp, meta());
         if (isRefused(result)) {
           const resetErrors = wordsFor(result, { password: "password", otp: "code" }, clock());
           return refused(ctx, { twoFactor: { status: { resetErrors } } }, result.lockedUntil);
         }
         // The new key is held on the session: without JavaScript, the page shows it until it is confirmed.
-        if (!ctx.fragment) return backToTwoFactor(ctx);
+        if (!fragment) return backToTwoFactor(ctx);
         return answer(ctx, { twoFactor: { newKey: result } });
       },
       { ...signedIn(), body: t.Object({ password: t.String(), otp: t.String() }) },
     )
     .post(
       paths.confirmReset,
-      async (ctx) => {
-        const result = await auth.account.confirmAuthenticatorReset(current(ctx), ctx.body.otp, ctx.meta());
+      async ({ body, set, fragment, csrfToken, session, user, trustedBrowserToken, meta }) => {
+        const ctx = { set, fragment, csrfToken, session, user, trustedBrowserToken };
+        const result = await auth.account.confirmAuthenticatorReset({ session, user }, body.otp, meta());
         if (!result) return backToTwoFactor(ctx); // nothing pending, or its time is up
         if (isRefused(result)) {
           const resetError = wordsFor(result, { otp: "code" }, clock()).otp ?? "";
@@ -81,26 +86,29 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies }: Au
     )
     .post(
       paths.cancelReset,
-      async (ctx) => {
-        await auth.account.cancelAuthenticatorReset(current(ctx));
-        return ctx.fragment ? answer(ctx, { twoFactor: { status: {} } }) : backToTwoFactor(ctx);
+      async ({ set, fragment, csrfToken, session, user, trustedBrowserToken }) => {
+        const ctx = { set, fragment, csrfToken, session, user, trustedBrowserToken };
+        await auth.account.cancelAuthenticatorReset({ session, user });
+        return fragment ? answer(ctx, { twoFactor: { status: {} } }) : backToTwoFactor(ctx);
       },
       signedIn(),
     )
     .post(
       paths.password,
-      async (ctx) => {
-        const result = await auth.account.changePassword(current(ctx), ctx.body, ctx.meta());
+      async ({ body, set, fragment, csrfToken, session, user, trustedBrowserToken, meta, startSession }) => {
+        const ctx = { set, fragment, csrfToken, session, user, trustedBrowserToken };
+        const result = await auth.account.changePassword({ session, user }, body, meta());
         if (isRefused(result)) {
           const errors = wordsFor(result, passwordChangeFields, clock());
           return refused(ctx, { password: { errors } }, result.lockedUntil);
         }
-        ctx.startSession(result.session);
-        if (!ctx.fragment) return goTo(ctx, `${paths.account}?done=password#password`);
+        const nextCsrfToken = startSession(result.session);
+        if (!fragment) return goTo(ctx, `${paths.account}?done=password#password`);
         // This session went on under a new token: the list marks that one as this browser.
         const renewed = await auth.session(result.session.token);
         if (!renewed) return goTo(ctx, paths.login);
-        return answer({ ...ctx, session: renewed.session }, { password: { notice: passwordChanged } });
+        const next = { ...ctx, session: renewed.session, csrfToken: nextCsrfToken };
+        return answer(next, { password: { notice: passwordChanged } });
       },
       {
         ...signedIn(),
@@ -109,38 +117,40 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies }: Au
     )
     .post(
       paths.revokeOtherSessions,
-      async (ctx) => {
-        await auth.account.revokeOtherSessions(current(ctx), ctx.meta());
-        return afterListChange(ctx, "sessions");
+      async ({ set, fragment, csrfToken, session, user, trustedBrowserToken, meta }) => {
+        await auth.account.revokeOtherSessions({ session, user }, meta());
+        return afterListChange({ set, fragment, csrfToken, session, user, trustedBrowserToken }, "sessions");
       },
       signedIn(),
     )
     .post(
       paths.revokeSession,
-      async (ctx) => {
+      async ({ params, set, fragment, csrfToken, session, user, trustedBrowserToken, meta, endSession }) => {
         // Ending this very session is signing out.
-        if (ctx.params.id === ctx.session.id) {
-          await auth.signOut(ctx.session, ctx.meta());
-          ctx.endSession();
-          return goTo(ctx, paths.login);
+        if (params.id === session.id) {
+          await auth.signOut(session, meta());
+          endSession();
+          return goTo({ set, fragment }, paths.login);
         }
-        await auth.account.revokeSession(ctx.user, ctx.params.id, ctx.meta());
-        return afterListChange(ctx, "sessions");
+        await auth.account.revokeSession(user, params.id, meta());
+        return afterListChange({ set, fragment, csrfToken, session, user, trustedBrowserToken }, "sessions");
       },
       { ...signedIn(), params: t.Object({ id: t.String() }) },
     )
     .post(
       paths.revokeAllTrustedBrowsers,
-      async (ctx) => {
-        await auth.account.revokeAllTrustedBrowsers(ctx.user, ctx.meta());
+      async ({ set, fragment, csrfToken, session, user, trustedBrowserToken, meta }) => {
+        await auth.account.revokeAllTrustedBrowsers(user, meta());
+        const ctx = { set, fragment, csrfToken, session, user, trustedBrowserToken };
         return afterListChange(ctx, "trusted-browsers");
       },
       signedIn(),
     )
     .post(
       paths.revokeTrustedBrowser,
-      async (ctx) => {
-        await auth.account.revokeTrustedBrowser(ctx.user, ctx.params.id, ctx.meta());
+      async ({ params, set, fragment, csrfToken, session, user, trustedBrowserToken, meta }) => {
+        await auth.account.revokeTrustedBrowser(user, params.id, meta());
+        const ctx = { set, fragment, csrfToken, session, user, trustedBrowserToken };
         return afterListChange(ctx, "trusted-browsers");
       },
       { ...signedIn(), params: t.Object({ id: t.String() }) },

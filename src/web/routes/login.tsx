@@ -9,27 +9,35 @@ import { goTo, refusalStatus } from "../respond";
 const title = "Sign in";
 const stepAfterPassword: Record<NextStep, Step> = { enroll: "enrolling", code: "verifying", none: "signed_in" };
 
+// Handlers name the fields they use: see GateContext in gates.ts for why.
 export const loginRoutes = ({ gates, auth, paths, pages, clock }: AuthKit) =>
   new Elysia({ name: "login-routes", seed: gates.config.seed })
     .use(gates)
     .get(
       paths.login,
-      (ctx) => pages.blankFormPage(ctx, title, (csrfToken) => <LoginPage paths={paths} csrfToken={csrfToken} />),
+      ({ set, fragment, csrfToken }) =>
+        pages.blankFormPage({ set, fragment, csrfToken }, title, (token) => (
+          <LoginPage paths={paths} csrfToken={token} />
+        )),
       { anonymousOnly: true },
     )
     .post(
       paths.login,
-      async (ctx) => {
-        const { password } = ctx.body;
-        const username = ctx.body.username.trim();
-        const result = await auth.checkPassword(username, password, ctx.meta(), ctx.trustedBrowserToken);
+      async ({ body, set, fragment, csrfToken, meta, trustedBrowserToken, startSession }) => {
+        const username = body.username.trim();
+        const result = await auth.checkPassword(username, body.password, meta(), trustedBrowserToken);
         if (isRefused(result)) {
           const error = wordsFor(result, { password: "password at sign-in" }, clock()).password;
-          const content = <LoginPage paths={paths} csrfToken={ctx.csrfToken} username={username} error={error} />;
-          return pages.page(ctx, title, content, refusalStatus(ctx.set, clock, result.lockedUntil));
+          const content = <LoginPage paths={paths} csrfToken={csrfToken} username={username} error={error} />;
+          return pages.page(
+            { set, fragment, csrfToken },
+            title,
+            content,
+            refusalStatus(set, clock, result.lockedUntil),
+          );
         }
-        ctx.startSession(result.session);
-        return goTo(ctx, pathOfStep(paths, stepAfterPassword[result.next]));
+        startSession(result.session);
+        return goTo({ set, fragment }, pathOfStep(paths, stepAfterPassword[result.next]));
       },
       { anonymousOnly: true, body: t.Object({ username: t.String(), password: t.String() }) },
     );

@@ -8,28 +8,30 @@ import { goTo } from "../respond";
 const title = "Create your account";
 const kinds = { username: "username", password: "new password", confirm: "confirmation" } as const;
 
+// Handlers name the fields they use: see GateContext in gates.ts for why.
 export const registerRoutes = ({ gates, auth, paths, pages, clock }: AuthKit) =>
   new Elysia({ name: "register-routes", seed: gates.config.seed })
     .use(gates)
     .get(
       paths.register,
-      (ctx) => pages.blankFormPage(ctx, title, (csrfToken) => <RegisterPage paths={paths} csrfToken={csrfToken} />),
+      ({ set, fragment, csrfToken }) =>
+        pages.blankFormPage({ set, fragment, csrfToken }, title, (token) => (
+          <RegisterPage paths={paths} csrfToken={token} />
+        )),
       { anonymousOnly: true },
     )
     .post(
       paths.register,
-      async (ctx) => {
-        const form = { ...ctx.body, username: ctx.body.username.trim() };
-        const result = await auth.register(form, ctx.meta());
+      async ({ body, set, fragment, csrfToken, meta, startSession }) => {
+        const form = { ...body, username: body.username.trim() };
+        const result = await auth.register(form, meta());
         if (isRefused(result)) {
           const errors = wordsFor(result, kinds, clock());
-          const content = (
-            <RegisterPage paths={paths} csrfToken={ctx.csrfToken} username={form.username} errors={errors} />
-          );
-          return pages.page(ctx, title, content, 422);
+          const content = <RegisterPage paths={paths} csrfToken={csrfToken} username={form.username} errors={errors} />;
+          return pages.page({ set, fragment, csrfToken }, title, content, 422);
         }
-        ctx.startSession(result.session);
-        return goTo(ctx, paths.setup);
+        startSession(result.session);
+        return goTo({ set, fragment }, paths.setup);
       },
       { anonymousOnly: true, body: t.Object({ username: t.String(), password: t.String(), confirm: t.String() }) },
     );

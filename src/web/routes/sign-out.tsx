@@ -8,10 +8,10 @@ export const signOutRoutes = ({ gates, auth, paths }: AuthKit) =>
     // Any session may end itself, pending or signed in.
     .post(
       paths.logout,
-      async (ctx) => {
-        if (ctx.current) await auth.signOut(ctx.current.session, ctx.meta());
-        ctx.endSession();
-        return goTo(ctx, paths.login);
+      async ({ set, fragment, current, meta, endSession }) => {
+        if (current) await auth.signOut(current.session, meta());
+        endSession();
+        return goTo({ set, fragment }, paths.login);
       },
       { anyStep: true },
     );

@@ -12,12 +12,13 @@ const codeTitle = "Enter your code";
 /** `?recovery` asks for a recovery code: offered once 2FA is on, the only time recovery codes exist. */
 const recoveryQuery = t.Object({ recovery: t.Optional(t.String()) });
 
+// Handlers name the fields they use: see GateContext in gates.ts for why.
 export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: AuthKit) => {
   const { appName } = pages;
-  const verifyPage = (ctx: { csrfToken: string }, enrolling: boolean, recovery: boolean, extra = {}) => (
+  const verifyPage = (csrfToken: string, enrolling: boolean, recovery: boolean, extra = {}) => (
     <VerifyPage
       paths={paths}
-      csrfToken={ctx.csrfToken}
+      csrfToken={csrfToken}
       appName={appName}
       trustedBrowserDays={policies.trustedBrowserDays}
       enrolling={enrolling}
@@ -29,53 +30,46 @@ export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: 
     .use(gates)
     .get(
       paths.setup,
-      async (ctx) => {
-        const enrollment = await auth.enrollment(ctx.user);
+      async ({ set, fragment, csrfToken, user }) => {
+        const enrollment = await auth.enrollment(user);
         // Once 2FA is on, the key is never shown again.
-        if (!enrollment) return goTo(ctx, paths.verify);
-        const key = await keyToScan(enrollment, appName, ctx.user.username);
-        return pages.page(
-          ctx,
-          "Link your authenticator app",
-          <SetupPage paths={paths} csrfToken={ctx.csrfToken} {...key} />,
-        );
+        if (!enrollment) return goTo({ set, fragment }, paths.verify);
+        const key = await keyToScan(enrollment, appName, user.username);
+        const content = <SetupPage paths={paths} csrfToken={csrfToken} {...key} />;
+        return pages.page({ set, fragment, csrfToken }, "Link your authenticator app", content);
       },
       { sessionAt: ["enrolling"] },
     )
     .get(
       paths.verify,
-      (ctx) => {
-        const enrolling = !ctx.user.totpEnabledAt;
-        return pages.page(ctx, codeTitle, verifyPage(ctx, enrolling, !enrolling && ctx.query.recovery !== undefined));
+      ({ query, set, fragment, csrfToken, user }) => {
+        const enrolling = !user.totpEnabledAt;
+        const content = verifyPage(csrfToken, enrolling, !enrolling && query.recovery !== undefined);
+        return pages.page({ set, fragment, csrfToken }, codeTitle, content);
       },
       { sessionAt: ["enrolling", "verifying"], query: recoveryQuery },
     )
     .post(
       paths.verify,
-      async (ctx) => {
-        const enrolling = !ctx.user.totpEnabledAt;
-        const remember = ctx.body.remember !== undefined;
-        const current = { session: ctx.session, user: ctx.user };
-        const result = await auth.verifyCode(current, ctx.body.otp, ctx.meta(), remember);
+      async ({ body, query, set, fragment, csrfToken, session, user, meta, startSession, trustBrowser }) => {
+        const enrolling = !user.totpEnabledAt;
+        const remember = body.remember !== undefined;
+        const result = await auth.verifyCode({ session, user }, body.otp, meta(), remember);
         if (isRefused(result)) {
-          const recovery = !enrolling && ctx.query.recovery !== undefined;
+          const recovery = !enrolling && query.recovery !== undefined;
           const error = wordsFor(result, { otp: "code" }, clock()).otp;
-          const content = verifyPage(ctx, enrolling, recovery, { remember, error });
-          return pages.page(ctx, codeTitle, content, refusalStatus(ctx.set, clock, result.lockedUntil));
+          const content = verifyPage(csrfToken, enrolling, recovery, { remember, error });
+          const status = refusalStatus(set, clock, result.lockedUntil);
+          return pages.page({ set, fragment, csrfToken }, codeTitle, content, status);
         }
-        ctx.startSession(result.session);
-        if (result.trustedBrowser) ctx.trustBrowser(result.trustedBrowser);
-        if (!result.recoveryCodes) return goTo(ctx, paths.home);
+        const nextCsrfToken = startSession(result.session);
+        if (result.trustedBrowser) trustBrowser(result.trustedBrowser);
+        if (!result.recoveryCodes) return goTo({ set, fragment }, paths.home);
         // Shown in the answer itself, never stored in plain text: a reload cannot show them again.
         const content = (
-          <RecoveryCodesPage
-            paths={paths}
-            appName={appName}
-            username={ctx.user.username}
-            codes={result.recoveryCodes}
-          />
+          <RecoveryCodesPage paths={paths} appName={appName} username={user.username} codes={result.recoveryCodes} />
         );
-        return pages.page(ctx, "Save your recovery codes", content);
+        return pages.page({ set, fragment, csrfToken: nextCsrfToken }, "Save your recovery codes", content);
       },
       {
         sessionAt: ["enrolling", "verifying"],
