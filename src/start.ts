@@ -2,15 +2,20 @@ import { type AppDeps, createApp } from "./app";
 import { systemClock } from "./clock";
 import { ConfigError, loadConfig } from "./config";
 import { type Database, openDatabase, withoutCredentials } from "./db/database";
-import { keepServingThroughUncaughtErrors } from "./web/operations";
+import { batchedLines, keepServingThroughUncaughtErrors } from "./web/operations";
 
 const HOUR = 60 * 60 * 1000;
 /** How long a SIGTERM waits for in-flight requests before it closes their connections anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
-/** One JSON line on stdout: the request log, and what the process itself does. */
-const logLine = (entry: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(entry)}\n`);
-const logMessage = (message: string) => logLine({ time: new Date().toISOString(), message });
+/** JSON lines on stdout, in batches: the request log, and what the process itself does. */
+const stdoutLines = batchedLines((chunk) => process.stdout.write(chunk));
+const logLine = (entry: Record<string, unknown>) => stdoutLines.line(JSON.stringify(entry));
+/** What the process itself does is written at once, after the request lines before it. */
+const logMessage = (message: string) => {
+  logLine({ time: new Date().toISOString(), message });
+  stdoutLines.flush();
+};
 
 /**
  * Reads the configuration, opens the database and listens: what `bun run start` and `bun run dev`

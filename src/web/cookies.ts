@@ -37,9 +37,13 @@ export function authCookies({ appSecret, secureCookies }: CookieSettings) {
   const signatureOf = (value: string) => createHmac("sha256", key).update(value).digest("base64").replace(/=+$/, "");
   const flags = `; Path=/; HttpOnly; SameSite=Lax${secureCookies ? "; Secure" : ""}`;
 
-  /** A Set-Cookie line; a session cookie (no expiry) unless `expires` is given. */
+  /**
+   * A Set-Cookie line; a session cookie (no expiry) unless `expires` is given. The values are
+   * base64 and base64url, which a cookie may hold as they are; older cookies were escaped,
+   * which reading undoes.
+   */
   const line = (name: string, value: string, expires?: Date) =>
-    `${name}=${encodeURIComponent(value)}${flags}${expires ? `; Expires=${expires.toUTCString()}` : ""}`;
+    `${name}=${value}${flags}${expires ? `; Expires=${expires.toUTCString()}` : ""}`;
 
   return {
     names,

@@ -1,4 +1,4 @@
-import { Elysia, StatusMap } from "elysia";
+import { type Context, Elysia, StatusMap } from "elysia";
 
 /** How long /healthz waits for the database before calling it down. */
 const HEALTH_TIMEOUT_MS = 2_000;
@@ -21,34 +21,75 @@ export type RequestLogEntry = { time: string; method: string; path: string; stat
  * handler: whatever goes wrong in it is reported, never thrown, or it would end the process.
  */
 export function requestLog(write: (entry: RequestLogEntry) => void, report = logUnexpected) {
-  const started = new WeakMap<Request, number>();
-  return new Elysia({ name: "request-log" })
-    .onRequest(({ request }) => {
-      started.set(request, performance.now());
-    })
-    .onAfterResponse({ as: "global" }, ({ request, set, responseValue }) => {
-      try {
-        write({
-          time: new Date().toISOString(),
-          method: request.method,
-          path: pathOf(request.url),
-          status: sentStatus(responseValue, set.status),
-          ms: Math.round((performance.now() - (started.get(request) ?? performance.now())) * 10) / 10,
-        });
-      } catch (error) {
-        report(`the request log of ${request.method} ${pathOf(request.url)}`, error);
-      }
-    });
+  // Thousands of lines a second share a millisecond: its ISO time is worked out once.
+  let lastMs = 0;
+  let lastTime = "";
+  const timeNow = () => {
+    const now = Date.now();
+    if (now !== lastMs) {
+      lastMs = now;
+      lastTime = new Date(now).toISOString();
+    }
+    return lastTime;
+  };
+  /** What the log reads of a request's context, with the time its first hook put there. */
+  type Answered = { request: Request; set: Context["set"]; responseValue: unknown; startedAt?: number };
+  const logAnswer = ({ request, set, responseValue, startedAt }: Answered) => {
+    try {
+      write({
+        time: timeNow(),
+        method: request.method,
+        path: pathOf(request.url),
+        status: sentStatus(responseValue, set.status),
+        ms: Math.round((performance.now() - (startedAt ?? performance.now())) * 10) / 10,
+      });
+    } catch (error) {
+      report(`the request log of ${request.method} ${pathOf(request.url)}`, error);
+    }
+  };
+  return (
+    new Elysia({ name: "request-log" })
+      // On the context itself, which every hook of the request shares: cheaper than a map.
+      .onRequest((context) => {
+        (context as { startedAt?: number }).startedAt = performance.now();
+      })
+      .onAfterResponse({ as: "global" }, logAnswer)
+  );
 }
 
 /**
  * The status the client received. Elysia sends a Response's own status unless it is 200, and
- * then `set.status`: pages answer through `html()`, whose Response is always 200.
+ * then `set.status`: an error page's Response carries its own.
  */
 function sentStatus(answer: unknown, status: number | keyof typeof StatusMap | undefined): number {
   if (answer instanceof Response && answer.status !== 200) return answer.status;
   if (typeof status === "number") return status;
   return status === undefined ? 200 : StatusMap[status];
+}
+
+/**
+ * Lines for a stream, written in batches: one write a few milliseconds rather than one a
+ * request, a tenth of the request log's cost under load. `flush` writes what is waiting, as
+ * a stop must before it exits; a killed process loses at most the last `delayMs` of lines.
+ */
+export function batchedLines(write: (chunk: string) => void, delayMs = 20) {
+  let waiting = "";
+  let timer: Timer | undefined;
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (waiting === "") return;
+    const chunk = waiting;
+    waiting = "";
+    write(chunk);
+  };
+  return {
+    line(text: string) {
+      waiting += `${text}\n`;
+      timer ??= setTimeout(flush, delayMs);
+    },
+    flush,
+  };
 }
 
 /**

@@ -34,9 +34,8 @@ const unusedFeatures = [
  */
 export function securityHeaders(config: { secureCookies: boolean }) {
   const headers = securityHeaderValues(config);
-  return new Elysia({ name: "security-headers", seed: headers }).onRequest(({ set }) => {
-    Object.assign(set.headers, headers);
-  });
+  // Elysia's default headers: copied into each context as it is made, with no hook to run.
+  return new Elysia({ name: "security-headers", seed: headers }).headers(headers);
 }
 
 function securityHeaderValues(config: { secureCookies: boolean }): Record<string, string> {
