@@ -1,4 +1,4 @@
-import { desc, eq } from "drizzle-orm";
+import { desc, eq, sql } from "drizzle-orm";
 import type { Clock } from "../clock";
 import type { Database, Orm } from "../db/database";
 import type { SecurityEvent, SecurityEventType } from "../db/tables";
@@ -48,6 +48,15 @@ export function eventLog({ orm, tables: { securityEvents } }: Database, clock: C
       createdAt: clock(),
     });
 
+  // Asked on every account page: prepared once.
+  const newest = orm
+    .select()
+    .from(securityEvents)
+    .where(eq(securityEvents.userId, sql.placeholder("userId")))
+    .orderBy(desc(securityEvents.createdAt), desc(securityEvents.id))
+    .limit(sql.placeholder("limit"))
+    .prepare("newest_security_events");
+
   return {
     recordOn,
 
@@ -57,12 +66,7 @@ export function eventLog({ orm, tables: { securityEvents } }: Database, clock: C
 
     /** The account's newest events first. */
     async recent(userId: number, limit: number): Promise<LoggedEvent[]> {
-      const rows = await orm
-        .select()
-        .from(securityEvents)
-        .where(eq(securityEvents.userId, userId))
-        .orderBy(desc(securityEvents.createdAt), desc(securityEvents.id))
-        .limit(limit);
+      const rows = await newest.execute({ userId, limit });
       return rows.map((row) => ({ ...row, detail: readDetail(row.detail) }));
     },
   };

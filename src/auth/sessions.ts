@@ -73,6 +73,14 @@ export function sessionStore({ orm, tables: { sessions, users } }: Database, clo
     .where(eq(users.id, sql.placeholder("id")))
     .prepare("user_by_id");
 
+  // Asked on every account page: prepared once.
+  const liveOfUser = orm
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.userId, sql.placeholder("userId")), gt(sessions.expiresAt, sql.placeholder("now"))))
+    .orderBy(desc(sessions.lastSeenAt), desc(sessions.createdAt))
+    .prepare("live_sessions_of_user");
+
   /** The delete that ends every session of the user but `keepId`, on `on`: the database or a transaction. */
   const revokeAllOn = (on: Orm, userId: number, keepId: string | null) => {
     const mine = eq(sessions.userId, userId);
@@ -132,11 +140,7 @@ export function sessionStore({ orm, tables: { sessions, users } }: Database, clo
 
     /** The user's live sessions, most recently used first. */
     list(userId: number): Promise<Session[]> {
-      return orm
-        .select()
-        .from(sessions)
-        .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, clock())))
-        .orderBy(desc(sessions.lastSeenAt), desc(sessions.createdAt));
+      return liveOfUser.execute({ userId, now: clock() });
     },
 
     /** Ends one of the user's sessions; false when it is not theirs or already gone. */

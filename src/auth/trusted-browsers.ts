@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, lte } from "drizzle-orm";
+import { and, desc, eq, gt, lte, sql } from "drizzle-orm";
 import type { Clock } from "../clock";
 import type { Database, Orm } from "../db/database";
 import type { TrustedBrowser } from "../db/tables";
@@ -19,6 +19,16 @@ export function trustedBrowserStore(
   /** The delete that forgets every trusted browser of the user, on `on`: the database or a transaction. */
   const revokeAllOn = (on: Orm, userId: number) =>
     on.delete(trustedBrowsers).where(eq(trustedBrowsers.userId, userId)).returning({ id: trustedBrowsers.id });
+
+  // Asked on every account page: prepared once.
+  const live = orm
+    .select()
+    .from(trustedBrowsers)
+    .where(
+      and(eq(trustedBrowsers.userId, sql.placeholder("userId")), gt(trustedBrowsers.expiresAt, sql.placeholder("now"))),
+    )
+    .orderBy(desc(trustedBrowsers.createdAt))
+    .prepare("live_trusted_browsers");
 
   return {
     async create(userId: number, meta: RequestMeta): Promise<NewTrustedBrowser> {
@@ -54,11 +64,7 @@ export function trustedBrowserStore(
     },
 
     list(userId: number): Promise<TrustedBrowser[]> {
-      return orm
-        .select()
-        .from(trustedBrowsers)
-        .where(and(eq(trustedBrowsers.userId, userId), gt(trustedBrowsers.expiresAt, clock())))
-        .orderBy(desc(trustedBrowsers.createdAt));
+      return live.execute({ userId, now: clock() });
     },
 
     /** Forgets one of the user's trusted browsers; false when it is not theirs or already gone. */
