@@ -37,17 +37,31 @@ function readDetail(stored: string | null): EventDetail {
 
 /** The security event log. Callers pass only secret-free details: never a password, code, key or token. */
 export function eventLog({ orm, tables: { securityEvents } }: Database, clock: Clock) {
+  /** An event's row. */
+  const rowOf = (type: SecurityEventType, userId: number | null, meta: RequestMeta, detail?: EventDetail) => ({
+    type,
+    userId,
+    detail: detail ? JSON.stringify(detail) : null,
+    ip: meta.ip,
+    userAgent: meta.userAgent,
+    createdAt: clock(),
+  });
   /** The insert that records an event, on `on`: the database, or a transaction it must be part of. */
   const recordOn = (on: Orm, type: SecurityEventType, userId: number | null, meta: RequestMeta, detail?: EventDetail) =>
-    on.insert(securityEvents).values({
-      type,
-      userId,
-      detail: detail ? JSON.stringify(detail) : null,
-      ip: meta.ip,
-      userAgent: meta.userAgent,
-      createdAt: clock(),
-    });
+    on.insert(securityEvents).values(rowOf(type, userId, meta, detail));
 
+  // Written on every failed attempt, so prepared once; in a transaction, recordOn builds it there.
+  const insert = orm
+    .insert(securityEvents)
+    .values({
+      type: sql.placeholder("type"),
+      userId: sql.placeholder("userId"),
+      detail: sql.placeholder("detail"),
+      ip: sql.placeholder("ip"),
+      userAgent: sql.placeholder("userAgent"),
+      createdAt: sql.placeholder("createdAt"),
+    })
+    .prepare("record_security_event");
   // Asked on every account page: prepared once.
   const newest = orm
     .select()
@@ -61,7 +75,7 @@ export function eventLog({ orm, tables: { securityEvents } }: Database, clock: C
     recordOn,
 
     async record(type: SecurityEventType, userId: number | null, meta: RequestMeta, detail?: EventDetail) {
-      await recordOn(orm, type, userId, meta, detail);
+      await insert.execute(rowOf(type, userId, meta, detail));
     },
 
     /** The account's newest events first. */
