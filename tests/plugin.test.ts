@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import Html from "@kitajs/html";
 import { Elysia } from "elysia";
 import { codeAt } from "../src/auth/totp";
 import { type Config, loadConfig } from "../src/config";
 import type { Database } from "../src/db/database";
-import { twoFactorAuth } from "../src/index";
+import { type PageLayout, twoFactorAuth } from "../src/index";
 import { testDatabase } from "./databases";
 import { Browser, dom, enroll, GOOD_PASSWORD, ORIGIN, signInWithPassword, TEST_SECRET, testApp } from "./helpers";
 
@@ -108,6 +109,24 @@ describe("mounted in a host app under a prefix", () => {
     expect(await (await pending.get("/dashboard")).text()).toBe("Hi alice");
   });
 
+  test("the auth answers its own refusals as pages, with no error handler of the host's", async () => {
+    const json = await host.app.handle(
+      new Request(`${ORIGIN}/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: ORIGIN },
+        body: JSON.stringify({ username: "x", password: "y" }),
+      }),
+    );
+    expect(json.status).toBe(415);
+    expect(json.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect((await dom(json)).querySelector("h1")?.textContent).toBe("Unsupported form");
+    const browser = new Browser(host.app);
+    await browser.get("/auth/login");
+    const missing = await browser.post("/auth/login", { username: "x" });
+    expect(missing.status).toBe(400);
+    expect((await dom(missing)).querySelector("h1")?.textContent).toBe("Bad form");
+  });
+
   test("a host form that asks for CSRF protection gets it: no token or another site is 403", async () => {
     const browser = new Browser(host.app);
     await browser.get("/contact");
@@ -119,6 +138,22 @@ describe("mounted in a host app under a prefix", () => {
     expect(accepted.status).toBe(200);
     expect(await accepted.text()).toBe("thanks hi");
   });
+});
+
+test("a host's own layout draws the auth's whole pages; htmx still gets fragments", async () => {
+  const { database, close } = await testDatabase();
+  const config = loadConfig({ APP_SECRET: TEST_SECRET }, "production");
+  const layout: PageLayout = ({ title, appName, homePath, children }) =>
+    `<!doctype html><html><head><title>${Html.escapeHtml(`${title} – ${appName}`)}</title></head><body><a href="${homePath}" id="host-brand">Acme</a><main id="main">${children}</main></body></html>`;
+  const app = new Elysia().use(twoFactorAuth({ database, config, layout, homePath: "/app" }));
+  const browser = new Browser(app);
+  const page = await dom(await browser.get("/login"));
+  expect(page.querySelector("#host-brand")?.getAttribute("href")).toBe("/app");
+  expect(page.querySelector("title")?.textContent).toBe("Sign in – Two-Factor Auth");
+  expect(page.querySelector("main#main form[action='/login']")).not.toBeNull();
+  const fragment = await browser.get("/login", { htmx: true });
+  expect(await fragment.text()).not.toContain("host-brand");
+  await close();
 });
 
 describe("one door into a signed-in session", () => {
