@@ -71,6 +71,15 @@ describe("mounted in a host app under a prefix", () => {
     expect(response.headers.getSetCookie()).toEqual([]);
   });
 
+  test("a prefix with a trailing slash mounts the same; one that is not a path is refused at start", async () => {
+    const { database, close } = await testDatabase();
+    const config = loadConfig({ APP_SECRET: TEST_SECRET }, "production");
+    const app = new Elysia().use(twoFactorAuth({ database, config, prefix: "/auth/" }));
+    expect((await app.handle(new Request(`${ORIGIN}/auth/login`))).status).toBe(200);
+    expect(() => twoFactorAuth({ database, config, prefix: "auth" })).toThrow('the prefix must start with "/"');
+    await close();
+  });
+
   test("the auth's pages and forms live under the prefix, and link to each other there", async () => {
     const browser = new Browser(host.app);
     const login = await dom(await browser.get("/auth/login"));

@@ -9,10 +9,10 @@ import { keyToScan } from "./qr";
 import { markup, type PageContext, type PageRenderer } from "./respond";
 
 /** What the account handlers use of a request. */
-export type AccountContext = PageContext & { session: Session; user: User; trustedBrowserToken: string | null };
+type AccountContext = PageContext & { session: Session; user: User; trustedBrowserToken: string | null };
 
 /** The 2FA panel's own parts, beside its status: new codes to show, a notice, a refused form. */
-export type TwoFactorExtras = {
+type TwoFactorExtras = {
   newCodes?: string[];
   notice?: string;
   regenerateError?: string;

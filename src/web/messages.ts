@@ -11,7 +11,7 @@ import type { FieldErrors } from "../views/field-errors";
 import { plural, waitFor } from "../words";
 
 /** What a field holds, which decides how its refusal is worded. */
-export type FieldKind = "username" | "new password" | "confirmation" | "password at sign-in" | "password" | "code";
+type FieldKind = "username" | "new password" | "confirmation" | "password at sign-in" | "password" | "code";
 
 const tooManyCodes = (lockedUntil: number, now: number) =>
   `Too many wrong codes. Try again in ${waitFor(lockedUntil, now)}.`;

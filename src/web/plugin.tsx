@@ -57,11 +57,14 @@ export function twoFactorAuth({
   database,
   config,
   clock = systemClock,
-  prefix = "",
+  prefix: givenPrefix = "",
   homePath = "/",
   layout,
   policies: overrides = {},
 }: TwoFactorAuthOptions) {
+  // "/auth" and "/auth/" mount alike; a prefix must be a path.
+  const prefix = givenPrefix.replace(/\/+$/, "");
+  if (prefix && !prefix.startsWith("/")) throw new Error(`the prefix must start with "/", got "${givenPrefix}"`);
   const policies: AuthPolicies = { ...DEFAULT_POLICIES, ...overrides };
   const auth = createAuth({
     database,
@@ -72,7 +75,6 @@ export function twoFactorAuth({
     policies,
   });
   const paths = authPaths(prefix, homePath);
-  const seed = prefix;
   const pageSettings = { appName: config.appName, homePath, layout };
   const errors = errorAnswers(pageSettings);
   const gates = authGates({
@@ -85,11 +87,11 @@ export function twoFactorAuth({
     trustedProxyHeader: config.trustedProxyHeader,
     ipRateLimit: config.ipRateLimit,
     clock,
-    seed,
+    seed: prefix,
   });
   const kit: AuthKit = { gates, auth, paths, clock, policies, pages: pageRenderer(pageSettings) };
 
-  return new Elysia({ name: "two-factor-auth", seed })
+  return new Elysia({ name: "two-factor-auth", seed: prefix })
     .decorate({ twoFactor: { auth, paths } })
     .use(gates)
     .use(registerRoutes(kit))
