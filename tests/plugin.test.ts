@@ -23,7 +23,11 @@ function hostApp(database: Database, config: Config, clock: { now: number }) {
       { parse: "json" },
     )
     .get("/contact", ({ csrfToken }) => `<form><input name="csrf" value="${csrfToken}"></form>`, { csrf: true })
-    .post("/contact", ({ body }) => `thanks ${(body as { message: string }).message}`, { csrf: true });
+    .post("/contact", ({ body }) => `thanks ${(body as { message: string }).message}`, { csrf: true })
+    .post("/dashboard/notes", ({ user, body }) => `${user.username}: ${(body as { note: string }).note}`, {
+      signedIn: true,
+      csrf: true,
+    });
   return { app, notes };
 }
 
@@ -134,6 +138,21 @@ describe("mounted in a host app under a prefix", () => {
     const missing = await browser.post("/auth/login", { username: "x" });
     expect(missing.status).toBe(400);
     expect((await dom(missing)).querySelector("h1")?.textContent).toBe("Bad form");
+  });
+
+  test("a host route may ask for both guards: a signed-in session and the token", async () => {
+    const owner = new Browser(host.app);
+    await enrolled(owner, "carol");
+    await owner.get("/dashboard");
+    await owner.get("/contact"); // draws the token for this session
+    const fields = { note: "hello" };
+    expect((await owner.post("/dashboard/notes", fields, { csrf: false })).status).toBe(403);
+    const saved = await owner.post("/dashboard/notes", fields);
+    expect(saved.status).toBe(200);
+    expect(await saved.text()).toBe("carol: hello");
+    const anonymous = new Browser(host.app);
+    await anonymous.get("/contact");
+    expect((await anonymous.post("/dashboard/notes", fields)).headers.get("location")).toBe("/auth/login");
   });
 
   test("a host form that asks for CSRF protection gets it: no token or another site is 403", async () => {

@@ -107,7 +107,7 @@ export function authGates(settings: GateSettings) {
    * cookie holds a random nonce, and forms carry the HMAC of that nonce and the session
    * cookie, so a token taken from one client or one session is worth nothing in another.
    */
-  async function readRequest({ request, set, server }: GateContext) {
+  async function readRequestOnce({ request, set, server }: GateContext) {
     const sent = cookies.read(request);
     const sessionToken = cookies.unsign(sent.get(names.session));
     const trustedBrowserToken = cookies.unsign(sent.get(names.trustedBrowser));
@@ -165,7 +165,18 @@ export function authGates(settings: GateSettings) {
     };
   }
 
-  type RequestState = NonNullable<Awaited<ReturnType<typeof readRequest>>>;
+  /** Read once a request, however many guards a host route names (`signedIn` and `csrf`, say). */
+  const read = new WeakMap<Request, ReturnType<typeof readRequestOnce>>();
+  function readRequest(ctx: GateContext) {
+    let state = read.get(ctx.request);
+    if (!state) {
+      state = readRequestOnce(ctx);
+      read.set(ctx.request, state);
+    }
+    return state;
+  }
+
+  type RequestState = NonNullable<Awaited<ReturnType<typeof readRequestOnce>>>;
   /** Each request's state, from its gate's transform to its resolve. */
   const states = new WeakMap<Request, RequestState>();
   const stateOf = (request: Request) => states.get(request) as RequestState;
