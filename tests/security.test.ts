@@ -32,6 +32,20 @@ describe("CSRF", () => {
     expect(await t.db.select().from(t.tables.users)).toHaveLength(0);
   });
 
+  test("a nonce cookie the server did not make is replaced, never used", async () => {
+    for (const planted of ["chosen.by.an.attacker", "short", `${"x".repeat(43)}.`]) {
+      const browser = new Browser(t.app);
+      browser.cookies.set("csrf", planted);
+      const page = await browser.get("/login");
+      const renewed = page.headers.getSetCookie().find((header) => header.startsWith("csrf="));
+      expect({ planted, renewed: /^csrf=[\w-]{43};/.test(renewed ?? "") }).toEqual({ planted, renewed: true });
+      expect(browser.cookies.get("csrf")).not.toBe(planted);
+      // The form drawn for the new nonce works.
+      const signIn = await browser.post("/login", { username: "nobody", password: "wrong password" });
+      expect(signIn.status).toBe(422);
+    }
+  });
+
   test("a cross-site Sec-Fetch-Site is refused even without Origin", async () => {
     const browser = new Browser(t.app);
     await browser.get("/register");

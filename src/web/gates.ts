@@ -44,6 +44,9 @@ function stepOf(current: SessionWithUser | null): Step {
   return current.user.totpEnabledAt ? "verifying" : "enrolling";
 }
 
+/** What randomToken() makes: 32 bytes in base64url. */
+const NONCE = /^[A-Za-z0-9_-]{43}$/;
+
 const forbidden = new HttpError(
   403,
   "Request refused",
@@ -116,8 +119,10 @@ export function authGates(settings: GateSettings) {
     const current = sessionToken ? await auth.session(sessionToken) : null;
     if (sessionToken && !current) outgoing.remove(names.session);
 
+    // Only a nonce of ours is kept: anything else (a dot would blur where the nonce ends and
+    // the session begins in the HMAC below) is replaced.
     const sentNonce = sent.get(names.csrf);
-    const nonce = sentNonce || randomToken();
+    const nonce = sentNonce && NONCE.test(sentNonce) ? sentNonce : randomToken();
     if (nonce !== sentNonce) outgoing.set(names.csrf, nonce);
     // Checked against the session cookie this request came with, even one whose session
     // expired after its page was drawn: signing out of it then signs out, not a 403.
