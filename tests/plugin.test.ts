@@ -140,6 +140,18 @@ describe("mounted in a host app under a prefix", () => {
     expect((await dom(missing)).querySelector("h1")?.textContent).toBe("Bad form");
   });
 
+  test("a forged session cookie on a host route starts sign-in again, with every cookie of the auth cleared", async () => {
+    const owner = new Browser(host.app);
+    await enrolled(owner, "dora");
+    const [token] = (owner.cookies.get("session") ?? "").split(".");
+    owner.cookies.set("session", `${token}.${"A".repeat(43)}`);
+    const refused = await owner.get("/dashboard");
+    expect(refused.status).toBe(303);
+    expect(refused.headers.get("location")).toBe("/auth/login");
+    const cleared = refused.headers.getSetCookie().filter((line) => /Max-Age=0/.test(line));
+    expect(cleared.map((line) => line.split("=")[0]).sort()).toEqual(["csrf", "session", "trusted"]);
+  });
+
   test("a host route may ask for both guards: a signed-in session and the token", async () => {
     const owner = new Browser(host.app);
     await enrolled(owner, "carol");
