@@ -1,10 +1,10 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, spyOn, test } from "bun:test";
 import Html from "@kitajs/html";
 import { Elysia } from "elysia";
 import { codeAt } from "../src/auth/totp";
 import { type Config, loadConfig } from "../src/config";
 import type { Database } from "../src/db/database";
-import { type PageLayout, twoFactorAuth } from "../src/index";
+import { errorPages, type PageLayout, twoFactorAuth } from "../src/index";
 import { testDatabase } from "./databases";
 import { Browser, dom, enroll, GOOD_PASSWORD, ORIGIN, signInWithPassword, TEST_SECRET, testApp } from "./helpers";
 
@@ -194,6 +194,21 @@ test("a host's own layout draws the auth's whole pages; htmx still gets fragment
   const fragment = await browser.get("/login", { htmx: true });
   expect(await fragment.text()).not.toContain("host-brand");
   await close();
+});
+
+test("errorPages answers a host route's unexpected error as a page, keeping each cookie set before it", async () => {
+  const silenced = spyOn(console, "error").mockImplementation(() => {});
+  const app = new Elysia().use(errorPages({ appName: "Host", homePath: "/" })).get("/boom", ({ set }) => {
+    set.headers["set-cookie"] = ["a=1; Path=/", "b=2; Path=/"] as unknown as string;
+    throw new TypeError("nothing a person should read");
+  });
+  const response = await app.handle(new Request(`${ORIGIN}/boom`));
+  silenced.mockRestore();
+  expect(response.status).toBe(500);
+  expect(response.headers.getSetCookie()).toEqual(["a=1; Path=/", "b=2; Path=/"]);
+  const page = await response.text();
+  expect(page).toContain("Something went wrong");
+  expect(page).not.toContain("nothing a person should read");
 });
 
 describe("one door into a signed-in session", () => {

@@ -39,24 +39,27 @@ export function errorAnswers(settings: PageSettings) {
     const content = <ErrorPage title={refusal.title} message={refusal.message} homePath={settings.homePath} />;
     const body = await pages.pageMarkup({ fragment }, refusal.title, content);
     const headers = {
-      ...(set.headers as Record<string, string>),
       ...refusal.headers,
       vary: "HX-Request",
       "cache-control": "no-store",
       "content-type": "text/html; charset=utf-8",
     };
-    return { status: refusal.status, body, headers };
+    return { body, headers };
   };
 
   return {
     /** The answer to a refusal from a hook that may short-circuit the request with it. */
     async answer(ctx: ErrorContext, refusal: HttpError) {
-      const { status: code, body, headers } = await render(ctx, refusal);
+      const { body, headers } = await render(ctx, refusal);
       Object.assign(ctx.set.headers, headers);
-      return status(code, body);
+      return status(refusal.status, body);
     },
 
-    /** For `onError`: our refusals, bad forms, 404 and 405, and an unexpected error logged and answered 500. */
+    /**
+     * For `onError`: our refusals, bad forms, 404 and 405, and an unexpected error logged and
+     * answered 500. Its Response is sent as it is, so it carries what `set.headers` already
+     * holds (the app's headers, cookies set so far: each Set-Cookie line its own header).
+     */
     async onError({ code, error, request, set }: ErrorHookContext, routes?: () => readonly Route[]) {
       const refused =
         code === "NOT_FOUND" && routes
@@ -64,8 +67,13 @@ export function errorAnswers(settings: PageSettings) {
           : error;
       const refusal = describeError(code, refused);
       if (refusal.status >= 500) logUnexpected(`${request.method} ${pathOf(request.url)}`, error);
-      const answer = await render({ request, set }, refusal);
-      return new Response(answer.body, { status: answer.status, headers: answer.headers });
+      const { body, headers } = await render({ request, set }, refusal);
+      const sent = new Headers();
+      for (const [name, value] of Object.entries(set.headers)) {
+        for (const each of [value].flat()) sent.append(name, String(each));
+      }
+      for (const [name, value] of Object.entries(headers)) sent.set(name, value);
+      return new Response(body, { status: refusal.status, headers: sent });
     },
   };
 }
