@@ -4,7 +4,7 @@ import { wantsFragment } from "./fragments";
 import { HttpError } from "./http-error";
 import { methodNotAllowed, type Route } from "./methods";
 import { logUnexpected, pathOf } from "./operations";
-import { type PageSettings, pageRenderer } from "./respond";
+import { type PageRenderer, type PageSettings, pageRenderer } from "./respond";
 
 /** Our own refusal behind an error, if it is one: Elysia wraps what a body parser throws in a ParseError. */
 function refusalOf(error: unknown): HttpError | null {
@@ -31,12 +31,11 @@ type ErrorContext = { request: Request; set: Context["set"] };
 type ErrorHookContext = Pick<Parameters<ErrorHandler>[0], "code" | "error" | "request" | "set">;
 
 /** Error answers drawn as pages (or fragments, for htmx): the same words wherever they are raised. */
-export function errorAnswers(settings: PageSettings) {
-  const pages = pageRenderer(settings);
+export function errorAnswers(pages: PageRenderer) {
   const render = async ({ request, set }: ErrorContext, refusal: HttpError) => {
     set.status = refusal.status; // what the request log records
     const fragment = wantsFragment(request.headers);
-    const content = <ErrorPage title={refusal.title} message={refusal.message} homePath={settings.homePath} />;
+    const content = <ErrorPage title={refusal.title} message={refusal.message} homePath={pages.homePath} />;
     const body = await pages.pageMarkup({ fragment }, refusal.title, content);
     const headers = {
       ...refusal.headers,
@@ -89,7 +88,7 @@ const badHost = new HttpError(400, "Bad request", "The Host header of this reque
  * routes (`() => app.routes`) for the 405s.
  */
 export function errorPages(settings: PageSettings & { routes?: () => readonly Route[] }) {
-  const answers = errorAnswers(settings);
+  const answers = errorAnswers(pageRenderer(settings));
   return (
     new Elysia({ name: "error-pages", seed: settings })
       .onRequest(({ request }) => {

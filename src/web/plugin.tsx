@@ -75,8 +75,8 @@ export function twoFactorAuth({
     policies,
   });
   const paths = authPaths(prefix, homePath);
-  const pageSettings = { appName: config.appName, homePath, layout };
-  const errors = errorAnswers(pageSettings);
+  const pages = pageRenderer({ appName: config.appName, homePath, layout });
+  const errors = errorAnswers(pages);
   const gates = authGates({
     auth,
     paths,
@@ -89,7 +89,7 @@ export function twoFactorAuth({
     clock,
     seed: prefix,
   });
-  const kit: AuthKit = { gates, auth, paths, clock, policies, pages: pageRenderer(pageSettings) };
+  const kit: AuthKit = { gates, auth, paths, clock, policies, pages };
 
   return new Elysia({ name: "two-factor-auth", seed: prefix })
     .decorate({ twoFactor: { auth, paths } })

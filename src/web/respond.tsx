@@ -31,6 +31,7 @@ export function pageRenderer({ appName, homePath, layout: PageShell = Layout }: 
 
   return {
     appName,
+    homePath,
     pageMarkup,
 
     /** A page: the whole document for a normal request, the `#main` fragment for htmx. */
