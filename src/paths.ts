@@ -12,6 +12,13 @@ export function authPaths(prefix: string, home: string) {
     login: at("/login"),
     setup: at("/setup-2fa"),
     verify: at("/verify-2fa"),
+    // WebAuthn: each ceremony's options are fetched by the script, and its answer posted as a form.
+    setupWebAuthnOptions: at("/setup-2fa/webauthn/options"),
+    setupWebAuthn: at("/setup-2fa/webauthn"),
+    verifyWebAuthnOptions: at("/verify-2fa/webauthn/options"),
+    verifyWebAuthn: at("/verify-2fa/webauthn"),
+    passkeyOptions: at("/login/passkey/options"),
+    passkeySignIn: at("/login/passkey"),
     logout: at("/logout"),
     account,
     recoveryCodes: `${account}/recovery-codes`,
@@ -23,6 +30,11 @@ export function authPaths(prefix: string, home: string) {
     revokeSession: `${account}/sessions/:id/revoke`,
     revokeAllTrustedBrowsers: `${account}/trusted-browsers/revoke-all`,
     revokeTrustedBrowser: `${account}/trusted-browsers/:id/revoke`,
+    credentialOptions: `${account}/credentials/options`,
+    proofOptions: `${account}/credentials/proof-options`,
+    addCredential: `${account}/credentials`,
+    renameCredential: `${account}/credentials/:id/rename`,
+    removeCredential: `${account}/credentials/:id/remove`,
   };
 }
 

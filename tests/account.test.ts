@@ -52,7 +52,7 @@ describe("the account page", () => {
     const page = await dom(full);
     expect(page.querySelector("title")?.textContent).toContain("Security settings");
     const panels = [...page.querySelectorAll("section.panel")].map((panel) => panel.id);
-    expect(panels).toEqual(["two-factor", "password", "sessions", "trusted-browsers", "security-log"]);
+    expect(panels).toEqual(["two-factor", "passkeys", "password", "sessions", "trusted-browsers", "security-log"]);
     expect(page.querySelector("#two-factor")?.textContent).toContain("10 recovery codes left");
 
     const fragment = await browser.get("/account", { htmx: true });
@@ -116,7 +116,7 @@ describe("new recovery codes", () => {
     if (!current) throw new Error("no session");
     const meta = { ip: null, userAgent: null };
     const regenerate = (otp: string) =>
-      t.app.decorator.twoFactor.auth.account.regenerateRecoveryCodes(current.user, otp, meta);
+      t.app.decorator.twoFactor.auth.account.regenerateRecoveryCodes(current, { otp, assertion: "" }, meta);
     // Two proofs that hold, a current code and a recovery code. Whether the second is still good
     // when it is checked depends on who is first; either way, one set of ten is left.
     const made = await Promise.all([regenerate(codeAt(key, t.clock.now)), regenerate(recoveryCodes[0] ?? "")]);

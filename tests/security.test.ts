@@ -150,12 +150,14 @@ describe("CSRF", () => {
     await register(pending, "paul");
     const signedIn = new Browser(t.app);
     await registerWithTwoFactor(signedIn, t, "sofia");
+    const verifying = new Browser(t.app);
+    await signInWithPassword(verifying, "sofia");
     const unsafe = t.app.routes.filter((route) => route.method !== "GET");
     expect(unsafe.length).toBeGreaterThan(10);
     for (const route of unsafe) {
       const path = route.path.replaceAll(/:\w+/g, "x");
       const statuses = [];
-      for (const browser of [anonymous, pending, signedIn]) {
+      for (const browser of [anonymous, pending, verifying, signedIn]) {
         statuses.push(
           (
             await browser.request(route.method, path, {

@@ -1,13 +1,14 @@
 import type { Orm } from "../db/database";
-import type { Session, TrustedBrowser, User } from "../db/tables";
+import type { Session, TrustedBrowser, User, WebAuthnCredential, WebAuthnKind } from "../db/tables";
 import { sha256Hex } from "./crypto";
 import type { LoggedEvent, RequestMeta } from "./events";
 import { isFailure, type Refused, refusedAt, refusedFields } from "./outcomes";
 import { hashPassword, passwordProblem, samePassword } from "./passwords";
-import type { Proofs } from "./proofs";
+import type { FactorProof, Proofs } from "./proofs";
 import type { NewSession, SessionWithUser } from "./sessions";
 import type { Stores } from "./stores";
 import type { Enrollment, PasswordChangeForm } from "./types";
+import type { WebAuthnCeremonies } from "./webauthn";
 
 const LOG_LENGTH = 50;
 
@@ -18,18 +19,27 @@ export type AccountOverview = {
   recoveryCodesLeft: number;
   sessions: Session[];
   trustedBrowsers: TrustedBrowser[];
+  credentials: WebAuthnCredential[];
   events: LoggedEvent[];
   /** Which of `trustedBrowsers` is the browser asking, if any. */
   thisTrustedBrowserId: string | null;
 };
 
+/** The longest name a passkey or security key may be given. */
+export const CREDENTIAL_NAME_MAX_LENGTH = 64;
+
+/** Why a credential may not have this name, or null: its length counted in characters, as typed. */
+const nameProblem = (name: string) =>
+  name.trim().length === 0 ? "too_short" : [...name].length > CREDENTIAL_NAME_MAX_LENGTH ? "too_long" : null;
+
 /**
  * What a signed-in person can do to their own account. Each sensitive action asks for
- * proof again, a password or a code, checked under the same throttles as sign-in.
+ * proof again, a password, a code or a passkey, checked under the same throttles as sign-in.
  */
 export function accountFlows(
-  { clock, users, sessions, totpKeys, recoveryCodes, trustedBrowsers, events }: Stores,
+  { clock, users, sessions, totpKeys, recoveryCodes, trustedBrowsers, events, webauthn }: Stores,
   prove: Proofs,
+  ceremonies: WebAuthnCeremonies,
   describeKey: (key: string, user: User) => Enrollment,
   resetWindowMinutes: number,
 ) {
@@ -63,17 +73,18 @@ export function accountFlows(
         recoveryCodesLeft: await recoveryCodes.remaining(user.id),
         sessions: await sessions.list(user.id),
         trustedBrowsers: await trustedBrowsers.list(user.id),
+        credentials: await webauthn.list(user.id),
         events: await events.recent(user.id, LOG_LENGTH),
       };
     },
 
-    /** Ten new recovery codes, shown once; the old ones stop working. Needs a current code. */
+    /** Ten new recovery codes, shown once; the old ones stop working. Needs a current factor. */
     async regenerateRecoveryCodes(
-      user: User,
-      otp: string,
+      { session, user }: SessionWithUser,
+      given: FactorProof,
       meta: RequestMeta,
     ): Promise<{ codes: string[] } | Refused<"otp">> {
-      const proof = await prove.currentCode(user, otp, meta);
+      const proof = await prove.currentFactor(user, given, session.id, meta);
       if (isFailure(proof)) return refusedAt("otp", proof);
       const codes = await recoveryCodes.replaceAll(user.id);
       await events.record("recovery_codes_regenerated", user.id, meta);
@@ -81,19 +92,19 @@ export function accountFlows(
     },
 
     /**
-     * Starts replacing the authenticator: after the password and a current code (or a
-     * recovery code, for a lost phone), a new key is held on this session. The old key
-     * keeps working until a code of the new one confirms it.
+     * Starts replacing the authenticator app, or linking one to an account that has only
+     * passkeys: after the password and a current factor (a recovery code, for a lost phone), a
+     * new key is held on this session. The old key keeps working until a code of the new one confirms it.
      */
     async startAuthenticatorReset(
       { session, user }: SessionWithUser,
       password: string,
-      otp: string,
+      given: FactorProof,
       meta: RequestMeta,
     ): Promise<Enrollment | Refused<"password" | "otp">> {
       const owner = await prove.password(user.username, password, meta);
       if (isFailure(owner)) return refusedAt("password", owner);
-      const proof = await prove.currentCode(user, otp, meta);
+      const proof = await prove.currentFactor(user, given, session.id, meta);
       if (isFailure(proof)) return refusedAt("otp", proof);
       const sealed = totpKeys.sealNew(user);
       await sessions.holdNewTotpSecret(session.id, sealed);
@@ -167,6 +178,71 @@ export function accountFlows(
       if (!renewed) return { refused: { current_password: "session_ended" } };
       await events.record("password_changed", user.id, meta, revoked);
       return { session: renewed, revoked };
+    },
+
+    /** The options to register another passkey or security key. */
+    addCredentialOptions: ({ session, user }: SessionWithUser, kind: WebAuthnKind) =>
+      ceremonies.registrationOptions(user, session.id, "add", kind),
+
+    /** The options for a passkey or security key to serve as the proof of a sensitive action. */
+    proofOptions: ({ session, user }: SessionWithUser) =>
+      ceremonies.authenticationOptions(session.id, "proof", user.id),
+
+    /** Another passkey or security key, after a current factor. */
+    async addCredential(
+      { session, user }: SessionWithUser,
+      form: { kind: WebAuthnKind; name: string; credential: string } & FactorProof,
+      meta: RequestMeta,
+    ): Promise<{ added: WebAuthnCredential } | Refused<"name" | "otp" | "credential">> {
+      const invalid = refusedFields({ name: nameProblem(form.name) });
+      if (invalid) return invalid;
+      if (!form.credential) return { refused: { credential: "webauthn_failed" } };
+      const proof = await prove.currentFactor(user, form, session.id, meta);
+      if (isFailure(proof)) return refusedAt("otp", proof);
+      const added = await ceremonies.register(user, session.id, "add", form.kind, form.credential, form.name.trim());
+      if (isFailure(added)) return refusedAt("credential", added);
+      await events.record("credential_added", user.id, meta, { credential: added.name });
+      return { added };
+    },
+
+    /** Renames one of the user's own credentials; needs no proof, as it changes no way in. */
+    async renameCredential(
+      user: User,
+      id: string,
+      name: string,
+      meta: RequestMeta,
+    ): Promise<{ renamed: WebAuthnCredential } | Refused<"name"> | null> {
+      const invalid = refusedFields({ name: nameProblem(name) });
+      if (invalid) return invalid;
+      const before = (await webauthn.list(user.id)).find((credential) => credential.id === id);
+      if (!before) return null;
+      const renamed = await webauthn.rename(user.id, id, name.trim());
+      if (!renamed) return null;
+      await events.record("credential_renamed", user.id, meta, { credential: renamed.name, formerName: before.name });
+      return { renamed };
+    },
+
+    /**
+     * Removes one of the user's credentials, after a current factor, unless it is their last
+     * second factor. Null when there is no such credential of theirs.
+     */
+    async removeCredential(
+      { session, user }: SessionWithUser,
+      id: string,
+      given: FactorProof,
+      meta: RequestMeta,
+    ): Promise<{ removed: WebAuthnCredential } | Refused<"otp"> | null> {
+      const credentials = await webauthn.list(user.id);
+      if (!credentials.some((credential) => credential.id === id)) return null;
+      // Said before any proof is asked for; removeUnlessLast holds it against a race.
+      if (credentials.length === 1 && !user.totpEnabledAt) return { refused: { otp: "last_factor" } };
+      const proof = await prove.currentFactor(user, given, session.id, meta);
+      if (isFailure(proof)) return refusedAt("otp", proof);
+      const { removed, last } = await webauthn.removeUnlessLast(user, id);
+      if (last) return { refused: { otp: "last_factor" } };
+      if (!removed) return null;
+      await events.record("credential_removed", user.id, meta, { credential: removed.name });
+      return { removed };
     },
 
     /** Ends one of the user's sessions; false when there is no such session of theirs. */

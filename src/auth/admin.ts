@@ -16,7 +16,15 @@ export type UserSummary = {
 };
 
 /** What an operator may do for a user who cannot help themselves. Needs the database, not APP_SECRET. */
-export function adminTasks({ users, sessions, throttle, trustedBrowsers, recoveryCodes, events }: KeylessStores) {
+export function adminTasks({
+  users,
+  sessions,
+  throttle,
+  trustedBrowsers,
+  recoveryCodes,
+  webauthn,
+  events,
+}: KeylessStores) {
   return {
     async listUsers(): Promise<UserSummary[]> {
       const summaries: UserSummary[] = [];
@@ -27,7 +35,7 @@ export function adminTasks({ users, sessions, throttle, trustedBrowsers, recover
         ].filter((until) => until !== null);
         summaries.push({
           username: user.username,
-          twoFactor: user.totpEnabledAt ? "on" : user.totpSecret ? "enrolling" : "off",
+          twoFactor: user.twoFactorEnabledAt ? "on" : user.totpSecret ? "enrolling" : "off",
           lockedUntil: locks.length > 0 ? Math.max(...locks) : null,
           sessions: (await sessions.list(user.id)).length,
           recoveryCodes: await recoveryCodes.remaining(user.id),
@@ -37,12 +45,16 @@ export function adminTasks({ users, sessions, throttle, trustedBrowsers, recover
       return summaries;
     },
 
-    /** 2FA off, key and recovery codes gone, every session and trusted browser ended. Null for an unknown user. */
+    /**
+     * 2FA off, the app's key, every passkey and security key and the recovery codes gone,
+     * every session and trusted browser ended. Null for an unknown user.
+     */
     async resetTwoFactor(username: string): Promise<{ sessions: number; trustedBrowsers: number } | null> {
       const user = await users.findByUsername(username);
       if (!user) return null;
       await users.turnOffTwoFactor(user.id);
       await recoveryCodes.deleteAll(user.id);
+      await webauthn.deleteAll(user.id);
       const ended = {
         sessions: await sessions.revokeAll(user.id, null),
         trustedBrowsers: await trustedBrowsers.revokeAll(user.id),

@@ -1,7 +1,7 @@
 import { desc, eq, sql } from "drizzle-orm";
 import type { Clock } from "../clock";
 import type { Database, Orm } from "../db/database";
-import type { SecurityEvent, SecurityEventType } from "../db/tables";
+import type { SecurityEvent, SecurityEventType, SignInFactor } from "../db/tables";
 
 /** Who is asking, as far as the request tells: for the event log and the session list. */
 export type RequestMeta = { ip: string | null; userAgent: string | null };
@@ -14,7 +14,13 @@ export type EventDetail = {
   /** locked_out: until when. */
   lockedUntil?: number;
   /** code_failed: which kind of code was wrong, when it was not the app's. */
-  factor?: "recovery_code";
+  factor?: "recovery_code" | "webauthn";
+  /** signed_in: what completed it. */
+  signedInWith?: SignInFactor;
+  /** credential_*: the passkey's or security key's name (the person's own words: escape it). */
+  credential?: string;
+  /** credential_renamed: its name before. */
+  formerName?: string;
   /** recovery_code_used: how many are left. */
   left?: number;
   /** How many sessions and trusted browsers an action ended. */

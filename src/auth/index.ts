@@ -14,27 +14,37 @@ import {
 } from "./passwords";
 import { type AuthPolicies, DEFAULT_POLICIES } from "./policies";
 import { proofs } from "./proofs";
-import type { NewSession, SessionLifetime, SessionWithUser } from "./sessions";
+import type { NewSession, SessionLifetime, SessionWithUser, SignInNotes } from "./sessions";
 import { createStores } from "./stores";
 import { groupKey, otpauthUri } from "./totp";
 import type { NewTrustedBrowser } from "./trusted-browsers";
 import type { Enrollment, RegistrationForm } from "./types";
 import { usernameProblem } from "./users";
+import { type RegistrationKind, relyingPartyOf, webauthnCeremonies } from "./webauthn";
 
 // The domain's public entry: the web layer imports from here, never from the files behind it.
-export type { SecurityEventType, Session, User } from "../db/tables";
-export type { AccountOverview, Revoked } from "./account";
+export type {
+  SecurityEventType,
+  Session,
+  SignInFactor,
+  User,
+  WebAuthnCredential,
+  WebAuthnKind,
+} from "../db/tables";
+export { type AccountOverview, CREDENTIAL_NAME_MAX_LENGTH, type Revoked } from "./account";
 export { constantTimeEqual, deriveKey, hmacBase64url, randomToken } from "./crypto";
 export type { EventDetail, LoggedEvent, RequestMeta } from "./events";
 export { isRefused, type Reason, type Refused } from "./outcomes";
 export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./passwords";
 export { type AuthPolicies, DEFAULT_POLICIES } from "./policies";
+export type { FactorProof } from "./proofs";
 export { RECOVERY_CODE_COUNT } from "./recovery-codes";
 export type { NewSession, SessionWithUser } from "./sessions";
 export type { ThrottlePolicy } from "./throttle";
 export type { NewTrustedBrowser } from "./trusted-browsers";
 export type { Enrollment, PasswordChangeForm, RegistrationForm } from "./types";
 export { USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH, USERNAME_PATTERN } from "./users";
+export type { RegistrationKind } from "./webauthn";
 /** After the password: what is left to do. */
 export type NextStep = "enroll" | "code" | "none";
 export type CodeAccepted = {
@@ -45,11 +55,16 @@ export type CodeAccepted = {
   trustedBrowser?: NewTrustedBrowser;
 };
 
+/** The factors a pending session may finish with. */
+export type SecondFactors = { app: boolean; webauthn: boolean };
+
 type AuthDeps = {
   database: Database;
   clock: Clock;
   appName: string;
   appSecret: string;
+  /** The public origin: WebAuthn credentials are bound to its host name. */
+  appOrigin: string;
   sessionLifetime: SessionLifetime;
   policies?: AuthPolicies;
 };
@@ -60,17 +75,43 @@ export function createAuth({
   clock,
   appName,
   appSecret,
+  appOrigin,
   sessionLifetime,
   policies = DEFAULT_POLICIES,
 }: AuthDeps) {
   const stores = createStores(database, clock, sessionLifetime, appSecret, policies.trustedBrowserDays);
-  const { users, sessions, totpKeys, recoveryCodes, trustedBrowsers, events } = stores;
-  const prove = proofs(stores, policies);
+  const { users, sessions, totpKeys, recoveryCodes, trustedBrowsers, events, webauthn } = stores;
+  const ceremonies = webauthnCeremonies(webauthn, relyingPartyOf(appOrigin, appName));
+  const prove = proofs(stores, policies, ceremonies);
   const describeKey = (key: string, user: User): Enrollment => ({
     uri: otpauthUri(key, appName, user.username),
     key,
     groupedKey: groupKey(key),
   });
+
+  /**
+   * What follows any second factor given in a pending session: the signed-in session that
+   * replaces it, this browser trusted when asked, and when this factor turned 2FA on, the
+   * recovery codes. Null when another request completed the session first.
+   */
+  async function finishSecondStep(
+    { session, user }: SessionWithUser,
+    notes: SignInNotes,
+    meta: RequestMeta,
+    remember: boolean,
+  ): Promise<CodeAccepted | null> {
+    const signedIn = await sessions.signIn({ by: "second_factor", pending: session, notes }, meta);
+    if (!signedIn) return null;
+    await events.record("signed_in", user.id, meta, { signedInWith: notes.signedInWith });
+    const trustedBrowser = remember ? await trustedBrowsers.create(user.id, meta) : undefined;
+    if (trustedBrowser) await events.record("trusted_browser_added", user.id, meta);
+    if (user.twoFactorEnabledAt) return { session: signedIn, trustedBrowser };
+
+    await users.enableTwoFactor(user.id, notes.signedInWith === "app" ? "app" : "webauthn");
+    await events.record("two_factor_enabled", user.id, meta);
+    return { session: signedIn, recoveryCodes: await recoveryCodes.replaceAll(user.id), trustedBrowser };
+  }
+  const alreadyCompleted = { refused: { otp: "already_completed" } } as const;
 
   return {
     async register(
@@ -112,7 +153,7 @@ export function createAuth({
 
       const user = await prove.password(username, password, meta);
       if (isFailure(user)) return refusedAt("password", user);
-      if (!user.totpEnabledAt) return { session: await sessions.startPending(user.id, meta), next: "enroll" };
+      if (!user.twoFactorEnabledAt) return { session: await sessions.startPending(user.id, meta), next: "enroll" };
       if (trustedBrowserToken && (await trustedBrowsers.use(user.id, trustedBrowserToken))) {
         await events.record("trusted_browser_used", user.id, meta);
         const session = await sessions.signIn({ by: "trusted_browser", userId: user.id }, meta);
@@ -125,8 +166,13 @@ export function createAuth({
 
     /** The key to show while 2FA is not on yet; never once it is on. */
     async enrollment(user: User): Promise<Enrollment | null> {
-      if (user.totpEnabledAt) return null;
+      if (user.twoFactorEnabledAt) return null;
       return describeKey(await totpKeys.forEnrollment(user), user);
+    },
+
+    /** Which factors the user can give at the second step. */
+    async secondFactors(user: User): Promise<SecondFactors> {
+      return { app: user.totpEnabledAt !== null, webauthn: (await webauthn.list(user.id)).length > 0 };
     },
 
     /**
@@ -135,31 +181,98 @@ export function createAuth({
      * needed, and when `remember` is set, trusts this browser.
      */
     async verifyCode(
-      { session, user }: SessionWithUser,
+      current: SessionWithUser,
       input: string,
       meta: RequestMeta,
       remember: boolean,
     ): Promise<CodeAccepted | Refused<"otp">> {
-      const enabled = user.totpEnabledAt !== null;
-      const key = enabled ? totpKeys.current(user) : await totpKeys.forEnrollment(user);
+      const { user } = current;
+      const enabled = user.twoFactorEnabledAt !== null;
+      // Enrolling, the key being linked; after, the linked one, if any: a person with only
+      // passkeys may still hold an unconfirmed key from a look at the QR code, and it proves nothing.
+      const key = !enabled ? await totpKeys.forEnrollment(user) : user.totpEnabledAt ? totpKeys.current(user) : null;
       const proof = await prove.code(user, input, meta, { key, acceptRecoveryCodes: enabled });
       if (isFailure(proof)) return refusedAt("otp", proof);
 
-      const notes = {
+      const usedRecoveryCode = proof.recoveryCodesLeft !== null;
+      const notes: SignInNotes = {
         // Failures while enrolling were the owner's own typos, not a sign that someone has the password.
         failedCodesBefore: enabled ? proof.failuresBefore : 0,
-        usedRecoveryCode: proof.recoveryCodesLeft !== null,
+        usedRecoveryCode,
+        signedInWith: usedRecoveryCode ? "recovery_code" : "app",
       };
-      const signedIn = await sessions.signIn({ by: "second_factor", pending: session, notes }, meta);
-      if (!signedIn) return { refused: { otp: "already_completed" } };
-      await events.record("signed_in", user.id, meta);
-      const trustedBrowser = remember ? await trustedBrowsers.create(user.id, meta) : undefined;
-      if (trustedBrowser) await events.record("trusted_browser_added", user.id, meta);
-      if (enabled) return { session: signedIn, trustedBrowser };
+      return (await finishSecondStep(current, notes, meta, remember)) ?? alreadyCompleted;
+    },
 
-      await users.enableTwoFactor(user.id);
-      await events.record("two_factor_enabled", user.id, meta);
-      return { session: signedIn, recoveryCodes: await recoveryCodes.replaceAll(user.id), trustedBrowser };
+    /** The options a browser needs to register a passkey or security key while enrolling. */
+    enrollmentOptions: ({ session, user }: SessionWithUser, kind: RegistrationKind) =>
+      ceremonies.registrationOptions(user, session.id, "enroll", kind),
+
+    /**
+     * Enrollment with a passkey or security key instead of an app: the new credential is the
+     * proof, as a first code is for an app, and 2FA goes on the same way.
+     */
+    async enrollWithWebAuthn(
+      current: SessionWithUser,
+      response: string,
+      name: string,
+      meta: RequestMeta,
+      remember: boolean,
+    ): Promise<CodeAccepted | Refused<"otp">> {
+      const { session, user } = current;
+      if (user.twoFactorEnabledAt) return alreadyCompleted;
+      const credential = await ceremonies.register(user, session.id, "enroll", "either", response, name);
+      if (isFailure(credential)) return refusedAt("otp", credential);
+      await events.record("credential_added", user.id, meta, { credential: credential.name });
+      const notes: SignInNotes = { signedInWith: credential.kind };
+      return (await finishSecondStep(current, notes, meta, remember)) ?? alreadyCompleted;
+    },
+
+    /** The options for the second step with a passkey or security key: only the user's own credentials. */
+    secondStepOptions: ({ session, user }: SessionWithUser) =>
+      ceremonies.authenticationOptions(session.id, "second_step", user.id),
+
+    /** The second step with a passkey or security key, under the same throttle as a code. */
+    async verifyWebAuthn(
+      current: SessionWithUser,
+      response: string,
+      meta: RequestMeta,
+      remember: boolean,
+    ): Promise<CodeAccepted | Refused<"otp">> {
+      const { session, user } = current;
+      if (!user.twoFactorEnabledAt) return { refused: { otp: "webauthn_unknown" } };
+      const proof = await prove.assertion(user, session.id, "second_step", response, meta);
+      if (isFailure(proof)) return refusedAt("otp", proof);
+      const notes: SignInNotes = { failedCodesBefore: proof.failuresBefore, signedInWith: proof.credential.kind };
+      return (await finishSecondStep(current, notes, meta, remember)) ?? alreadyCompleted;
+    },
+
+    /** The options for passwordless sign-in, bound to this anonymous browser (`browser`). */
+    passwordlessOptions: (browser: string) => ceremonies.authenticationOptions(browser, "passwordless", null),
+
+    /**
+     * Sign-in with a passkey alone: a discoverable credential whose authenticator verified its
+     * holder. Without that flag an assertion never signs in on its own.
+     */
+    async signInWithPasskey(
+      browser: string,
+      response: string,
+      meta: RequestMeta,
+    ): Promise<{ session: NewSession } | Refused<"passkey">> {
+      const verified = await ceremonies.authenticate(browser, response, {
+        purpose: "passwordless",
+        userId: null,
+        requireUserVerification: true,
+      });
+      if (isFailure(verified)) return refusedAt("passkey", verified);
+      const { credential } = verified;
+      const user = await users.findById(credential.userId);
+      if (!user?.twoFactorEnabledAt) return { refused: { passkey: "webauthn_unknown" } };
+      const session = await sessions.signIn({ by: "passkey", userId: user.id, userVerified: true }, meta);
+      if (!session) return { refused: { passkey: "session_ended" } };
+      await events.record("credential_used", user.id, meta, { credential: credential.name });
+      await events.record("signed_in", user.id, meta, { signedInWith: "passwordless" });
+      return { session };
     },
 
     recoveryCodesLeft: (userId: number): Promise<number> => recoveryCodes.remaining(userId),
@@ -172,9 +285,10 @@ export function createAuth({
     async deleteExpired(): Promise<void> {
       await sessions.deleteExpired();
       await trustedBrowsers.deleteExpired();
+      await webauthn.deleteExpiredChallenges();
     },
 
-    account: accountFlows(stores, prove, describeKey, policies.resetWindowMinutes),
+    account: accountFlows(stores, prove, ceremonies, describeKey, policies.resetWindowMinutes),
   };
 }
 

@@ -11,6 +11,13 @@ export type Reason =
   | "code_locked"
   | "not_a_code"
   | "not_a_code_or_recovery_code"
+  // a passkey or security key's answer
+  | "webauthn_failed"
+  | "webauthn_expired"
+  | "webauthn_unknown"
+  | "webauthn_unverified"
+  | "webauthn_cloned"
+  | "last_factor"
   // the session it was given in
   | "already_completed"
   | "session_ended"

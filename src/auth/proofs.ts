@@ -1,11 +1,12 @@
-import type { User } from "../db/tables";
+import type { ChallengePurpose, User } from "../db/tables";
 import type { EventDetail, RequestMeta } from "./events";
-import type { Failure } from "./outcomes";
+import { type Failure, isFailure } from "./outcomes";
 import { verifyAgainstDummy, verifyPassword } from "./passwords";
 import type { AuthPolicies } from "./policies";
 import { normalizeRecoveryCode } from "./recovery-codes";
 import { codeKey, passwordKey, type Stores } from "./stores";
 import { matchingTimeStep, normalizeCode } from "./totp";
+import type { VerifiedAssertion, WebAuthnCeremonies } from "./webauthn";
 
 /** A second factor that checked out. */
 export type CodeProof = {
@@ -15,14 +16,19 @@ export type CodeProof = {
   recoveryCodesLeft: number | null;
 };
 
+/** A fresh proof for a sensitive action: a code typed, or a passkey's or security key's answer. */
+export type FactorProof = { otp: string; assertion: string };
+
 /**
- * The checks behind sign-in and behind every sensitive action: a password, or a code.
+ * The checks behind sign-in and behind every sensitive action: a password, a code, or a
+ * passkey's or security key's answer.
  * Each try is counted against the account's throttle before it is checked, wherever it
  * comes from, so re-authenticating in a signed-in session is no way around the lockout.
  */
 export function proofs(
   { clock, users, throttle, totpKeys, recoveryCodes, events }: Stores,
   { codeLockout, passwordLockout }: Pick<AuthPolicies, "codeLockout" | "passwordLockout">,
+  ceremonies: WebAuthnCeremonies,
 ) {
   async function recordFailure(
     type: "password_failed" | "code_failed" | "replay_refused",
@@ -75,8 +81,41 @@ export function proofs(
     return { failuresBefore: attempt.failures - 1, recoveryCodesLeft };
   }
 
+  /**
+   * A passkey's or security key's answer to a challenge this session (`owner`) was given for
+   * `purpose`, from one of the user's own credentials. Counted against the same throttle as
+   * a code: a failed assertion is a wrong second factor.
+   */
+  async function checkAssertion(
+    user: User,
+    owner: string,
+    purpose: ChallengePurpose,
+    json: string,
+    meta: RequestMeta,
+  ): Promise<(VerifiedAssertion & CodeProof) | Failure> {
+    const attempt = await throttle.reserve(codeKey(user.id), codeLockout);
+    if (!attempt.allowed) return { reason: "code_locked", lockedUntil: attempt.lockedUntil };
+    const verified = await ceremonies.authenticate(owner, json, {
+      purpose,
+      userId: user.id,
+      // A security key may be the second factor without a PIN: the password was the first.
+      requireUserVerification: false,
+    });
+    if (isFailure(verified)) {
+      await recordFailure("code_failed", user.id, meta, attempt.lockedUntil, { factor: "webauthn" });
+      return attempt.lockedUntil ? { reason: verified.reason, lockedUntil: attempt.lockedUntil } : verified;
+    }
+    await throttle.reset(codeKey(user.id));
+    await events.record("credential_used", user.id, meta, { credential: verified.credential.name });
+    return { ...verified, failuresBefore: attempt.failures - 1, recoveryCodesLeft: null };
+  }
+
+  /** The app's key, once one is linked: a key still being enrolled proves nothing. */
+  const currentKey = (user: User) => (user.totpEnabledAt ? totpKeys.current(user) : null);
+
   return {
     code: checkCode,
+    assertion: checkAssertion,
 
     /**
      * The account when `password` is its password. Unknown names are checked against a dummy
@@ -99,7 +138,16 @@ export function proofs(
 
     /** The code of the key in use now, or a recovery code: the proof for a sensitive action. */
     currentCode(user: User, input: string, meta: RequestMeta): Promise<CodeProof | Failure> {
-      return checkCode(user, input, meta, { key: totpKeys.current(user), acceptRecoveryCodes: true });
+      return checkCode(user, input, meta, { key: currentKey(user), acceptRecoveryCodes: true });
+    },
+
+    /**
+     * The proof for a sensitive action: a passkey's or security key's answer when the form
+     * carries one (asked for by this session, `owner`), else a current code or a recovery code.
+     */
+    currentFactor(user: User, proof: FactorProof, owner: string, meta: RequestMeta): Promise<CodeProof | Failure> {
+      if (proof.assertion) return checkAssertion(user, owner, "proof", proof.assertion, meta);
+      return checkCode(user, proof.otp, meta, { key: currentKey(user), acceptRecoveryCodes: true });
     },
   };
 }

@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, lte, ne, sql } from "drizzle-orm";
 import type { Clock } from "../clock";
 import type { Database, Orm } from "../db/database";
-import type { Session, SessionState, User } from "../db/tables";
+import type { Session, SessionState, SignInFactor, User } from "../db/tables";
 import { randomToken, sha256Hex } from "./crypto";
 import type { RequestMeta } from "./events";
 
@@ -16,7 +16,7 @@ export type SessionWithUser = { session: Session; user: User };
 /** A new session's cookie token, and when the cookie should expire. */
 export type NewSession = { token: string; expiresAt: Date };
 /** What a signed-in page tells about how the sign-in went. */
-export type SignInNotes = { failedCodesBefore?: number; usedRecoveryCode?: boolean };
+export type SignInNotes = { failedCodesBefore?: number; usedRecoveryCode?: boolean; signedInWith?: SignInFactor };
 /**
  * What completed a sign-in: the only ways a signed-in session comes to be. A new way in (a
  * passkey, a magic link) must add its proof here, where it is seen beside the others.
@@ -26,6 +26,11 @@ export type SignInProof =
   | { by: "second_factor"; pending: Session; notes: SignInNotes }
   /** The right password on a browser this user trusted. */
   | { by: "trusted_browser"; userId: number }
+  /**
+   * A passkey whose authenticator verified its holder (a PIN, a fingerprint, a face) answered
+   * a challenge of this browser's: something the person has and something they are or know.
+   */
+  | { by: "passkey"; userId: number; userVerified: true }
   /** A signed-in session going on under a new token, as after a password change. */
   | { by: "renewal"; signedIn: Session };
 
@@ -54,6 +59,7 @@ export function sessionStore({ orm, tables: { sessions, users } }: Database, clo
       userAgent: meta.userAgent,
       failedCodesBefore: notes.failedCodesBefore ?? 0,
       usedRecoveryCode: notes.usedRecoveryCode ?? false,
+      signedInWith: notes.signedInWith ?? null,
     });
     // The cookie may live to the absolute limit; the idle limit is the database's to enforce.
     const cookieExpiry = state === "pending" ? now + PENDING_LIFETIME_MS : now + lifetime.absoluteMs;
@@ -112,10 +118,12 @@ export function sessionStore({ orm, tables: { sessions, users } }: Database, clo
           if (proof.pending.state !== "pending") return Promise.resolve(null);
           return rotate(proof.pending, "signed_in", meta, proof.notes);
         case "trusted_browser":
-          return create(proof.userId, "signed_in", meta);
+          return create(proof.userId, "signed_in", meta, { signedInWith: "trusted_browser" });
+        case "passkey":
+          return create(proof.userId, "signed_in", meta, { signedInWith: "passwordless" });
         case "renewal":
           if (proof.signedIn.state !== "signed_in") return Promise.resolve(null);
-          return rotate(proof.signedIn, "signed_in", meta);
+          return rotate(proof.signedIn, "signed_in", meta, { signedInWith: proof.signedIn.signedInWith ?? undefined });
       }
     },
 

@@ -9,6 +9,7 @@ import { throttleStore } from "./throttle";
 import { totpKeyStore } from "./totp-keys";
 import { trustedBrowserStore } from "./trusted-browsers";
 import { usernameKey, userStore } from "./users";
+import { webauthnStore } from "./webauthn-credentials";
 
 /** The stores that need no APP_SECRET: enough for an operator's command line. */
 export function keylessStores(
@@ -25,6 +26,7 @@ export function keylessStores(
     trustedBrowsers: trustedBrowserStore(database, clock, trustedBrowserDays),
     events: eventLog(database, clock),
     recoveryCodes: recoveryCodeCounts(database),
+    webauthn: webauthnStore(database, clock),
   };
 }
 
@@ -38,7 +40,7 @@ export function createStores(
 ) {
   return {
     ...keylessStores(database, clock, sessionLifetime, trustedBrowserDays),
-    totpKeys: totpKeyStore(database, secretBox(appSecret)),
+    totpKeys: totpKeyStore(database, secretBox(appSecret), clock),
     recoveryCodes: recoveryCodeStore(database, clock, appSecret),
   };
 }

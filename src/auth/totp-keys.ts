@@ -1,11 +1,12 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
+import type { Clock } from "../clock";
 import type { Database, Orm, Statements, Written } from "../db/database";
 import type { User } from "../db/tables";
 import type { SecretBox } from "./encryption";
 import { newTotpSecret } from "./totp";
 
 /** Users' TOTP keys, sealed at rest with the user's id bound in: a key copied onto another row does not open. */
-export function totpKeyStore(database: Database, box: SecretBox) {
+export function totpKeyStore(database: Database, box: SecretBox, clock: Clock) {
   const {
     orm,
     tables: { users },
@@ -46,13 +47,17 @@ export function totpKeyStore(database: Database, box: SecretBox) {
       alongside: (transaction: Orm) => Then,
     ): Promise<Written<Then> | null> {
       const oldSealed = user.totpSecret;
-      if (!oldSealed) return null;
       const written = await database.atomically(
         (transaction) =>
           transaction
             .update(users)
-            .set({ totpSecret: newSealed, totpLastStep: step })
-            .where(and(eq(users.id, user.id), eq(users.totpSecret, oldSealed)))
+            // An account with only passkeys links its first app here.
+            .set({
+              totpSecret: newSealed,
+              totpLastStep: step,
+              totpEnabledAt: sql`coalesce(${users.totpEnabledAt}, ${clock()})`,
+            })
+            .where(and(eq(users.id, user.id), oldSealed ? eq(users.totpSecret, oldSealed) : isNull(users.totpSecret)))
             .returning({ id: users.id }),
         // The loser writes nothing more, and gets null below, never these rows.
         (transaction, swapped) => (swapped.length === 1 ? alongside(transaction) : ({} as Then)),

@@ -75,18 +75,31 @@ export function userStore(database: Database, clock: Clock) {
       return updated.length === 1;
     },
 
-    async enableTwoFactor(userId: number): Promise<void> {
-      await orm
-        .update(users)
-        .set({ totpEnabledAt: clock() })
-        .where(and(eq(users.id, userId), isNull(users.totpEnabledAt)));
+    async findById(userId: number): Promise<User | null> {
+      const [user] = await orm.select().from(users).where(eq(users.id, userId));
+      return user ?? null;
     },
 
-    /** 2FA off and the key gone: the next sign-in enrolls again. */
+    /** 2FA on, by its first factor: the app (whose key is then linked too), or a passkey or security key. */
+    async enableTwoFactor(userId: number, by: "app" | "webauthn"): Promise<void> {
+      const now = clock();
+      await orm
+        .update(users)
+        .set(by === "app" ? { twoFactorEnabledAt: now, totpEnabledAt: now } : { twoFactorEnabledAt: now })
+        .where(and(eq(users.id, userId), isNull(users.twoFactorEnabledAt)));
+    },
+
+    /** 2FA off and the app's key gone: the next sign-in enrolls again. */
     async turnOffTwoFactor(userId: number): Promise<void> {
       await orm
         .update(users)
-        .set({ totpSecret: null, totpEnabledAt: null, totpLastStep: null, recoveryCodesMadeAt: null })
+        .set({
+          totpSecret: null,
+          totpEnabledAt: null,
+          totpLastStep: null,
+          twoFactorEnabledAt: null,
+          recoveryCodesMadeAt: null,
+        })
         .where(eq(users.id, userId));
     },
 

@@ -1,4 +1,12 @@
 import { defineTables, postgresColumns } from "./tables";
 
-export const { users, sessions, throttles, recoveryCodes, trustedBrowsers, securityEvents } =
-  defineTables(postgresColumns);
+export const {
+  users,
+  sessions,
+  throttles,
+  recoveryCodes,
+  trustedBrowsers,
+  webauthnCredentials,
+  webauthnChallenges,
+  securityEvents,
+} = defineTables(postgresColumns);

@@ -7,6 +7,7 @@ const sqliteColumns = {
   id: (name: string) => integer(name).primaryKey({ autoIncrement: true }),
   integer: (name: string) => integer(name),
   time: (name: string) => integer(name),
+  bigCount: (name: string) => integer(name),
   text,
   boolean: (name: string) => integer(name, { mode: "boolean" }),
   index,
@@ -14,6 +15,13 @@ const sqliteColumns = {
 };
 
 // The kits build the same columns; only their TypeScript types differ (tables.ts).
-export const { users, sessions, throttles, recoveryCodes, trustedBrowsers, securityEvents } = defineTables(
-  sqliteColumns as unknown as ColumnKit,
-);
+export const {
+  users,
+  sessions,
+  throttles,
+  recoveryCodes,
+  trustedBrowsers,
+  webauthnCredentials,
+  webauthnChallenges,
+  securityEvents,
+} = defineTables(sqliteColumns as unknown as ColumnKit);

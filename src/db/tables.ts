@@ -12,6 +12,8 @@ export const postgresColumns = {
   integer: (name: string) => integer(name),
   /** Milliseconds since the epoch: plain numbers that SQL can compare and add to. */
   time: (name: string) => bigint(name, { mode: "number" }),
+  /** A count that may pass 2^31, such as a WebAuthn signature counter (an unsigned 32-bit number). */
+  bigCount: (name: string) => bigint(name, { mode: "number" }),
   text,
   boolean: (name: string) => boolean(name),
   index,
@@ -41,10 +43,24 @@ const eventTypes = [
   "admin_reset_2fa",
   "admin_unlocked",
   "admin_revoked_sessions",
+  "credential_added",
+  "credential_renamed",
+  "credential_removed",
+  "credential_used",
+] as const;
+
+/** What completed a sign-in: shown in the session list and the security log. */
+export const signInFactors = [
+  "app",
+  "recovery_code",
+  "passkey",
+  "security_key",
+  "passwordless",
+  "trusted_browser",
 ] as const;
 
 /** The one schema: each dialect's schema file calls this with its own column kit. */
-export function defineTables({ table, id, integer, time, text, boolean, index, uniqueIndex }: ColumnKit) {
+export function defineTables({ table, id, integer, time, bigCount, text, boolean, index, uniqueIndex }: ColumnKit) {
   const users = table("users", {
     id: id("id"),
     /** As the person typed it, for display. */
@@ -58,6 +74,13 @@ export function defineTables({ table, id, integer, time, text, boolean, index, u
     totpEnabledAt: time("totp_enabled_at"),
     /** The time step of the last accepted code: that code, and any older one, is refused. */
     totpLastStep: integer("totp_last_step"),
+    /**
+     * When a first second factor (the app, or a passkey or security key) was confirmed; null
+     * means 2FA is not on yet. `totpEnabledAt` alone says whether an app is linked.
+     */
+    twoFactorEnabledAt: time("two_factor_enabled_at"),
+    /** The WebAuthn user handle: 32 random bytes, base64url, made at the first registration. Never the id or name. */
+    webauthnUserId: text("webauthn_user_id").unique(),
     /**
      * When the current recovery codes were made. Writing it is also the first step of replacing
      * them: it takes the user's row lock, so on PostgreSQL two replacements queue, not interleave.
@@ -85,6 +108,8 @@ export function defineTables({ table, id, integer, time, text, boolean, index, u
       failedCodesBefore: integer("failed_codes_before").notNull().default(0),
       /** Signed in with a recovery code: home offers to reset the authenticator. */
       usedRecoveryCode: boolean("used_recovery_code").notNull().default(false),
+      /** What completed the sign-in; null while pending, and for sessions from before it was kept. */
+      signedInWith: text("signed_in_with", { enum: signInFactors }),
       /**
        * A replacement TOTP key this session is enrolling, sealed like `users.totp_secret`. Kept
        * on the session, so it is confirmed by whoever proved the old factors, and dies with it.
@@ -140,6 +165,56 @@ export function defineTables({ table, id, integer, time, text, boolean, index, u
     (columns) => [index("trusted_browsers_user_id_idx").on(columns.userId)],
   );
 
+  /**
+   * Passkeys and security keys. Only public data: a WebAuthn authenticator keeps its private
+   * key, and what is stored here verifies its signatures.
+   */
+  const webauthnCredentials = table(
+    "webauthn_credentials",
+    {
+      /** The credential id, base64url, as the authenticator made it. */
+      id: text("id").primaryKey(),
+      userId: integer("user_id")
+        .notNull()
+        .references(() => users.id, { onDelete: "cascade" }),
+      /** The COSE public key, base64url. */
+      publicKey: text("public_key").notNull(),
+      /** The last signature counter seen; 0 for authenticators that keep none (synced passkeys). */
+      counter: bigCount("counter").notNull(),
+      /** Comma-separated, as the browser reported them at registration: usb, nfc, internal, hybrid… */
+      transports: text("transports"),
+      /** What the person added it as: a passkey needs user verification and lives on the authenticator. */
+      kind: text("kind", { enum: ["passkey", "security_key"] }).notNull(),
+      /** May be synced to other devices (the BE flag), and is (the BS flag, which may change). */
+      backupEligible: boolean("backup_eligible").notNull(),
+      backedUp: boolean("backed_up").notNull(),
+      aaguid: text("aaguid"),
+      name: text("name").notNull(),
+      createdAt: time("created_at").notNull(),
+      lastUsedAt: time("last_used_at"),
+    },
+    (columns) => [index("webauthn_credentials_user_id_idx").on(columns.userId)],
+  );
+
+  /**
+   * Challenges handed out for a WebAuthn ceremony. In the database, so any instance can check
+   * the answer; bound to who asked (a session, or an anonymous browser) and to what for; used once.
+   */
+  const webauthnChallenges = table(
+    "webauthn_challenges",
+    {
+      challenge: text("challenge").primaryKey(),
+      /** A session id, or for passwordless sign-in a hash of the anonymous browser's nonce. */
+      owner: text("owner").notNull(),
+      purpose: text("purpose", { enum: ["enroll", "second_step", "passwordless", "add", "proof"] }).notNull(),
+      expiresAt: time("expires_at").notNull(),
+    },
+    (columns) => [
+      index("webauthn_challenges_owner_idx").on(columns.owner, columns.purpose),
+      index("webauthn_challenges_expires_at_idx").on(columns.expiresAt),
+    ],
+  );
+
   const securityEvents = table(
     "security_events",
     {
@@ -156,7 +231,16 @@ export function defineTables({ table, id, integer, time, text, boolean, index, u
     (columns) => [index("security_events_user_idx").on(columns.userId, columns.createdAt)],
   );
 
-  return { users, sessions, throttles, recoveryCodes, trustedBrowsers, securityEvents };
+  return {
+    users,
+    sessions,
+    throttles,
+    recoveryCodes,
+    trustedBrowsers,
+    webauthnCredentials,
+    webauthnChallenges,
+    securityEvents,
+  };
 }
 
 export type Tables = ReturnType<typeof defineTables>;
@@ -164,5 +248,9 @@ export type User = Tables["users"]["$inferSelect"];
 export type Session = Tables["sessions"]["$inferSelect"];
 export type TrustedBrowser = Tables["trustedBrowsers"]["$inferSelect"];
 export type SecurityEvent = Tables["securityEvents"]["$inferSelect"];
+export type WebAuthnCredential = Tables["webauthnCredentials"]["$inferSelect"];
+export type WebAuthnKind = WebAuthnCredential["kind"];
+export type ChallengePurpose = Tables["webauthnChallenges"]["$inferSelect"]["purpose"];
+export type SignInFactor = (typeof signInFactors)[number];
 export type SessionState = Session["state"];
 export type SecurityEventType = SecurityEvent["type"];

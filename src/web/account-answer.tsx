@@ -1,5 +1,6 @@
 import type { AccountOverview, Auth, Enrollment, Session, User } from "../auth";
 import type { AuthPaths } from "../paths";
+import { type CredentialErrors, CredentialsPanel } from "../views/account/CredentialsPanel";
 import { type ListPanel, ListPanels } from "../views/account/ListPanels";
 import { PasswordPanel } from "../views/account/PasswordPanel";
 import { NewAuthenticatorPanel, TwoFactorPanel } from "../views/account/TwoFactorPanel";
@@ -31,7 +32,11 @@ export type Changed =
   | { twoFactor: TwoFactorChange }
   | { password: { notice?: string; errors?: FieldErrors<"current_password" | "new_password" | "confirm"> } }
   | { list: ListPanel }
+  | { credentials: CredentialsChange }
   | { nothing: true };
+
+/** The passkeys panel after an action: a refusal, a notice, and after a rename or removal, the signal to the browser. */
+type CredentialsChange = { errors?: CredentialErrors; notice?: string; signal?: boolean };
 
 type AccountSettings = {
   auth: Auth;
@@ -39,13 +44,14 @@ type AccountSettings = {
   pages: PageRenderer;
   trustedBrowserDays: number;
   resetWindowMinutes: number;
+  rpId: string;
 };
 
 /**
  * The whole account page; or, after a form with htmx, the panel that form changed, with the
  * other lists swapped out of band: every action changes the log, and some end sessions.
  */
-export function accountAnswers({ auth, paths, pages, trustedBrowserDays, resetWindowMinutes }: AccountSettings) {
+export function accountAnswers({ auth, paths, pages, trustedBrowserDays, resetWindowMinutes, rpId }: AccountSettings) {
   const { appName } = pages;
 
   /** The new key's panel: an async component, as drawing the QR code is. */
@@ -66,7 +72,12 @@ export function accountAnswers({ auth, paths, pages, trustedBrowserDays, resetWi
    * The 2FA panel after `change`: its status with what an action added, the new key just
    * made, or as it stands (the new key to confirm while a reset is pending, else the status).
    */
-  function twoFactorPanel(ctx: AccountContext, overview: AccountOverview, change: TwoFactorChange | null) {
+  function twoFactorPanel(
+    ctx: AccountContext,
+    overview: AccountOverview,
+    change: TwoFactorChange | null,
+    outOfBand = false,
+  ) {
     if (change && "newKey" in change) return <NewKey ctx={ctx} enrollment={change.newKey} />;
     const pending =
       change && "status" in change ? null : auth.account.pendingReset({ session: ctx.session, user: ctx.user });
@@ -85,7 +96,41 @@ export function accountAnswers({ auth, paths, pages, trustedBrowserDays, resetWi
         appName={appName}
         username={ctx.user.username}
         recoveryCodesLeft={overview.recoveryCodesLeft}
+        appLinked={ctx.user.totpEnabledAt !== null}
+        passkeyMayProve={overview.credentials.length > 0}
+        outOfBand={outOfBand}
         {...(change && "status" in change ? change.status : {})}
+      />
+    );
+  }
+
+  function credentialsPanel(ctx: AccountContext, overview: AccountOverview, change: CredentialsChange = {}) {
+    const { user } = ctx;
+    const signal =
+      change.signal && user.webauthnUserId
+        ? {
+            rpId,
+            userHandle: user.webauthnUserId,
+            username: user.username,
+            credentialIds: overview.credentials.map((credential) => credential.id),
+          }
+        : undefined;
+    return (
+      <CredentialsPanel
+        paths={paths}
+        csrfToken={ctx.csrfToken}
+        errors={change.errors}
+        notice={change.notice}
+        signal={signal}
+        credentials={overview.credentials.map((credential) => ({
+          id: credential.id,
+          name: credential.name,
+          kind: credential.kind,
+          backedUp: credential.backedUp,
+          backupEligible: credential.backupEligible,
+          addedAt: credential.createdAt,
+          lastUsedAt: credential.lastUsedAt,
+        }))}
       />
     );
   }
@@ -105,12 +150,15 @@ export function accountAnswers({ auth, paths, pages, trustedBrowserDays, resetWi
     );
     const passwordPanel = <PasswordPanel paths={paths} csrfToken={ctx.csrfToken} {...password} />;
     if (ctx.fragment && !("nothing" in changed)) {
+      // A change of passkeys changes what the 2FA panel says and asks for too.
       const form =
         "twoFactor" in changed
           ? twoFactorPanel(ctx, overview, changed.twoFactor)
           : "password" in changed
             ? passwordPanel
-            : "";
+            : "credentials" in changed
+              ? [credentialsPanel(ctx, overview, changed.credentials), twoFactorPanel(ctx, overview, null, true)]
+              : "";
       const changedList = "list" in changed ? changed.list : null;
       return markup(
         ctx,
@@ -125,6 +173,7 @@ export function accountAnswers({ auth, paths, pages, trustedBrowserDays, resetWi
     const content = (
       <AccountPage paths={paths} username={ctx.user.username}>
         {twoFactor}
+        {credentialsPanel(ctx, overview, "credentials" in changed ? changed.credentials : {})}
         {passwordPanel}
         {lists(() => false)}
       </AccountPage>

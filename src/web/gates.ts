@@ -41,7 +41,7 @@ export type GateSettings = {
 function stepOf(current: SessionWithUser | null): Step {
   if (!current) return "signed_out";
   if (current.session.state === "signed_in") return "signed_in";
-  return current.user.totpEnabledAt ? "verifying" : "enrolling";
+  return current.user.twoFactorEnabledAt ? "verifying" : "enrolling";
 }
 
 /** What randomToken() makes: 32 bytes in base64url. */
@@ -152,6 +152,11 @@ export function authGates(settings: GateSettings) {
         return meta;
       },
       trustedBrowserToken,
+      /**
+       * This browser, for a passwordless sign-in's challenge: keyed from its CSRF nonce, which
+       * only its own cookie carries, and never stored as it is.
+       */
+      browser: () => `browser:${hmacBase64url(csrfKey, `passwordless.${nonce}`)}`,
       /** Sets the new session's cookie; the CSRF token its forms carry. */
       startSession(session: NewSession): string {
         outgoing.set(names.session, cookies.sign(session.token), session.expiresAt);

@@ -12,4 +12,6 @@ export type AuthKit = {
   clock: Clock;
   policies: AuthPolicies;
   pages: PageRenderer;
+  /** The WebAuthn relying party: APP_ORIGIN's host name. */
+  rpId: string;
 };

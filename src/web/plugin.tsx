@@ -71,6 +71,7 @@ export function twoFactorAuth({
     clock,
     appName: config.appName,
     appSecret: config.appSecret,
+    appOrigin: config.appOrigin,
     sessionLifetime: { idleMs: config.sessionIdleMs, absoluteMs: config.sessionAbsoluteMs },
     policies,
   });
@@ -89,7 +90,7 @@ export function twoFactorAuth({
     clock,
     seed: prefix,
   });
-  const kit: AuthKit = { gates, auth, paths, clock, policies, pages };
+  const kit: AuthKit = { gates, auth, paths, clock, policies, pages, rpId: new URL(config.appOrigin).hostname };
 
   return new Elysia({ name: "two-factor-auth", seed: prefix })
     .decorate({ twoFactor: { auth, paths } })

@@ -1,7 +1,7 @@
 import type { AccountOverview } from "../../auth";
 import type { AuthPaths } from "../../paths";
 import { describeDevice } from "../device";
-import { SecurityLogPanel } from "./SecurityLogPanel";
+import { SecurityLogPanel, SIGNED_IN_WITH } from "./SecurityLogPanel";
 import { SessionsPanel } from "./SessionsPanel";
 import { TrustedBrowsersPanel } from "./TrustedBrowsersPanel";
 
@@ -40,6 +40,7 @@ export function ListPanels({
           startedAt: session.createdAt,
           lastSeenAt: session.lastSeenAt,
           waitingForCode: session.state === "pending",
+          signedInWith: session.signedInWith ? SIGNED_IN_WITH[session.signedInWith] : null,
           current: session.id === currentSessionId,
         }))}
       />

@@ -1,4 +1,4 @@
-import type { EventDetail, SecurityEventType } from "../../auth";
+import type { EventDetail, SecurityEventType, SignInFactor } from "../../auth";
 import { plural } from "../../words";
 import { Time, utcMinute } from "../components/Time";
 import { Panel } from "./Panel";
@@ -19,12 +19,29 @@ const ended = ({ sessions, trustedBrowsers }: EventDetail, sessionNoun: string) 
 const withDetail = (words: string, detail: string | null) => (detail ? `${words} (${detail})` : words);
 const has = (value: number | undefined) => value !== undefined;
 
+/** What completed a sign-in, as the session list and the log say it. */
+export const SIGNED_IN_WITH: Record<SignInFactor, string> = {
+  app: "with a code from the app",
+  recovery_code: "with a recovery code",
+  passkey: "with a passkey",
+  security_key: "with a security key",
+  passwordless: "with a passkey alone, no password",
+  trusted_browser: "on a trusted browser, without a second step",
+};
+/** A credential's name as the event recorded it, quoted. */
+const named = (words: string, detail: EventDetail) => (detail.credential ? `${words}: “${detail.credential}”` : words);
+
 /** Each event in plain words. Details are counts and times the domain recorded, never secrets. */
 const WORDS: Record<SecurityEventType, (detail: EventDetail) => string> = {
   registered: () => "Account created",
-  signed_in: () => "Signed in",
+  signed_in: (detail) => (detail.signedInWith ? `Signed in ${SIGNED_IN_WITH[detail.signedInWith]}` : "Signed in"),
   password_failed: () => "Wrong password entered",
-  code_failed: (detail) => (detail.factor === "recovery_code" ? "Wrong recovery code entered" : "Wrong code entered"),
+  code_failed: (detail) =>
+    detail.factor === "recovery_code"
+      ? "Wrong recovery code entered"
+      : detail.factor === "webauthn"
+        ? "A passkey or security key was refused"
+        : "Wrong code entered",
   replay_refused: () => "An already used code was refused",
   locked_out: (detail) =>
     detail.lockedUntil
@@ -56,6 +73,13 @@ const WORDS: Record<SecurityEventType, (detail: EventDetail) => string> = {
       "All sessions signed out by an administrator",
       has(detail.sessions) ? count(detail.sessions, "session") : null,
     ),
+  credential_added: (detail) => named("Passkey or security key added", detail),
+  credential_renamed: (detail) =>
+    detail.formerName
+      ? `${named("Passkey or security key renamed", detail)}, was “${detail.formerName}”`
+      : named("Passkey or security key renamed", detail),
+  credential_removed: (detail) => named("Passkey or security key removed", detail),
+  credential_used: (detail) => named("Passkey or security key used", detail),
 };
 
 const describeEvent = (event: Pick<EventRow, "type" | "detail">) => WORDS[event.type](event.detail);

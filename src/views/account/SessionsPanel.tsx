@@ -13,6 +13,8 @@ export type SessionRow = {
   lastSeenAt: number;
   /** The password was right, but no code was given yet. */
   waitingForCode: boolean;
+  /** How it signed in, in words ("with a passkey"), when known. */
+  signedInWith: string | null;
   current: boolean;
 };
 
@@ -44,7 +46,8 @@ export function SessionsPanel({ paths, csrfToken, sessions, notice, outOfBand = 
                 : { action: withId(paths.revokeSession, session.id), label: "Sign out", csrfToken, panel: PANEL }
             }
           >
-            <span safe>{`IP ${session.ip ?? "unknown"}`}</span> · started <Time at={session.startedAt} /> · last seen{" "}
+            <span safe>{`IP ${session.ip ?? "unknown"}`}</span> · started <Time at={session.startedAt} />
+            {session.signedInWith ? <span safe>{` ${session.signedInWith}`}</span> : ""} · last seen{" "}
             <Time at={session.lastSeenAt} />
           </DeviceItem>
         ))}

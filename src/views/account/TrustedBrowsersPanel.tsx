@@ -36,7 +36,7 @@ export function TrustedBrowsersPanel({
     <Panel id={PANEL} title="Trusted browsers" outOfBand={outOfBand}>
       <p
         safe
-      >{`Browsers where you ticked "Don't ask for a code on this browser". They need only your password, for ${trustedBrowserDays} days.`}</p>
+      >{`Browsers where you ticked "Don't ask for a second step on this browser". They need only your password, for ${trustedBrowserDays} days.`}</p>
       {browsers.length === 0 ? (
         <p>None.</p>
       ) : (

@@ -5,6 +5,7 @@ import { CodeField } from "../components/CodeField";
 import { Field, firstInError } from "../components/Field";
 import { KeyToScan, type KeyToScanProps } from "../components/KeyToScan";
 import { PostForm } from "../components/PostForm";
+import { ProofField } from "../components/ProofField";
 import { RecoveryCodeList } from "../components/RecoveryCodeList";
 import { Panel } from "./Panel";
 
@@ -14,41 +15,32 @@ type TwoFactorPanelProps = {
   appName: string;
   username: string;
   recoveryCodesLeft: number;
+  /** An authenticator app is linked; without one, the panel offers to link one. */
+  appLinked: boolean;
+  /** A passkey or security key is registered, and may prove the owner instead of a code. */
+  passkeyMayProve: boolean;
   /** New recovery codes, shown this once. */
   newCodes?: string[];
   notice?: string;
   regenerateError?: string;
   resetErrors?: { password?: string; otp?: string };
+  /** Sent beside another panel's answer, for htmx to swap in by id. */
+  outOfBand?: boolean;
 };
 
 const PANEL = "two-factor";
 
-/** Proof of the second factor for a sensitive action: a code from the app, or a recovery code. */
-function ProofCodeField({ id, error, autofocus }: { id: string; error?: string; autofocus?: boolean }) {
-  return (
-    <Field
-      id={id}
-      name="otp"
-      label="Code"
-      hint="The code your authenticator app shows now, or one of your recovery codes."
-      error={error}
-      autocomplete="one-time-code"
-      autocapitalize="none"
-      spellcheck="false"
-      maxlength="13"
-      required
-      autofocus={autofocus}
-    />
-  );
-}
-
 /** 2FA status, new recovery codes, and the start of replacing the authenticator app. */
 export function TwoFactorPanel(props: TwoFactorPanelProps) {
   const { paths, csrfToken, recoveryCodesLeft, newCodes, notice, regenerateError, resetErrors = {} } = props;
+  const { appLinked, passkeyMayProve, outOfBand } = props;
   const resetFocus = firstInError(["password", "otp"], resetErrors);
+  const proof = passkeyMayProve ? { "data-webauthn-proof": paths.proofOptions } : {};
   return (
-    <Panel id={PANEL} title="Two-factor sign-in" notice={notice}>
-      <p safe>{`On. ${plural(recoveryCodesLeft, "recovery code")} left.`}</p>
+    <Panel id={PANEL} title="Two-factor sign-in" notice={notice} outOfBand={outOfBand}>
+      <p
+        safe
+      >{`On${appLinked ? ", with an authenticator app" : ", with passkeys or security keys only"}. ${plural(recoveryCodesLeft, "recovery code")} left.`}</p>
       {newCodes ? (
         <div class="recovery-codes">
           <p role="status">
@@ -63,16 +55,20 @@ export function TwoFactorPanel(props: TwoFactorPanelProps) {
 
       <h3>New recovery codes</h3>
       <p>{`Makes ${RECOVERY_CODE_COUNT} new codes. Every code you have now stops working.`}</p>
-      <PostForm action={paths.recoveryCodes} csrfToken={csrfToken} panel={PANEL}>
-        <ProofCodeField id="regenerate-otp" error={regenerateError} />
+      <PostForm action={paths.recoveryCodes} csrfToken={csrfToken} panel={PANEL} data={proof}>
+        <ProofField id="regenerate-otp" error={regenerateError} passkeyMayProve={passkeyMayProve} />
         <button type="submit" class="secondary">
           Make new recovery codes
         </button>
       </PostForm>
 
-      <h3 id="reset-authenticator">Replace your authenticator app</h3>
-      <p>For a new phone, or a lost one. Your current app keeps working until you confirm a code from the new one.</p>
-      <PostForm action={paths.resetTwoFactor} csrfToken={csrfToken} panel={PANEL}>
+      <h3 id="reset-authenticator">{appLinked ? "Replace your authenticator app" : "Link an authenticator app"}</h3>
+      <p>
+        {appLinked
+          ? "For a new phone, or a lost one. Your current app keeps working until you confirm a code from the new one."
+          : "A second way in beside your passkeys and security keys: codes from an app on your phone."}
+      </p>
+      <PostForm action={paths.resetTwoFactor} csrfToken={csrfToken} panel={PANEL} data={proof}>
         <Field
           id="reset-password"
           name="password"
@@ -84,9 +80,14 @@ export function TwoFactorPanel(props: TwoFactorPanelProps) {
           error={resetErrors.password}
           autofocus={resetFocus === "password"}
         />
-        <ProofCodeField id="reset-otp" error={resetErrors.otp} autofocus={resetFocus === "otp"} />
+        <ProofField
+          id="reset-otp"
+          error={resetErrors.otp}
+          autofocus={resetFocus === "otp"}
+          passkeyMayProve={passkeyMayProve}
+        />
         <button type="submit" class="secondary">
-          Set up a new app
+          {appLinked ? "Set up a new app" : "Link an app"}
         </button>
       </PostForm>
     </Panel>

@@ -6,15 +6,18 @@ type PostFormProps = PropsWithChildren<{
   class?: string;
   /** The id of the panel the answer replaces; without it, the answer fills `#main`. */
   panel?: string;
+  /** `data-*` attributes for the script, such as where a WebAuthn ceremony gets its options. */
+  data?: Record<`data-${string}`, string | boolean | undefined>;
 }>;
 
 /**
  * A form that posts normally without JavaScript, and with htmx swaps the answer in place
  * (into `#main`, or over its panel), disabling its button while the request is in flight.
  */
-export function PostForm({ action, csrfToken, class: className, panel, children }: PostFormProps) {
+export function PostForm({ action, csrfToken, class: className, panel, data = {}, children }: PostFormProps) {
   return (
     <form
+      {...data}
       method="post"
       action={action}
       class={className}

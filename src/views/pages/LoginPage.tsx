@@ -3,10 +3,18 @@ import type { AuthPaths } from "../../paths";
 import { Field } from "../components/Field";
 import { PostForm } from "../components/PostForm";
 import { SwapLink } from "../components/SwapLink";
+import { WebAuthnForm } from "../components/WebAuthnForm";
 
-type LoginPageProps = { paths: AuthPaths; csrfToken: string; username?: string; error?: string };
+type LoginPageProps = {
+  paths: AuthPaths;
+  csrfToken: string;
+  username?: string;
+  error?: string;
+  /** Why a passkey sign-in was refused. */
+  passkeyError?: string;
+};
 
-export function LoginPage({ paths, csrfToken, username = "", error }: LoginPageProps) {
+export function LoginPage({ paths, csrfToken, username = "", error, passkeyError }: LoginPageProps) {
   return (
     <article class="card">
       <h1>Sign in</h1>
@@ -22,7 +30,7 @@ export function LoginPage({ paths, csrfToken, username = "", error }: LoginPageP
           name="username"
           label="Username"
           value={username}
-          autocomplete="username"
+          autocomplete="username webauthn"
           autocapitalize="none"
           spellcheck="false"
           required
@@ -41,6 +49,17 @@ export function LoginPage({ paths, csrfToken, username = "", error }: LoginPageP
         />
         <button type="submit">Continue</button>
       </PostForm>
+      <WebAuthnForm
+        action={paths.passkeySignIn}
+        options={paths.passkeyOptions}
+        csrfToken={csrfToken}
+        error={passkeyError}
+        autofill
+      >
+        <button type="button" class="secondary" data-webauthn-start>
+          Sign in with a passkey
+        </button>
+      </WebAuthnForm>
       <p>
         New here? <SwapLink href={paths.register}>Create an account</SwapLink>
       </p>

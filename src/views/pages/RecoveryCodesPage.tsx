@@ -13,8 +13,8 @@ export function RecoveryCodesPage({ paths, appName, username, codes }: RecoveryC
         <p>Save your recovery codes now. They will not be shown again.</p>
       </hgroup>
       <p>
-        If you lose your phone, each of these codes signs you in once in place of a code from your app. Keep them
-        somewhere safe, apart from your phone: a password manager, or on paper.
+        If you lose your phone or your key, each of these codes signs you in once in its place. Keep them somewhere
+        safe, apart from your phone: a password manager, or on paper.
       </p>
       <RecoveryCodeList appName={appName} username={username} codes={codes} />
       <p>

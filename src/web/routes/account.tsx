@@ -1,9 +1,11 @@
 import { Elysia, t } from "elysia";
 import { isRefused } from "../../auth";
+import { describeDevice } from "../../views/device";
 import { accountAnswers, type Changed } from "../account-answer";
 import type { AuthKit } from "../kit";
 import { describeRevoked, wordsFor } from "../messages";
 import { goTo, refusalStatus } from "../respond";
+import { ceremonyOptions } from "../webauthn-answer";
 
 /**
  * The gate of every account route. A new object each time: Elysia writes a macro's hooks into
@@ -16,10 +18,14 @@ const passwordChangeFields = {
   confirm: "confirmation",
 } as const;
 const passwordChanged = "Password changed. Every other session was signed out and every trusted browser forgotten.";
+/** The proof of a sensitive action: a code, or the answer of a passkey or security key (then the code is empty). */
+const factorProof = { otp: t.String(), assertion: t.Optional(t.String()) };
+const proofOf = (body: { otp: string; assertion?: string }) => ({ otp: body.otp, assertion: body.assertion ?? "" });
+const credentialKind = t.Union([t.Literal("passkey"), t.Literal("security_key")]);
 
 // Handlers name the fields they use: see GateContext in gates.ts for why.
-export const accountRoutes = ({ gates, auth, paths, pages, clock, policies }: AuthKit) => {
-  const answer = accountAnswers({ auth, paths, pages, ...policies });
+export const accountRoutes = ({ gates, auth, paths, pages, clock, policies, rpId }: AuthKit) => {
+  const answer = accountAnswers({ auth, paths, pages, rpId, ...policies });
   type Ctx = Parameters<typeof answer>[0];
   /** A refused form: its panel again, saying why; 429 with Retry-After when the proof is locked. */
   const refused = (ctx: Ctx, changed: Changed, lockedUntil: number | undefined) =>
@@ -45,20 +51,25 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies }: Au
       paths.recoveryCodes,
       async ({ body, set, fragment, csrfToken, session, user, trustedBrowserToken, meta }) => {
         const ctx = { set, fragment, csrfToken, session, user, trustedBrowserToken };
-        const result = await auth.account.regenerateRecoveryCodes(user, body.otp, meta());
+        const result = await auth.account.regenerateRecoveryCodes({ session, user }, proofOf(body), meta());
         if (isRefused(result)) {
           const regenerateError = wordsFor(result, { otp: "code" }, clock()).otp;
           return refused(ctx, { twoFactor: { status: { regenerateError } } }, result.lockedUntil);
         }
         return answer(ctx, { twoFactor: { status: { newCodes: result.codes } } });
       },
-      { ...signedIn(), body: t.Object({ otp: t.String() }) },
+      { ...signedIn(), body: t.Object(factorProof) },
     )
     .post(
       paths.resetTwoFactor,
       async ({ body, set, fragment, csrfToken, session, user, trustedBrowserToken, meta }) => {
         const ctx = { set, fragment, csrfToken, session, user, trustedBrowserToken };
-        const result = await auth.account.startAuthenticatorReset({ session, user }, body.password, body.otp, meta());
+        const result = await auth.account.startAuthenticatorReset(
+          { session, user },
+          body.password,
+          proofOf(body),
+          meta(),
+        );
         if (isRefused(result)) {
           const resetErrors = wordsFor(result, { password: "password", otp: "code" }, clock());
           return refused(ctx, { twoFactor: { status: { resetErrors } } }, result.lockedUntil);
@@ -67,7 +78,7 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies }: Au
         if (!fragment) return backToTwoFactor(ctx);
         return answer(ctx, { twoFactor: { newKey: result } });
       },
-      { ...signedIn(), body: t.Object({ password: t.String(), otp: t.String() }) },
+      { ...signedIn(), body: t.Object({ password: t.String(), ...factorProof }) },
     )
     .post(
       paths.confirmReset,
@@ -79,7 +90,10 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies }: Au
           const resetError = wordsFor(result, { otp: "code" }, clock()).otp ?? "";
           return refused(ctx, { twoFactor: { resetError } }, result.lockedUntil);
         }
-        const notice = `Your new authenticator app is linked, and the old one no longer works. ${describeRevoked(result.revoked)}.`;
+        const linked = user.totpEnabledAt
+          ? "Your new authenticator app is linked, and the old one no longer works."
+          : "Your authenticator app is linked.";
+        const notice = `${linked} ${describeRevoked(result.revoked)}.`;
         return answer(ctx, { twoFactor: { status: { newCodes: result.recoveryCodes, notice } } });
       },
       { ...signedIn(), body: t.Object({ otp: t.String() }) },
@@ -154,5 +168,66 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies }: Au
         return afterListChange(ctx, "trusted-browsers");
       },
       { ...signedIn(), params: t.Object({ id: t.String() }) },
+    )
+    .post(
+      paths.credentialOptions,
+      async ({ body, set, session, user }) =>
+        ceremonyOptions(set, await auth.account.addCredentialOptions({ session, user }, body.kind)),
+      { ...signedIn(), body: t.Object({ kind: credentialKind }) },
+    )
+    .post(
+      paths.proofOptions,
+      async ({ set, session, user }) => ceremonyOptions(set, await auth.account.proofOptions({ session, user })),
+      signedIn(),
+    )
+    .post(
+      paths.addCredential,
+      async ({ body, request, set, fragment, csrfToken, session, user, trustedBrowserToken, meta }) => {
+        const ctx = { set, fragment, csrfToken, session, user, trustedBrowserToken };
+        // Unnamed, it is named after the browser it was added in: "Chrome on macOS".
+        const name = body.name.trim() || describeDevice(request.headers.get("user-agent"));
+        const form = { kind: body.kind, name, credential: body.credential, ...proofOf(body) };
+        const result = await auth.account.addCredential({ session, user }, form, meta());
+        if (isRefused(result)) {
+          const add = wordsFor(result, { name: "credential name", otp: "code", credential: "code" }, clock());
+          return refused(ctx, { credentials: { errors: { add } } }, result.lockedUntil);
+        }
+        const notice = `${result.added.kind === "passkey" ? "Passkey" : "Security key"} “${result.added.name}” added.`;
+        return fragment ? answer(ctx, { credentials: { notice } }) : goTo(ctx, `${paths.account}#passkeys`);
+      },
+      {
+        ...signedIn(),
+        body: t.Object({ kind: credentialKind, name: t.String(), credential: t.String(), ...factorProof }),
+      },
+    )
+    .post(
+      paths.renameCredential,
+      async ({ params, body, set, fragment, csrfToken, session, user, trustedBrowserToken, meta }) => {
+        const ctx = { set, fragment, csrfToken, session, user, trustedBrowserToken };
+        const result = await auth.account.renameCredential(user, params.id, body.name, meta());
+        if (result && isRefused(result)) {
+          const rename = { id: params.id, name: wordsFor(result, { name: "credential name" }, clock()).name ?? "" };
+          return refused(ctx, { credentials: { errors: { rename } } }, undefined);
+        }
+        // Not theirs, or gone: the list as it is, which shows no such credential.
+        if (!fragment) return goTo(ctx, `${paths.account}#passkeys`);
+        return answer(ctx, { credentials: { notice: result ? "Renamed." : undefined, signal: Boolean(result) } });
+      },
+      { ...signedIn(), params: t.Object({ id: t.String() }), body: t.Object({ name: t.String() }) },
+    )
+    .post(
+      paths.removeCredential,
+      async ({ params, body, set, fragment, csrfToken, session, user, trustedBrowserToken, meta }) => {
+        const ctx = { set, fragment, csrfToken, session, user, trustedBrowserToken };
+        const result = await auth.account.removeCredential({ session, user }, params.id, proofOf(body), meta());
+        if (result && isRefused(result)) {
+          const remove = { id: params.id, otp: wordsFor(result, { otp: "code" }, clock()).otp ?? "" };
+          return refused(ctx, { credentials: { errors: { remove } } }, result.lockedUntil);
+        }
+        if (!fragment) return goTo(ctx, `${paths.account}#passkeys`);
+        const notice = result ? `“${result.removed.name}” removed. It no longer signs you in.` : undefined;
+        return answer(ctx, { credentials: { notice, signal: Boolean(result) } });
+      },
+      { ...signedIn(), params: t.Object({ id: t.String() }), body: t.Object(factorProof) },
     );
 };

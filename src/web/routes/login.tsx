@@ -5,6 +5,7 @@ import { LoginPage } from "../../views/pages/LoginPage";
 import type { AuthKit } from "../kit";
 import { wordsFor } from "../messages";
 import { goTo, refusalStatus } from "../respond";
+import { ceremonyOptions } from "../webauthn-answer";
 
 const title = "Sign in";
 const stepAfterPassword: Record<NextStep, Step> = { enroll: "enrolling", code: "verifying", none: "signed_in" };
@@ -40,4 +41,23 @@ export const loginRoutes = ({ gates, auth, paths, pages, clock }: AuthKit) =>
         return goTo({ set, fragment }, pathOfStep(paths, stepAfterPassword[result.next]));
       },
       { anonymousOnly: true, body: t.Object({ username: t.String(), password: t.String() }) },
+    )
+    .post(
+      paths.passkeyOptions,
+      async ({ set, browser }) => ceremonyOptions(set, await auth.passwordlessOptions(browser())),
+      { anonymousOnly: true },
+    )
+    .post(
+      paths.passkeySignIn,
+      async ({ body, set, fragment, csrfToken, meta, browser, startSession }) => {
+        const result = await auth.signInWithPasskey(browser(), body.credential, meta());
+        if (isRefused(result)) {
+          const passkeyError = wordsFor(result, { passkey: "passkey at sign-in" }, clock()).passkey;
+          const content = <LoginPage paths={paths} csrfToken={csrfToken} passkeyError={passkeyError} />;
+          return pages.page({ set, fragment, csrfToken }, title, content, 422);
+        }
+        startSession(result.session);
+        return goTo({ set, fragment }, paths.home);
+      },
+      { anonymousOnly: true, body: t.Object({ credential: t.String() }) },
     );

@@ -1,31 +1,64 @@
 import { Elysia, t } from "elysia";
-import { isRefused } from "../../auth";
+import { type CodeAccepted, isRefused, type NewSession, type NewTrustedBrowser, type SecondFactors } from "../../auth";
+import { describeDevice } from "../../views/device";
 import { RecoveryCodesPage } from "../../views/pages/RecoveryCodesPage";
 import { SetupPage } from "../../views/pages/SetupPage";
-import { VerifyPage } from "../../views/pages/VerifyPage";
+import { VerifyPage, type VerifyPageProps } from "../../views/pages/VerifyPage";
 import type { AuthKit } from "../kit";
 import { wordsFor } from "../messages";
 import { keyToScan } from "../qr";
-import { goTo, refusalStatus } from "../respond";
+import { goTo, type PageContext, refusalStatus } from "../respond";
+import { ceremonyOptions } from "../webauthn-answer";
 
 const codeTitle = "Enter your code";
+const setupTitle = "Link your authenticator app";
 /** `?recovery` asks for a recovery code: offered once 2FA is on, the only time recovery codes exist. */
 const recoveryQuery = t.Object({ recovery: t.Optional(t.String()) });
+// An unticked checkbox sends nothing; a ticked one sends "on".
+const remember = t.Optional(t.String());
+/** A WebAuthn answer, as public/webauthn.js puts it in the form: JSON, checked by the domain. */
+const webauthnAnswer = t.Object({ credential: t.String(), remember });
+
+type SecondStepContext = PageContext & {
+  startSession: (session: NewSession) => string;
+  trustBrowser: (browser: NewTrustedBrowser) => void;
+};
 
 // Handlers name the fields they use: see GateContext in gates.ts for why.
 export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: AuthKit) => {
   const { appName } = pages;
-  const verifyPage = (csrfToken: string, enrolling: boolean, recovery: boolean, extra = {}) => (
+  const { trustedBrowserDays } = policies;
+  const verifyPage = (
+    csrfToken: string,
+    enrolling: boolean,
+    recovery: boolean,
+    factors: SecondFactors,
+    extra: Partial<VerifyPageProps> = {},
+  ) => (
     <VerifyPage
+      factors={factors}
       paths={paths}
       csrfToken={csrfToken}
       appName={appName}
-      trustedBrowserDays={policies.trustedBrowserDays}
+      trustedBrowserDays={trustedBrowserDays}
       enrolling={enrolling}
       recovery={recovery}
       {...extra}
     />
   );
+
+  /** Whatever the factor: the new session's cookies, then home, or the recovery codes when 2FA just went on. */
+  function afterSecondStep(ctx: SecondStepContext, username: string, result: CodeAccepted) {
+    const nextCsrfToken = ctx.startSession(result.session);
+    if (result.trustedBrowser) ctx.trustBrowser(result.trustedBrowser);
+    if (!result.recoveryCodes) return goTo(ctx, paths.home);
+    // Shown in the answer itself, never stored in plain text: a reload cannot show them again.
+    const content = (
+      <RecoveryCodesPage paths={paths} appName={appName} username={username} codes={result.recoveryCodes} />
+    );
+    return pages.page({ ...ctx, csrfToken: nextCsrfToken }, "Save your recovery codes", content);
+  }
+
   return new Elysia({ name: "two-factor-routes", seed: gates.config.seed })
     .use(gates)
     .get(
@@ -35,16 +68,50 @@ export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: 
         // Once 2FA is on, the key is never shown again.
         if (!enrollment) return goTo({ set, fragment }, paths.verify);
         const key = await keyToScan(enrollment, appName, user.username);
-        const content = <SetupPage paths={paths} csrfToken={csrfToken} {...key} />;
-        return pages.page({ set, fragment, csrfToken }, "Link your authenticator app", content);
+        const content = (
+          <SetupPage paths={paths} csrfToken={csrfToken} trustedBrowserDays={trustedBrowserDays} {...key} />
+        );
+        return pages.page({ set, fragment, csrfToken }, setupTitle, content);
       },
       { sessionAt: ["enrolling"] },
     )
+    .post(
+      paths.setupWebAuthnOptions,
+      async ({ set, session, user }) => ceremonyOptions(set, await auth.enrollmentOptions({ session, user }, "either")),
+      { sessionAt: ["enrolling"] },
+    )
+    .post(
+      paths.setupWebAuthn,
+      async ({ body, request, set, fragment, csrfToken, session, user, meta, startSession, trustBrowser }) => {
+        const name = describeDevice(request.headers.get("user-agent"));
+        const remembered = body.remember !== undefined;
+        const result = await auth.enrollWithWebAuthn({ session, user }, body.credential, name, meta(), remembered);
+        if (isRefused(result)) {
+          const enrollment = await auth.enrollment(user);
+          if (!enrollment) return goTo({ set, fragment }, paths.verify);
+          const key = await keyToScan(enrollment, appName, user.username);
+          const webauthnError = wordsFor(result, { otp: "code" }, clock()).otp;
+          const content = (
+            <SetupPage
+              paths={paths}
+              csrfToken={csrfToken}
+              trustedBrowserDays={trustedBrowserDays}
+              webauthnError={webauthnError}
+              {...key}
+            />
+          );
+          return pages.page({ set, fragment, csrfToken }, setupTitle, content, 422);
+        }
+        return afterSecondStep({ set, fragment, csrfToken, startSession, trustBrowser }, user.username, result);
+      },
+      { sessionAt: ["enrolling"], body: webauthnAnswer },
+    )
     .get(
       paths.verify,
-      ({ query, set, fragment, csrfToken, user }) => {
-        const enrolling = !user.totpEnabledAt;
-        const content = verifyPage(csrfToken, enrolling, !enrolling && query.recovery !== undefined);
+      async ({ query, set, fragment, csrfToken, user }) => {
+        const enrolling = !user.twoFactorEnabledAt;
+        const factors = await auth.secondFactors(user);
+        const content = verifyPage(csrfToken, enrolling, !enrolling && query.recovery !== undefined, factors);
         return pages.page({ set, fragment, csrfToken }, codeTitle, content);
       },
       { sessionAt: ["enrolling", "verifying"], query: recoveryQuery },
@@ -52,30 +119,40 @@ export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: 
     .post(
       paths.verify,
       async ({ body, query, set, fragment, csrfToken, session, user, meta, startSession, trustBrowser }) => {
-        const enrolling = !user.totpEnabledAt;
-        const remember = body.remember !== undefined;
-        const result = await auth.verifyCode({ session, user }, body.otp, meta(), remember);
+        const enrolling = !user.twoFactorEnabledAt;
+        const remembered = body.remember !== undefined;
+        const result = await auth.verifyCode({ session, user }, body.otp, meta(), remembered);
         if (isRefused(result)) {
           const recovery = !enrolling && query.recovery !== undefined;
           const error = wordsFor(result, { otp: "code" }, clock()).otp;
-          const content = verifyPage(csrfToken, enrolling, recovery, { remember, error });
+          const factors = await auth.secondFactors(user);
+          const content = verifyPage(csrfToken, enrolling, recovery, factors, { remember: remembered, error });
           const status = refusalStatus(set, clock, result.lockedUntil);
           return pages.page({ set, fragment, csrfToken }, codeTitle, content, status);
         }
-        const nextCsrfToken = startSession(result.session);
-        if (result.trustedBrowser) trustBrowser(result.trustedBrowser);
-        if (!result.recoveryCodes) return goTo({ set, fragment }, paths.home);
-        // Shown in the answer itself, never stored in plain text: a reload cannot show them again.
-        const content = (
-          <RecoveryCodesPage paths={paths} appName={appName} username={user.username} codes={result.recoveryCodes} />
-        );
-        return pages.page({ set, fragment, csrfToken: nextCsrfToken }, "Save your recovery codes", content);
+        return afterSecondStep({ set, fragment, csrfToken, startSession, trustBrowser }, user.username, result);
       },
-      {
-        sessionAt: ["enrolling", "verifying"],
-        query: recoveryQuery,
-        // An unticked checkbox sends nothing; a ticked one sends "on".
-        body: t.Object({ otp: t.String(), remember: t.Optional(t.String()) }),
+      { sessionAt: ["enrolling", "verifying"], query: recoveryQuery, body: t.Object({ otp: t.String(), remember }) },
+    )
+    .post(
+      paths.verifyWebAuthnOptions,
+      async ({ set, session, user }) => ceremonyOptions(set, await auth.secondStepOptions({ session, user })),
+      { sessionAt: ["verifying"] },
+    )
+    .post(
+      paths.verifyWebAuthn,
+      async ({ body, set, fragment, csrfToken, session, user, meta, startSession, trustBrowser }) => {
+        const remembered = body.remember !== undefined;
+        const result = await auth.verifyWebAuthn({ session, user }, body.credential, meta(), remembered);
+        if (isRefused(result)) {
+          const webauthnError = wordsFor(result, { otp: "code" }, clock()).otp;
+          const factors = await auth.secondFactors(user);
+          const content = verifyPage(csrfToken, false, false, factors, { remember: remembered, webauthnError });
+          const status = refusalStatus(set, clock, result.lockedUntil);
+          return pages.page({ set, fragment, csrfToken }, codeTitle, content, status);
+        }
+        return afterSecondStep({ set, fragment, csrfToken, startSession, trustBrowser }, user.username, result);
       },
+      { sessionAt: ["verifying"], body: webauthnAnswer },
     );
 };

@@ -1,0 +1,157 @@
+import { and, asc, count, eq, gt, isNull, lte, sql } from "drizzle-orm";
+import type { Clock } from "../clock";
+import type { Database, Orm } from "../db/database";
+import type { ChallengePurpose, User, WebAuthnCredential } from "../db/tables";
+import { randomToken } from "./crypto";
+
+/** A ceremony's challenge lives this long: the WebAuthn timeout we ask the browser for too. */
+export const CHALLENGE_LIFETIME_MS = 5 * 60_000;
+
+export type NewCredential = Omit<WebAuthnCredential, "createdAt" | "lastUsedAt">;
+
+/** Passkeys and security keys, and the challenges of their ceremonies. */
+export function webauthnStore(database: Database, clock: Clock) {
+  const {
+    orm,
+    tables: { webauthnCredentials: credentials, webauthnChallenges: challenges, users },
+  } = database;
+
+  // Asked on every second step and account page: prepared once.
+  const ofUser = orm
+    .select()
+    .from(credentials)
+    .where(eq(credentials.userId, sql.placeholder("userId")))
+    .orderBy(asc(credentials.createdAt))
+    .prepare("webauthn_credentials_of_user");
+
+  /** The delete of every credential of the user, on `on`: the database or a transaction. */
+  const deleteAllOn = (on: Orm, userId: number) => on.delete(credentials).where(eq(credentials.userId, userId));
+
+  async function find(id: string): Promise<WebAuthnCredential | null> {
+    const [credential] = await orm.select().from(credentials).where(eq(credentials.id, id));
+    return credential ?? null;
+  }
+
+  return {
+    /** Hands out a challenge for `owner` and `purpose`; one asked for before by the same owner and purpose stops working. */
+    async issueChallenge(owner: string, purpose: ChallengePurpose, challenge: string): Promise<void> {
+      await orm.delete(challenges).where(and(eq(challenges.owner, owner), eq(challenges.purpose, purpose)));
+      await orm.insert(challenges).values({ challenge, owner, purpose, expiresAt: clock() + CHALLENGE_LIFETIME_MS });
+    },
+
+    /**
+     * Spends a challenge in one delete: true only for a live one handed to this owner for this
+     * purpose, and only once, so a replayed answer, or two racing, find it gone.
+     */
+    async spendChallenge(owner: string, purpose: ChallengePurpose, challenge: string): Promise<boolean> {
+      const spent = await orm
+        .delete(challenges)
+        .where(
+          and(
+            eq(challenges.challenge, challenge),
+            eq(challenges.owner, owner),
+            eq(challenges.purpose, purpose),
+            gt(challenges.expiresAt, clock()),
+          ),
+        )
+        .returning({ challenge: challenges.challenge });
+      return spent.length === 1;
+    },
+
+    /** The user's WebAuthn user handle, made now at their first registration. Two tabs at once get one. */
+    async userHandle(user: User): Promise<string> {
+      if (user.webauthnUserId) return user.webauthnUserId;
+      await orm
+        .update(users)
+        .set({ webauthnUserId: randomToken(32) })
+        .where(and(eq(users.id, user.id), isNull(users.webauthnUserId)));
+      const [fresh] = await orm.select({ handle: users.webauthnUserId }).from(users).where(eq(users.id, user.id));
+      if (!fresh?.handle) throw new Error(`user ${user.id} vanished during a WebAuthn registration`);
+      return fresh.handle;
+    },
+
+    list: (userId: number): Promise<WebAuthnCredential[]> => ofUser.execute({ userId }),
+
+    find,
+
+    /** Stores a registered credential; false when its id is registered already, to anyone. */
+    async add(credential: NewCredential): Promise<boolean> {
+      const added = await orm
+        .insert(credentials)
+        .values({ ...credential, createdAt: clock() })
+        .onConflictDoNothing()
+        .returning({ id: credentials.id });
+      return added.length === 1;
+    },
+
+    /**
+     * Records a use, in one conditional write on the counter it was checked against: of two
+     * assertions racing with one counter value, the second finds it moved and is refused.
+     */
+    async recordUse(credential: WebAuthnCredential, counter: number, backedUp: boolean): Promise<boolean> {
+      const used = await orm
+        .update(credentials)
+        .set({ counter, backedUp, lastUsedAt: clock() })
+        .where(and(eq(credentials.id, credential.id), eq(credentials.counter, credential.counter)))
+        .returning({ id: credentials.id });
+      return used.length === 1;
+    },
+
+    /** Renames one of the user's credentials; null when it is not theirs. */
+    async rename(userId: number, id: string, name: string): Promise<WebAuthnCredential | null> {
+      const [renamed] = await orm
+        .update(credentials)
+        .set({ name })
+        .where(and(eq(credentials.id, id), eq(credentials.userId, userId)))
+        .returning();
+      return renamed ?? null;
+    },
+
+    /**
+     * Removes one of the user's credentials unless it is their last second factor. The user's
+     * row is written first, so on PostgreSQL two removals queue and the second counts what the
+     * first left; on SQLite, writes are serial anyway. Null when nothing was removed.
+     */
+    async removeUnlessLast(user: User, id: string): Promise<{ removed: WebAuthnCredential | null; last: boolean }> {
+      const others = orm
+        .select({ n: count() })
+        .from(credentials)
+        .where(and(eq(credentials.userId, user.id), sql`${credentials.id} <> ${id}`));
+      const written = await database.atomically(
+        (transaction) =>
+          transaction
+            .update(users)
+            .set({ webauthnUserId: sql`${users.webauthnUserId}` })
+            .where(eq(users.id, user.id))
+            .returning({ appLinkedAt: users.totpEnabledAt }),
+        (transaction, [row]) => ({
+          removed: transaction
+            .delete(credentials)
+            .where(
+              and(
+                eq(credentials.id, id),
+                eq(credentials.userId, user.id),
+                // Another factor stays: the app, or another credential.
+                row?.appLinkedAt ? sql`true` : gt(sql`(${others})`, 0),
+              ),
+            )
+            .returning(),
+        }),
+      );
+      const [removed] = written.followed.removed;
+      if (removed) return { removed, last: false };
+      const mine = (await find(id))?.userId === user.id;
+      return { removed: null, last: mine };
+    },
+
+    async deleteAll(userId: number): Promise<void> {
+      await deleteAllOn(orm, userId);
+    },
+
+    async deleteExpiredChallenges(): Promise<void> {
+      await orm.delete(challenges).where(lte(challenges.expiresAt, clock()));
+    },
+  };
+}
+
+export type WebAuthnStore = ReturnType<typeof webauthnStore>;

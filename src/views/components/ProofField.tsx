@@ -1,0 +1,39 @@
+import { Field } from "./Field";
+
+type ProofFieldProps = {
+  id: string;
+  error?: string;
+  autofocus?: boolean;
+  /** A passkey or security key is registered: it may prove the owner instead of a code. */
+  passkeyMayProve: boolean;
+};
+
+/**
+ * The proof a sensitive action asks for: a code from the app or a recovery code; or, with a
+ * passkey or security key registered, an empty field and that key's answer, which
+ * public/webauthn.js asks for and puts in `assertion`.
+ */
+export function ProofField({ id, error, autofocus, passkeyMayProve }: ProofFieldProps) {
+  return (
+    <>
+      <Field
+        id={id}
+        name="otp"
+        label="Code"
+        hint={
+          passkeyMayProve
+            ? "The code your authenticator app shows now, or a recovery code. Or leave it empty and confirm with your passkey or security key."
+            : "The code your authenticator app shows now, or one of your recovery codes."
+        }
+        error={error}
+        autocomplete="one-time-code"
+        autocapitalize="none"
+        spellcheck="false"
+        maxlength="13"
+        required={!passkeyMayProve}
+        autofocus={autofocus}
+      />
+      {passkeyMayProve ? <input type="hidden" name="assertion" value="" /> : ""}
+    </>
+  );
+}
