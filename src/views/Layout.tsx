@@ -30,6 +30,8 @@ const staticHead: JSX.Element = (
     <link rel="stylesheet" href="/assets/app.css" />
     <script src="/assets/htmx.min.js" defer></script>
     <script src="/assets/app.js" defer></script>
+    <script src="/assets/simplewebauthn-browser.min.js" defer></script>
+    <script src="/assets/webauthn.js" defer></script>
   </>
 );
 

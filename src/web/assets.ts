@@ -11,6 +11,11 @@ const files = {
   "/assets/pico.min.css": ["node_modules/@picocss/pico/css/pico.min.css", "text/css; charset=utf-8"],
   "/assets/app.css": ["public/app.css", "text/css; charset=utf-8"],
   "/assets/app.js": ["public/app.js", "text/javascript; charset=utf-8"],
+  "/assets/simplewebauthn-browser.min.js": [
+    "node_modules/@simplewebauthn/browser/dist/bundle/index.umd.min.js",
+    "text/javascript; charset=utf-8",
+  ],
+  "/assets/webauthn.js": ["public/webauthn.js", "text/javascript; charset=utf-8"],
   "/assets/favicon.svg": ["public/favicon.svg", "image/svg+xml"],
 } as const;
 

@@ -33,7 +33,14 @@ export function ProofField({ id, error, autofocus, passkeyMayProve }: ProofField
         required={!passkeyMayProve}
         autofocus={autofocus}
       />
-      {passkeyMayProve ? <input type="hidden" name="assertion" value="" /> : ""}
+      {passkeyMayProve ? (
+        <>
+          <input type="hidden" name="assertion" value="" />
+          <p class="form-error" role="alert" data-webauthn-error hidden />
+        </>
+      ) : (
+        ""
+      )}
     </>
   );
 }

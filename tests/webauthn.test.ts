@@ -1,0 +1,491 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { eq } from "drizzle-orm";
+import { adminTasks } from "../src/auth/admin";
+import { keylessStores } from "../src/auth/stores";
+import { codeAt } from "../src/auth/totp";
+import { SoftAuthenticator } from "./authenticator";
+import {
+  Browser,
+  dom,
+  ORIGIN,
+  register,
+  registerWithTwoFactor,
+  signInWithPassword,
+  type TestApp,
+  testApp,
+} from "./helpers";
+
+let t: TestApp;
+beforeEach(async () => {
+  t = await testApp();
+});
+afterEach(() => t.close());
+
+type Json = Record<string, unknown>;
+const options = async (browser: Browser, path: string, fields: Record<string, string> = {}) => {
+  const response = await browser.post(path, fields);
+  expect(response.status).toBe(200);
+  expect(response.headers.get("content-type")).toStartWith("application/json");
+  expect(response.headers.get("cache-control")).toBe("no-store");
+  return (await response.json()) as Json;
+};
+
+/** Registers and turns 2FA on with a passkey alone, as /setup-2fa offers; the browser ends up signed in. */
+async function enrollWithPasskey(browser: Browser, username: string, authenticator = passkey()) {
+  await register(browser, username);
+  await browser.get("/setup-2fa");
+  const creation = await options(browser, "/setup-2fa/webauthn/options");
+  const response = await browser.post("/setup-2fa/webauthn", { credential: await authenticator.register(creation) });
+  expect(response.status).toBe(200);
+  const recoveryCodes = [...(await dom(response)).querySelectorAll(".code-list code")].map((code) => code.textContent);
+  expect(recoveryCodes.length).toBe(10);
+  await browser.get("/");
+  return { authenticator, recoveryCodes };
+}
+
+const passkey = () => new SoftAuthenticator({ origin: ORIGIN });
+const securityKey = () => new SoftAuthenticator({ origin: ORIGIN, userVerified: false, residentKey: false });
+
+/** Passwordless: the login page's options, answered by `authenticator` with `overrides`. */
+async function passkeySignIn(browser: Browser, authenticator: SoftAuthenticator, overrides = {}) {
+  await browser.get("/login");
+  const request = await options(browser, "/login/passkey/options");
+  return browser.post("/login/passkey", { credential: await authenticator.authenticate(request, overrides) });
+}
+
+async function signedInPage(browser: Browser) {
+  return (await browser.get("/")).status === 200;
+}
+
+const credentialsOf = (userId: number) =>
+  t.db.select().from(t.tables.webauthnCredentials).where(eq(t.tables.webauthnCredentials.userId, userId));
+const userNamed = async (username: string) => {
+  const [user] = await t.db.select().from(t.tables.users).where(eq(t.tables.users.usernameKey, username));
+  if (!user) throw new Error(`no user ${username}`);
+  return user;
+};
+
+/** Adds a security key on /account with a code from the app as the proof. */
+async function addSecurityKey(browser: Browser, key: string, name = "Blue key", authenticator = securityKey()) {
+  await browser.get("/account");
+  const creation = await options(browser, "/account/credentials/options", { kind: "security_key" });
+  const response = await browser.post(
+    "/account/credentials",
+    { kind: "security_key", name, credential: await authenticator.register(creation), otp: codeAt(key, t.clock.now) },
+    { htmx: true },
+  );
+  t.clock.now += 30_000;
+  return { response, authenticator };
+}
+
+describe("enrolling with a passkey instead of an app", () => {
+  test("the options pin the algorithms, the RP ID is APP_ORIGIN's host, and the user handle is 32 random bytes", async () => {
+    const browser = new Browser(t.app);
+    await register(browser, "pia");
+    const page = await dom(await browser.get("/setup-2fa"));
+    // Offered, but hidden until the script finds WebAuthn; the QR code stays the default.
+    const button = [...page.querySelectorAll("button")].find(
+      (element) => element.textContent?.trim() === "Use a passkey or security key instead",
+    );
+    expect(button?.closest("[data-webauthn]")?.hasAttribute("hidden")).toBe(true);
+    expect(page.querySelector("img[alt*='QR']")).not.toBeNull();
+
+    const creation = await options(browser, "/setup-2fa/webauthn/options", {});
+    expect((creation.rp as Json).id).toBe("localhost");
+    expect((creation.pubKeyCredParams as { alg: number }[]).map((param) => param.alg)).toEqual([-7, -8, -257]);
+    const handle = Buffer.from((creation.user as Json).id as string, "base64url");
+    expect(handle.length).toBe(32);
+    const user = await userNamed("pia");
+    expect(handle.toString()).not.toContain("pia");
+    expect(handle.toString("base64url")).toBe(user.webauthnUserId ?? "");
+    expect(creation.attestation).toBe("none");
+  });
+
+  test("a passkey turns 2FA on and shows the recovery codes, and the session is signed in", async () => {
+    const browser = new Browser(t.app);
+    await enrollWithPasskey(browser, "paula");
+    expect(await signedInPage(browser)).toBe(true);
+    const user = await userNamed("paula");
+    expect(user.twoFactorEnabledAt).not.toBeNull();
+    expect(user.totpEnabledAt).toBeNull();
+    const [stored] = await credentialsOf(user.id);
+    expect(stored?.kind).toBe("passkey");
+    // Only public data: the columns hold no private key, which never leaves the authenticator.
+    expect(Object.keys(stored ?? {}).sort()).toEqual(
+      [
+        "aaguid",
+        "backedUp",
+        "backupEligible",
+        "counter",
+        "createdAt",
+        "id",
+        "kind",
+        "lastUsedAt",
+        "name",
+        "publicKey",
+        "transports",
+        "userId",
+      ].sort(),
+    );
+  });
+
+  test("a registration for another origin or another RP ID is refused, and 2FA stays off", async () => {
+    for (const [username, overrides] of [
+      ["olga", { origin: "https://evil.example" }],
+      ["omar", { rpId: "evil.example" }],
+    ] as const) {
+      const browser = new Browser(t.app);
+      await register(browser, username);
+      await browser.get("/setup-2fa");
+      const creation = await options(browser, "/setup-2fa/webauthn/options");
+      const response = await browser.post("/setup-2fa/webauthn", {
+        credential: await passkey().register(creation, overrides),
+      });
+      expect(response.status).toBe(422);
+      expect(await response.text()).toContain("could not be verified");
+      expect((await userNamed(username)).twoFactorEnabledAt).toBeNull();
+    }
+  });
+
+  test("a malformed answer is a 422 page, never a 500", async () => {
+    const browser = new Browser(t.app);
+    await register(browser, "mara");
+    await browser.get("/setup-2fa");
+    for (const credential of [
+      "",
+      "{",
+      "null",
+      '{"id":1}',
+      JSON.stringify({ id: "x", type: "public-key", response: {} }),
+    ]) {
+      const response = await browser.post("/setup-2fa/webauthn", { credential });
+      expect(response.status).toBe(422);
+    }
+  });
+});
+
+describe("passwordless sign-in", () => {
+  test("a passkey alone signs in, and the log says so", async () => {
+    const browser = new Browser(t.app);
+    const { authenticator } = await enrollWithPasskey(browser, "lena");
+    await browser.postAndFollow("/logout", {});
+
+    const fresh = new Browser(t.app);
+    await fresh.get("/login");
+    const request = await options(fresh, "/login/passkey/options");
+    expect(request.userVerification).toBe("required");
+    expect(request.allowCredentials ?? []).toEqual([]);
+    const response = await fresh.post("/login/passkey", { credential: await authenticator.authenticate(request) });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("location")).toBe("/");
+    expect(await signedInPage(fresh)).toBe(true);
+    const log = await (await fresh.get("/account")).text();
+    expect(log).toContain("Signed in with a passkey alone, no password");
+    expect(log).toContain("with a passkey alone, no password"); // the session list too
+  });
+
+  test("without the user-verified flag, a passkey never signs in on its own", async () => {
+    const browser = new Browser(t.app);
+    const { authenticator } = await enrollWithPasskey(browser, "uma");
+    const fresh = new Browser(t.app);
+    const response = await passkeySignIn(fresh, authenticator, { userVerified: false });
+    expect(response.status).toBe(422);
+    expect(await response.text()).toContain("did not check that it is you");
+    expect(await signedInPage(fresh)).toBe(false);
+  });
+
+  test("a replayed answer, an expired challenge, another origin and another RP ID are refused", async () => {
+    const owner = new Browser(t.app);
+    const { authenticator } = await enrollWithPasskey(owner, "rhea");
+
+    const replayer = new Browser(t.app);
+    await replayer.get("/login");
+    const request = await options(replayer, "/login/passkey/options");
+    const answer = await authenticator.authenticate(request);
+    expect((await replayer.post("/login/passkey", { credential: answer })).status).toBe(303);
+    await replayer.get("/");
+    expect((await replayer.postAndFollow("/logout", {})).status).toBe(303);
+    await replayer.get("/login");
+    const replayed = await replayer.post("/login/passkey", { credential: answer });
+    expect(replayed.status).toBe(422);
+    expect(await replayed.text()).toContain("expired or was already answered");
+
+    const late = new Browser(t.app);
+    await late.get("/login");
+    const stale = await options(late, "/login/passkey/options");
+    t.clock.now += 5 * 60_000 + 1000;
+    expect((await late.post("/login/passkey", { credential: await authenticator.authenticate(stale) })).status).toBe(
+      422,
+    );
+
+    for (const overrides of [{ origin: "https://evil.example" }, { rpId: "evil.example" }]) {
+      const phished = new Browser(t.app);
+      const response = await passkeySignIn(phished, authenticator, overrides);
+      expect(response.status).toBe(422);
+      expect(await signedInPage(phished)).toBe(false);
+    }
+  });
+
+  test("a challenge handed to one browser is worthless in another", async () => {
+    const owner = new Browser(t.app);
+    const { authenticator } = await enrollWithPasskey(owner, "bea");
+    const asked = new Browser(t.app);
+    await asked.get("/login");
+    const request = await options(asked, "/login/passkey/options");
+    const other = new Browser(t.app);
+    await other.get("/login");
+    const response = await other.post("/login/passkey", { credential: await authenticator.authenticate(request) });
+    expect(response.status).toBe(422);
+    expect(await signedInPage(other)).toBe(false);
+  });
+
+  test("a counter that does not move forward is refused; a synced passkey's 0 keeps working", async () => {
+    const owner = new Browser(t.app);
+    const { authenticator } = await enrollWithPasskey(owner, "carl");
+    expect((await passkeySignIn(new Browser(t.app), authenticator)).status).toBe(303); // counter 1
+    expect((await passkeySignIn(new Browser(t.app), authenticator)).status).toBe(303); // counter 2
+    const cloned = await passkeySignIn(new Browser(t.app), authenticator, { counter: 2 });
+    expect(cloned.status).toBe(422);
+    expect(await cloned.text()).toContain("signature counter went backwards");
+
+    const synced = new SoftAuthenticator({ origin: ORIGIN, synced: true });
+    await enrollWithPasskey(new Browser(t.app), "sara", synced);
+    for (let i = 0; i < 3; i++) expect((await passkeySignIn(new Browser(t.app), synced)).status).toBe(303);
+    const account = await (await owner.get("/account")).text();
+    expect(account).toContain("Bound to one device");
+    const syncedOwner = new Browser(t.app);
+    await passkeySignIn(syncedOwner, synced);
+    expect(await (await syncedOwner.get("/account")).text()).toContain("Synced to your other devices");
+  });
+});
+
+describe("the second step with a passkey or security key", () => {
+  test("a security key without user verification completes the second step after the password", async () => {
+    const browser = new Browser(t.app);
+    const key = await registerWithTwoFactor(browser, t, "sven");
+    const { response, authenticator } = await addSecurityKey(browser, key);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain("Security key “Blue key” added.");
+    await browser.postAndFollow("/logout", {});
+
+    await signInWithPassword(browser, "sven");
+    const page = await dom(await browser.get("/verify-2fa"));
+    const names = [...page.querySelectorAll("button")].map((button) => button.textContent?.trim());
+    expect(names).toContain("Use your passkey or security key");
+    expect(page.querySelector("input[name=otp]")).not.toBeNull(); // the app is linked too
+    const request = await options(browser, "/verify-2fa/webauthn/options");
+    expect((request.allowCredentials as { id: string }[]).map((credential) => credential.id)).toEqual(
+      (await credentialsOf((await userNamed("sven")).id)).map((credential) => credential.id),
+    );
+    const signedIn = await browser.post("/verify-2fa/webauthn", {
+      credential: await authenticator.authenticate(request),
+      remember: "on",
+    });
+    expect(signedIn.status).toBe(303);
+    expect(signedIn.headers.get("location")).toBe("/");
+    expect(browser.cookies.has("trusted")).toBe(true);
+    expect(await (await browser.get("/account")).text()).toContain("Signed in with a security key");
+  });
+
+  test("a security key's answer alone does not sign in without the password", async () => {
+    const browser = new Browser(t.app);
+    const key = await registerWithTwoFactor(browser, t, "tess");
+    const { authenticator } = await addSecurityKey(browser, key);
+    const response = await passkeySignIn(new Browser(t.app), authenticator, { userVerified: false });
+    expect(response.status).toBe(422);
+  });
+
+  test("another user's credential is refused at the second step, and counts against the throttle", async () => {
+    const victim = new Browser(t.app);
+    const attackerKey = new SoftAuthenticator({ origin: ORIGIN });
+    await enrollWithPasskey(new Browser(t.app), "mallory", attackerKey);
+    await enrollWithPasskey(victim, "victor");
+    await victim.postAndFollow("/logout", {});
+    await signInWithPassword(victim, "victor");
+    await victim.get("/verify-2fa");
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const request = await options(victim, "/verify-2fa/webauthn/options");
+      const response = await victim.post("/verify-2fa/webauthn", {
+        credential: await attackerKey.authenticate(request),
+      });
+      expect(response.status).toBe(attempt < 5 ? 422 : 429);
+      if (attempt === 1) expect(await response.text()).toContain("not registered to your account");
+    }
+    expect(await signedInPage(victim)).toBe(false);
+  });
+
+  test("with only passkeys and no JavaScript, the second step says so and offers a recovery code", async () => {
+    const browser = new Browser(t.app);
+    await enrollWithPasskey(browser, "nina");
+    await browser.postAndFollow("/logout", {});
+    await signInWithPassword(browser, "nina");
+    const page = await dom(await browser.get("/verify-2fa"));
+    expect(page.querySelector("input[name=otp]")).toBeNull();
+    expect(page.querySelector("[data-webauthn-fallback]")?.textContent).toContain("needs JavaScript");
+    expect(page.querySelector("a[href='/verify-2fa?recovery']")?.textContent).toContain("Use a recovery code");
+    // A code of the key shown on the QR page before the passkey was chosen proves nothing.
+    const response = await browser.post("/verify-2fa", { otp: "123456" });
+    expect(response.status).toBe(422);
+  });
+});
+
+describe("managing passkeys and security keys", () => {
+  test("adding needs fresh proof: no code and no passkey answer is refused", async () => {
+    const browser = new Browser(t.app);
+    await registerWithTwoFactor(browser, t, "ada");
+    await browser.get("/account");
+    const creation = await options(browser, "/account/credentials/options", { kind: "passkey" });
+    const response = await browser.post(
+      "/account/credentials",
+      { kind: "passkey", name: "", credential: await passkey().register(creation), otp: "" },
+      { htmx: true },
+    );
+    expect(response.status).toBe(422);
+    expect(await credentialsOf((await userNamed("ada")).id)).toHaveLength(0);
+  });
+
+  test("a passkey may be the proof for adding another and for removing one", async () => {
+    const browser = new Browser(t.app);
+    const { authenticator: first } = await enrollWithPasskey(browser, "pete");
+    await browser.get("/account");
+    const prove = async () =>
+      first.authenticate(await options(browser, "/account/credentials/proof-options"), {
+        credential: first.credentials[0],
+      });
+    const second = securityKey();
+    const creation = await options(browser, "/account/credentials/options", { kind: "security_key" });
+    const added = await browser.post(
+      "/account/credentials",
+      {
+        kind: "security_key",
+        name: "Spare",
+        credential: await second.register(creation),
+        otp: "",
+        assertion: await prove(),
+      },
+      { htmx: true },
+    );
+    expect(added.status).toBe(200);
+    const user = await userNamed("pete");
+    const [, spare] = await credentialsOf(user.id);
+    expect(spare?.name).toBe("Spare");
+
+    const removed = await browser.post(
+      `/account/credentials/${encodeURIComponent(spare?.id ?? "")}/remove`,
+      { otp: "", assertion: await prove() },
+      { htmx: true },
+    );
+    expect(removed.status).toBe(200);
+    const html = await removed.text();
+    expect(html).toContain("“Spare” removed.");
+    // The browser's password manager is told which passkeys are still good.
+    const signal = (await dom(new Response(html))).querySelector("[data-webauthn-signal]");
+    expect(signal?.getAttribute("data-credential-ids")).toBe((await credentialsOf(user.id))[0]?.id ?? "");
+    expect(signal?.getAttribute("data-rp-id")).toBe("localhost");
+    expect(await credentialsOf(user.id)).toHaveLength(1);
+  });
+
+  test("the last second factor cannot be removed", async () => {
+    const browser = new Browser(t.app);
+    const { authenticator } = await enrollWithPasskey(browser, "lou");
+    await browser.get("/account");
+    const user = await userNamed("lou");
+    const [only] = await credentialsOf(user.id);
+    const proof = await authenticator.authenticate(await options(browser, "/account/credentials/proof-options"));
+    const response = await browser.post(
+      `/account/credentials/${encodeURIComponent(only?.id ?? "")}/remove`,
+      { otp: "", assertion: proof },
+      { htmx: true },
+    );
+    expect(response.status).toBe(422);
+    expect(await response.text()).toContain("This is your only second factor");
+    expect(await credentialsOf(user.id)).toHaveLength(1);
+  });
+
+  test("two removals racing cannot take away the last two factors", async () => {
+    const browser = new Browser(t.app);
+    const { authenticator, recoveryCodes } = await enrollWithPasskey(browser, "rita");
+    await browser.get("/account");
+    const proof = await authenticator.authenticate(await options(browser, "/account/credentials/proof-options"));
+    const creation = await options(browser, "/account/credentials/options", { kind: "security_key" });
+    const added = await browser.post(
+      "/account/credentials",
+      {
+        kind: "security_key",
+        name: "Spare",
+        credential: await securityKey().register(creation),
+        otp: "",
+        assertion: proof,
+      },
+      { htmx: true },
+    );
+    expect(added.status).toBe(200);
+    const user = await userNamed("rita");
+    const both = await credentialsOf(user.id);
+    expect(both).toHaveLength(2);
+    // Each removal with its own recovery code as proof, both at once: one goes, one is refused.
+    const statuses = await Promise.all(
+      both.map((credential, index) =>
+        browser
+          .post(
+            `/account/credentials/${encodeURIComponent(credential.id)}/remove`,
+            { otp: recoveryCodes[index] ?? "" },
+            { htmx: true },
+          )
+          .then((response) => response.status),
+      ),
+    );
+    expect(statuses.sort()).toEqual([200, 422]);
+    expect(await credentialsOf(user.id)).toHaveLength(1);
+  });
+
+  test("nobody can rename or remove another user's credential", async () => {
+    const owner = new Browser(t.app);
+    const ownerKey = await registerWithTwoFactor(owner, t, "olive");
+    await addSecurityKey(owner, ownerKey, "Olive's key");
+    const [target] = await credentialsOf((await userNamed("olive")).id);
+    const id = encodeURIComponent(target?.id ?? "");
+
+    const attacker = new Browser(t.app);
+    const attackerKey = await registerWithTwoFactor(attacker, t, "ivan");
+    await attacker.get("/account");
+    const renamed = await attacker.post(`/account/credentials/${id}/rename`, { name: "pwned" }, { htmx: true });
+    expect(renamed.status).toBe(200);
+    const removed = await attacker.post(
+      `/account/credentials/${id}/remove`,
+      { otp: codeAt(attackerKey, t.clock.now) },
+      { htmx: true },
+    );
+    expect(removed.status).toBe(200);
+    const [after] = await credentialsOf((await userNamed("olive")).id);
+    expect(after?.name).toBe("Olive's key");
+  });
+
+  test("a rename is logged and shown, and names are checked", async () => {
+    const browser = new Browser(t.app);
+    const key = await registerWithTwoFactor(browser, t, "rosa");
+    await addSecurityKey(browser, key, "Old name");
+    const [credential] = await credentialsOf((await userNamed("rosa")).id);
+    const path = `/account/credentials/${encodeURIComponent(credential?.id ?? "")}/rename`;
+    expect((await browser.post(path, { name: " " }, { htmx: true })).status).toBe(422);
+    expect((await browser.post(path, { name: "x".repeat(65) }, { htmx: true })).status).toBe(422);
+    const response = await browser.post(path, { name: "<b>New</b>" }, { htmx: true });
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain("&lt;b&gt;New&lt;/b&gt;");
+    expect(html).not.toContain("<b>New</b>");
+    expect(html).toContain("data-webauthn-signal");
+  });
+
+  test("an admin reset-2fa removes the passkeys and security keys too", async () => {
+    const browser = new Browser(t.app);
+    const key = await registerWithTwoFactor(browser, t, "ari");
+    await addSecurityKey(browser, key);
+    const user = await userNamed("ari");
+    expect(await credentialsOf(user.id)).toHaveLength(1);
+    const admin = adminTasks(keylessStores(t.database, () => t.clock.now, { idleMs: 1, absoluteMs: 1 }));
+    await admin.resetTwoFactor("ari");
+    expect(await credentialsOf(user.id)).toHaveLength(0);
+    expect((await userNamed("ari")).twoFactorEnabledAt).toBeNull();
+  });
+});
