@@ -5,8 +5,20 @@ import { codeAt } from "../src/auth/totp";
 import { type Config, loadConfig } from "../src/config";
 import type { Database } from "../src/db/database";
 import { errorPages, type PageLayout, twoFactorAuth } from "../src/index";
+import { SoftAuthenticator } from "./authenticator";
 import { testDatabase } from "./databases";
-import { Browser, dom, enroll, GOOD_PASSWORD, ORIGIN, signInWithPassword, TEST_SECRET, testApp } from "./helpers";
+import {
+  Browser,
+  dom,
+  enroll,
+  GOOD_PASSWORD,
+  ORIGIN,
+  readKey,
+  register,
+  signInWithPassword,
+  TEST_SECRET,
+  testApp,
+} from "./helpers";
 
 /** A host app of its own: the auth under /auth, its own JSON API, its own form, and its own signed-in page. */
 function hostApp(database: Database, config: Config, clock: { now: number }) {
@@ -221,45 +233,66 @@ describe("one door into a signed-in session", () => {
   const signedInCount = async () =>
     (await t.db.select().from(t.tables.sessions)).filter((session) => session.state === "signed_in").length;
 
-  test("no route but the code step and a trusted browser's password step makes a signed-in session", async () => {
-    // A user with 2FA on and a browser they trusted; a second user still enrolling.
+  test("no route but the second step, a trusted browser's password step and a passkey alone makes a signed-in session", async () => {
+    // A user with 2FA on, a passkey and a browser they trusted; others register anew to be enrolling.
     const owner = new Browser(t.app);
     const { key, recoveryCodes } = await enroll(owner, t, "walker");
+    const walkersPasskey = new SoftAuthenticator({ origin: ORIGIN });
+    await owner.get("/account");
+    const creation = await (await owner.post("/account/credentials/options", { kind: "passkey" })).json();
+    const added = await owner.post("/account/credentials", {
+      kind: "passkey",
+      name: "Walker's passkey",
+      credential: await walkersPasskey.register(creation),
+      otp: codeAt(key, t.clock.now),
+    });
+    expect(added.status).toBe(303);
     const trusting = new Browser(t.app);
     await signInWithPassword(trusting, "walker");
     await trusting.get("/verify-2fa");
-    await trusting.postAndFollow("/verify-2fa", { otp: codeAt(key, t.clock.now), remember: "on" });
+    await trusting.postAndFollow("/verify-2fa", { otp: codeAt(key, t.clock.now + 30_000), remember: "on" });
     const trustedCookie = trusting.cookies.get("trusted") ?? "";
     expect(trustedCookie).not.toBe("");
-    const enroller = new Browser(t.app);
-    await enroller.get("/register");
-    await enroller.post("/register", { username: "newcomer", password: GOOD_PASSWORD, confirm: GOOD_PASSWORD });
-    const enrollerKey = (await dom(await enroller.get("/setup-2fa"))).querySelector(".totp-key")?.textContent ?? "";
+    let newcomers = 0;
 
-    /** Each starting point, made anew for each request, with the code that would be right there. */
-    const states: Record<string, () => Promise<{ browser: Browser; otp: string }>> = {
+    type Start = { browser: Browser; otp: string; authenticator: SoftAuthenticator };
+    /** Each starting point, made anew for each request, with the code and the key that would be right there. */
+    const states: Record<string, () => Promise<Start>> = {
       anonymous: async () => {
         const browser = new Browser(t.app);
         await browser.get("/login");
-        return { browser, otp: codeAt(key, t.clock.now) };
+        return { browser, otp: codeAt(key, t.clock.now), authenticator: walkersPasskey };
       },
       "anonymous on a trusted browser": async () => {
         const browser = new Browser(t.app);
         browser.cookies.set("trusted", trustedCookie);
         await browser.get("/login");
-        return { browser, otp: codeAt(key, t.clock.now) };
+        return { browser, otp: codeAt(key, t.clock.now), authenticator: walkersPasskey };
       },
       "pending, code step": async () => {
         const browser = new Browser(t.app);
         await signInWithPassword(browser, "walker");
-        return { browser, otp: codeAt(key, t.clock.now) };
+        return { browser, otp: codeAt(key, t.clock.now), authenticator: walkersPasskey };
       },
       "pending, enrolling": async () => {
         const browser = new Browser(t.app);
-        await signInWithPassword(browser, "newcomer");
-        return { browser, otp: codeAt(enrollerKey.replace(/\s/g, ""), t.clock.now) };
+        await register(browser, `newcomer${++newcomers}`);
+        const enrollerKey = await readKey(browser);
+        return {
+          browser,
+          otp: codeAt(enrollerKey, t.clock.now),
+          authenticator: new SoftAuthenticator({ origin: ORIGIN }),
+        };
       },
     };
+
+    /** What the route's own options endpoint hands this browser, answered by its key; "" where it hands nothing. */
+    async function webauthnAnswer({ browser, authenticator }: Start, optionsPath: string) {
+      const response = await browser.post(optionsPath, { kind: "passkey" });
+      if (!response.headers.get("content-type")?.startsWith("application/json")) return "";
+      const options = await response.json();
+      return "rp" in options ? authenticator.register(options) : authenticator.authenticate(options);
+    }
 
     const madeSignedIn: string[] = [];
     for (const route of t.app.routes) {
@@ -267,7 +300,7 @@ describe("one door into a signed-in session", () => {
       const path = route.path.replaceAll(/:\w+/g, "x");
       for (const [name, make] of Object.entries(states)) {
         t.clock.now += 30_000; // a fresh time step: no code below is refused as a replay
-        const { browser, otp } = await make();
+        const start = await make();
         const before = await signedInCount();
         // Every field any form takes, each holding what would prove it.
         const fields = {
@@ -276,18 +309,26 @@ describe("one door into a signed-in session", () => {
           confirm: GOOD_PASSWORD,
           current_password: GOOD_PASSWORD,
           new_password: "a brand new password for walker",
-          otp,
+          otp: start.otp,
           remember: "on",
+          kind: "passkey",
+          name: "walked",
+          credential: await webauthnAnswer(start, `${path}/options`),
+          assertion: await webauthnAnswer(start, "/account/credentials/proof-options"),
         };
-        if (route.method === "GET") await browser.get(path);
-        else await browser.post(path, fields);
+        if (route.method === "GET") await start.browser.get(path);
+        else await start.browser.post(path, fields);
         if ((await signedInCount()) > before) madeSignedIn.push(`${route.method} ${route.path} from ${name}`);
       }
     }
     expect(madeSignedIn.sort()).toEqual([
       "POST /login from anonymous on a trusted browser",
+      "POST /login/passkey from anonymous",
+      "POST /login/passkey from anonymous on a trusted browser",
+      "POST /setup-2fa/webauthn from pending, enrolling",
       "POST /verify-2fa from pending, code step",
       "POST /verify-2fa from pending, enrolling",
+      "POST /verify-2fa/webauthn from pending, code step",
     ]);
     expect(recoveryCodes).toHaveLength(10);
   });
