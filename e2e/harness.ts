@@ -1,5 +1,7 @@
 // What the browser suite needs: the app as production runs it, Debian's Chromium, and the
 // checks every page state passes (console, CSP, axe).
+
+import { afterAll, beforeAll, expect } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,6 +31,35 @@ export async function startServer() {
       child.kill();
       await child.exited;
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * One server and one Chromium for a test file, started before its tests and stopped after:
+ * read `origin` and `browser` inside a test, once they are up.
+ */
+export function serverAndBrowser() {
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+  const up = <Value>(value: Value | undefined) => {
+    if (value === undefined) throw new Error("the server and browser are not started");
+    return value;
+  };
+  return {
+    get origin() {
+      return up(server).origin;
+    },
+    get browser() {
+      return up(browser);
     },
   };
 }
@@ -155,4 +186,20 @@ export function wrongCode(totp: OTPAuth.TOTP): string {
 }
 
 export type Watched = Awaited<ReturnType<typeof watchedContext>>;
+
+/** What every page state must pass: no console error, no CSP violation, no serious axe finding. */
+export async function checkState(page: Page, watched: Watched, name: string) {
+  await screenshot(page, name);
+  const violations = await accessibilityViolations(page, watched.javaScriptEnabled);
+  expect({ state: name, violations }).toEqual({ state: name, violations: [] });
+  expect({ state: name, problems: watched.problems }).toEqual({ state: name, problems: [] });
+}
+
+/** Fills and sends the registration form. */
+export async function register(page: Page, username: string) {
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Password, again").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+}
 export type { Browser, BrowserContext, Page };

@@ -1,56 +1,20 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-  accessibilityViolations,
-  type Browser,
-  launchChromium,
-  PASSWORD,
-  type Page,
-  scanQrCode,
-  screenshot,
-  startServer,
-  type Watched,
-  watchedContext,
-  wrongCode,
-} from "./harness";
+import { describe, expect, test } from "bun:test";
+import { checkState, PASSWORD, register, scanQrCode, serverAndBrowser, watchedContext, wrongCode } from "./harness";
 
 // Real browsers are slow to start; each journey gets a minute.
 const JOURNEY_MS = 60_000;
 
-let server: Awaited<ReturnType<typeof startServer>>;
-let browser: Browser;
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-/** What every page state must pass: no console error, no CSP violation, no serious axe finding. */
-async function checkState(page: Page, watched: Watched, name: string) {
-  await screenshot(page, name);
-  const violations = await accessibilityViolations(page, watched.javaScriptEnabled);
-  expect({ state: name, violations }).toEqual({ state: name, violations: [] });
-  expect({ state: name, problems: watched.problems }).toEqual({ state: name, problems: [] });
-}
-
-async function register(page: Page, username: string) {
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByLabel("Password, again").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-}
+const suite = serverAndBrowser();
 
 describe("with JavaScript on, htmx swaps every step in place", () => {
   test(
     "register, scan, swap, a wrong code, the right one, sign out, sign in",
     async () => {
-      const watched = await watchedContext(browser, { javaScriptEnabled: true });
+      const watched = await watchedContext(suite.browser, { javaScriptEnabled: true });
       const page = await watched.context.newPage();
       const username = `js${Date.now() % 1_000_000}`;
 
-      await page.goto(`${server.origin}/register`);
+      await page.goto(`${suite.origin}/register`);
       await checkState(page, watched, "js-01-register");
       // A full page load would lose this.
       await page.evaluate(() => Object.assign(window, { journeyMarker: "still here" }));
@@ -66,7 +30,7 @@ describe("with JavaScript on, htmx swaps every step in place", () => {
       expect(typedKey).toBe(totp.secret.base32);
 
       // The key can be copied with the keyboard alone.
-      await watched.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.origin });
+      await watched.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: suite.origin });
       await page.getByRole("button", { name: "Copy key" }).focus();
       await page.keyboard.press("Enter");
       await page.getByRole("button", { name: "Copied" }).waitFor();
@@ -163,11 +127,11 @@ describe("with JavaScript off, every step is a form post and a redirect", () => 
   test(
     "register, scan, a wrong code, the right one, sign out, sign in",
     async () => {
-      const watched = await watchedContext(browser, { javaScriptEnabled: false });
+      const watched = await watchedContext(suite.browser, { javaScriptEnabled: false });
       const page = await watched.context.newPage();
       const username = `nojs${Date.now() % 1_000_000}`;
 
-      await page.goto(`${server.origin}/register`);
+      await page.goto(`${suite.origin}/register`);
       await checkState(page, watched, "nojs-01-register");
       await register(page, username);
       await page.waitForURL("**/setup-2fa");
@@ -217,17 +181,17 @@ describe("small screens and dark mode", () => {
   test(
     "at 320 px in dark mode, nothing scrolls sideways and contrast passes",
     async () => {
-      const watched = await watchedContext(browser, {
+      const watched = await watchedContext(suite.browser, {
         javaScriptEnabled: true,
         viewport: { width: 320, height: 700 },
         colorScheme: "dark",
       });
       const page = await watched.context.newPage();
       const fitsWidth = () => page.evaluate(() => document.documentElement.scrollWidth);
-      await page.goto(`${server.origin}/login`);
+      await page.goto(`${suite.origin}/login`);
       expect(await fitsWidth()).toBeLessThanOrEqual(320);
       await checkState(page, watched, "narrow-dark-01-login");
-      await page.goto(`${server.origin}/register`);
+      await page.goto(`${suite.origin}/register`);
       await register(page, `dark${Date.now() % 1_000_000}`);
       await page.locator(".qr img").waitFor();
       expect(await fitsWidth()).toBeLessThanOrEqual(320);

@@ -239,7 +239,10 @@ describe("one door into a signed-in session", () => {
     const { key, recoveryCodes } = await enroll(owner, t, "walker");
     const walkersPasskey = new SoftAuthenticator({ origin: ORIGIN });
     await owner.get("/account");
-    const creation = await (await owner.post("/account/credentials/options", { kind: "passkey" })).json();
+    const creation = (await (await owner.post("/account/credentials/options", { kind: "passkey" })).json()) as Record<
+      string,
+      unknown
+    >;
     const added = await owner.post("/account/credentials", {
       kind: "passkey",
       name: "Walker's passkey",
@@ -290,7 +293,7 @@ describe("one door into a signed-in session", () => {
     async function webauthnAnswer({ browser, authenticator }: Start, optionsPath: string) {
       const response = await browser.post(optionsPath, { kind: "passkey" });
       if (!response.headers.get("content-type")?.startsWith("application/json")) return "";
-      const options = await response.json();
+      const options = (await response.json()) as Record<string, unknown>;
       return "rp" in options ? authenticator.register(options) : authenticator.authenticate(options);
     }
 

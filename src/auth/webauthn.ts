@@ -109,7 +109,12 @@ export function webauthnCeremonies(store: WebAuthnStore, rp: RelyingParty) {
           kind === "passkey"
             ? { residentKey: "required", userVerification: "required" }
             : kind === "security_key"
-              ? { residentKey: "discouraged", userVerification: "discouraged" }
+              ? // A key carried from device to device (USB, NFC, Bluetooth), not this device's own.
+                {
+                  residentKey: "discouraged",
+                  userVerification: "discouraged",
+                  authenticatorAttachment: "cross-platform",
+                }
               : { residentKey: "preferred", userVerification: "preferred" },
         preferredAuthenticatorType: kind === "security_key" ? "securityKey" : undefined,
         extensions: { credProps: true },

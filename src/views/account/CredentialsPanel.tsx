@@ -89,37 +89,41 @@ export function CredentialsPanel({
                     "never used yet"
                   )}
                 </small>
-                <PostForm
-                  action={withId(paths.renameCredential, credential.id)}
-                  csrfToken={csrfToken}
-                  panel={PANEL}
-                  class="credential-form"
-                >
-                  <Field
-                    id={`${nameId}-name`}
-                    name="name"
-                    label="Name"
-                    value={credential.name}
-                    maxlength={String(CREDENTIAL_NAME_MAX_LENGTH)}
-                    required
-                    error={renameError}
-                  />
-                  <button type="submit" class="secondary outline" aria-describedby={nameId}>
-                    Rename
-                  </button>
-                </PostForm>
-                <PostForm
-                  action={withId(paths.removeCredential, credential.id)}
-                  csrfToken={csrfToken}
-                  panel={PANEL}
-                  class="credential-form"
-                  data={proof}
-                >
-                  <ProofField id={`${nameId}-otp`} error={removeError} passkeyMayProve={passkeyMayProve} />
-                  <button type="submit" class="secondary outline" aria-describedby={nameId}>
-                    Remove
-                  </button>
-                </PostForm>
+                {/* Folded away until wanted, and open when one of its forms was refused. */}
+                <details class="credential-actions" open={Boolean(renameError || removeError)}>
+                  <summary aria-describedby={nameId}>Rename or remove</summary>
+                  <PostForm
+                    action={withId(paths.renameCredential, credential.id)}
+                    csrfToken={csrfToken}
+                    panel={PANEL}
+                    class="credential-form"
+                  >
+                    <Field
+                      id={`${nameId}-name`}
+                      name="name"
+                      label="Name"
+                      value={credential.name}
+                      maxlength={String(CREDENTIAL_NAME_MAX_LENGTH)}
+                      required
+                      error={renameError}
+                    />
+                    <button type="submit" class="secondary outline" aria-describedby={nameId}>
+                      Rename
+                    </button>
+                  </PostForm>
+                  <PostForm
+                    action={withId(paths.removeCredential, credential.id)}
+                    csrfToken={csrfToken}
+                    panel={PANEL}
+                    class="credential-form"
+                    data={proof}
+                  >
+                    <ProofField id={`${nameId}-otp`} error={removeError} passkeyMayProve={passkeyMayProve} />
+                    <button type="submit" class="secondary outline" aria-describedby={nameId}>
+                      Remove
+                    </button>
+                  </PostForm>
+                </details>
               </li>
             );
           })}
