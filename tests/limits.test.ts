@@ -42,6 +42,17 @@ describe("the per-IP budget", () => {
     expect((await probe("carol")).status).toBe(429);
   });
 
+  test("passwordless sign-in sits behind the budget: its options and its answers", async () => {
+    t = await testApp({ IP_RATE_LIMIT: "2", TRUSTED_PROXY_HEADER: "x-forwarded-for" });
+    const browser = new Browser(t.app);
+    await browser.get("/login");
+    expect((await browser.post("/login/passkey/options", {}, from("203.0.113.10"))).status).toBe(200);
+    expect((await browser.post("/login/passkey", { credential: "{}" }, from("203.0.113.10"))).status).toBe(422);
+    const over = await browser.post("/login/passkey/options", {}, from("203.0.113.10"));
+    expect(over.status).toBe(429);
+    expect(over.headers.get("retry-after")).not.toBeNull();
+  });
+
   test("only the address the trusted proxy appended counts, not what the client put before it", async () => {
     t = await testApp({ IP_RATE_LIMIT: "1", TRUSTED_PROXY_HEADER: "x-forwarded-for" });
     const browser = new Browser(t.app);

@@ -7,6 +7,7 @@ import { SoftAuthenticator } from "./authenticator";
 import {
   Browser,
   dom,
+  GOOD_PASSWORD,
   ORIGIN,
   register,
   registerWithTwoFactor,
@@ -475,6 +476,44 @@ describe("managing passkeys and security keys", () => {
     expect(html).toContain("&lt;b&gt;New&lt;/b&gt;");
     expect(html).not.toContain("<b>New</b>");
     expect(html).toContain("data-webauthn-signal");
+  });
+
+  test("an account with only passkeys can link an authenticator app, which then works at the second step", async () => {
+    const browser = new Browser(t.app);
+    const { recoveryCodes } = await enrollWithPasskey(browser, "lina");
+    const page = await dom(await browser.get("/account"));
+    expect(page.querySelector("#reset-authenticator")?.textContent).toBe("Link an authenticator app");
+    const started = await browser.post(
+      "/account/reset-2fa",
+      { password: GOOD_PASSWORD, otp: recoveryCodes[0] ?? "" },
+      { htmx: true },
+    );
+    expect(started.status).toBe(200);
+    const key = (await dom(started)).querySelector(".totp-key")?.textContent?.replace(/\s/g, "") ?? "";
+    const confirmed = await browser.post(
+      "/account/reset-2fa/confirm",
+      { otp: codeAt(key, t.clock.now) },
+      { htmx: true },
+    );
+    expect(await confirmed.text()).toContain("Your authenticator app is linked.");
+    expect((await userNamed("lina")).totpEnabledAt).not.toBeNull();
+    t.clock.now += 30_000;
+
+    await browser.get("/");
+    await browser.postAndFollow("/logout", {});
+    await signInWithPassword(browser, "lina");
+    const verify = await dom(await browser.get("/verify-2fa"));
+    expect(verify.querySelector("input[name=otp]")).not.toBeNull();
+    const signedIn = await browser.post("/verify-2fa", { otp: codeAt(key, t.clock.now) });
+    expect(signedIn.headers.get("location")).toBe("/");
+  });
+
+  test("a kind that is neither passkey nor security key is a 400, not a 500", async () => {
+    const browser = new Browser(t.app);
+    await registerWithTwoFactor(browser, t, "kim");
+    await browser.get("/account");
+    expect((await browser.post("/account/credentials/options", { kind: "platform" })).status).toBe(400);
+    expect((await browser.post("/account/credentials/options", {})).status).toBe(400);
   });
 
   test("an admin reset-2fa removes the passkeys and security keys too", async () => {
