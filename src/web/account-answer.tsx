@@ -152,13 +152,18 @@ export function accountAnswers({ auth, paths, pages, trustedBrowserDays, resetWi
     if (ctx.fragment && !("nothing" in changed)) {
       // A change of passkeys changes what the 2FA panel says and asks for too.
       const form =
-        "twoFactor" in changed
-          ? twoFactorPanel(ctx, overview, changed.twoFactor)
-          : "password" in changed
-            ? passwordPanel
-            : "credentials" in changed
-              ? [credentialsPanel(ctx, overview, changed.credentials), twoFactorPanel(ctx, overview, null, true)]
-              : "";
+        "twoFactor" in changed ? (
+          twoFactorPanel(ctx, overview, changed.twoFactor)
+        ) : "password" in changed ? (
+          passwordPanel
+        ) : "credentials" in changed ? (
+          <>
+            {credentialsPanel(ctx, overview, changed.credentials)}
+            {twoFactorPanel(ctx, overview, null, true)}
+          </>
+        ) : (
+          ""
+        );
       const changedList = "list" in changed ? changed.list : null;
       return markup(
         ctx,
