@@ -73,7 +73,7 @@ export function accountFlows(
         recoveryCodesLeft: await recoveryCodes.remaining(user.id),
         sessions: await sessions.list(user.id),
         trustedBrowsers: await trustedBrowsers.list(user.id),
-        credentials: await webauthn.list(user.id),
+        credentials: await webauthn.of(user),
         events: await events.recent(user.id, LOG_LENGTH),
       };
     },

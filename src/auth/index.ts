@@ -172,7 +172,7 @@ export function createAuth({
 
     /** Which factors the user can give at the second step. */
     async secondFactors(user: User): Promise<SecondFactors> {
-      return { app: user.totpEnabledAt !== null, webauthn: (await webauthn.list(user.id)).length > 0 };
+      return { app: user.totpEnabledAt !== null, webauthn: await webauthn.any(user) };
     },
 
     /**

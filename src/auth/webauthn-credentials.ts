@@ -24,6 +24,14 @@ export function webauthnStore(database: Database, clock: Clock) {
     .orderBy(asc(credentials.createdAt))
     .prepare("webauthn_credentials_of_user");
 
+  // Asked at every second step of a user who once registered one: prepared once.
+  const anyOfUser = orm
+    .select({ id: credentials.id })
+    .from(credentials)
+    .where(eq(credentials.userId, sql.placeholder("userId")))
+    .limit(1)
+    .prepare("any_webauthn_credential_of_user");
+
   /** The delete of every credential of the user, on `on`: the database or a transaction. */
   const deleteAllOn = (on: Orm, userId: number) => on.delete(credentials).where(eq(credentials.userId, userId));
 
@@ -71,6 +79,20 @@ export function webauthnStore(database: Database, clock: Clock) {
     },
 
     list: (userId: number): Promise<WebAuthnCredential[]> => ofUser.execute({ userId }),
+
+    /**
+     * The user's credentials, without a query for the many who never registered one: the user
+     * handle is made before the first registration, so a user without one has none.
+     */
+    of: (user: User): Promise<WebAuthnCredential[]> =>
+      user.webauthnUserId ? ofUser.execute({ userId: user.id }) : Promise.resolve([]),
+
+    /** Whether the user has any credential; no query without a user handle. */
+    async any(user: User): Promise<boolean> {
+      if (!user.webauthnUserId) return false;
+      const [row] = await anyOfUser.execute({ userId: user.id });
+      return row !== undefined;
+    },
 
     find,
 

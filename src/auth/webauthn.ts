@@ -1,12 +1,8 @@
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from "@simplewebauthn/server";
 import type { ChallengePurpose, User, WebAuthnCredential, WebAuthnKind } from "../db/tables";
 import type { Failure } from "./outcomes";
@@ -20,6 +16,16 @@ export const relyingPartyOf = (appOrigin: string, appName: string): RelyingParty
   name: appName,
   origin: new URL(appOrigin).origin,
 });
+
+/**
+ * @simplewebauthn/server and the X.509 and ASN.1 libraries it brings take a fifth of the start-up
+ * time and tens of MB (bench/results.md): loaded at the first ceremony, not at start.
+ */
+let library: Promise<typeof import("@simplewebauthn/server")> | undefined;
+const simpleWebAuthn = () => {
+  library ??= import("@simplewebauthn/server");
+  return library;
+};
 
 /** ES256, Ed25519 and RS256: what every authenticator in use speaks, and no more. */
 const ALGORITHMS = [-7, -8, -257];
@@ -96,6 +102,7 @@ export function webauthnCeremonies(store: WebAuthnStore, rp: RelyingParty) {
       purpose: "enroll" | "add",
       kind: RegistrationKind,
     ): Promise<PublicKeyCredentialCreationOptionsJSON> {
+      const { generateRegistrationOptions } = await simpleWebAuthn();
       const options = await generateRegistrationOptions({
         rpName: rp.name,
         rpID: rp.id,
@@ -137,6 +144,7 @@ export function webauthnCeremonies(store: WebAuthnStore, rp: RelyingParty) {
       const challenge = response && readChallenge(response);
       if (!response || !challenge) return failed;
       if (!(await store.spendChallenge(owner, purpose, challenge))) return { reason: "webauthn_expired" };
+      const { verifyRegistrationResponse } = await simpleWebAuthn();
       let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
       try {
         verified = await verifyRegistrationResponse({
@@ -175,6 +183,7 @@ export function webauthnCeremonies(store: WebAuthnStore, rp: RelyingParty) {
       purpose: ChallengePurpose,
       userId: number | null,
     ): Promise<PublicKeyCredentialRequestOptionsJSON> {
+      const { generateAuthenticationOptions } = await simpleWebAuthn();
       const options = await generateAuthenticationOptions({
         rpID: rp.id,
         timeout: CHALLENGE_LIFETIME_MS,
@@ -209,6 +218,7 @@ export function webauthnCeremonies(store: WebAuthnStore, rp: RelyingParty) {
       if ((read.counter > 0 || credential.counter > 0) && read.counter <= credential.counter) {
         return { reason: "webauthn_cloned" };
       }
+      const { verifyAuthenticationResponse } = await simpleWebAuthn();
       let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
       try {
         verified = await verifyAuthenticationResponse({
