@@ -10,6 +10,7 @@ import {
   randomToken,
   type SessionWithUser,
 } from "../auth";
+import { rememberLately } from "../memo";
 import { type AuthPaths, pathOfStep, type Step } from "../paths";
 import { waitFor } from "../words";
 import { requestMeta } from "./client";
@@ -86,8 +87,9 @@ export function authGates(settings: GateSettings) {
   const { names } = cookies;
   const csrfKey = deriveKey(settings.appSecret, "csrf");
   const budget = settings.ipRateLimit > 0 ? ipBudget(settings.ipRateLimit, clock) : null;
-  const csrfTokenFor = (nonce: string, sessionToken: string | null) =>
-    hmacBase64url(csrfKey, `${nonce}.${sessionToken ?? ""}`);
+  // The same nonce and session come with every request of a session: their HMAC is remembered.
+  const csrfHmac = rememberLately(10_000, (input) => hmacBase64url(csrfKey, input));
+  const csrfTokenFor = (nonce: string, sessionToken: string | null) => csrfHmac(`${nonce}.${sessionToken ?? ""}`);
 
   /** The answer to a request at the wrong step: sent, changing nothing, to the step it is at. */
   const sendTo = ({ request, set }: GateContext, step: Step) =>
