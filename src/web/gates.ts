@@ -87,9 +87,12 @@ export function authGates(settings: GateSettings) {
   const { names } = cookies;
   const csrfKey = deriveKey(settings.appSecret, "csrf");
   const budget = settings.ipRateLimit > 0 ? ipBudget(settings.ipRateLimit, clock) : null;
-  // The same nonce and session come with every request of a session: their HMAC is remembered.
-  const csrfHmac = rememberLately(10_000, (input) => hmacBase64url(csrfKey, input));
-  const csrfTokenFor = (nonce: string, sessionToken: string | null) => csrfHmac(`${nonce}.${sessionToken ?? ""}`);
+  const csrfHmac = (input: string) => hmacBase64url(csrfKey, input);
+  // A browser sends the same nonce and session with every request: their HMAC is remembered.
+  // Not for a nonce made just now, which no request has sent yet.
+  const csrfHmacLately = rememberLately(10_000, csrfHmac);
+  const csrfTokenFor = (nonce: string, sessionToken: string | null, nonceWasSent: boolean) =>
+    (nonceWasSent ? csrfHmacLately : csrfHmac)(`${nonce}.${sessionToken ?? ""}`);
 
   /** The answer to a request at the wrong step: sent, changing nothing, to the step it is at. */
   const sendTo = ({ request, set }: GateContext, step: Step) =>
@@ -128,8 +131,9 @@ export function authGates(settings: GateSettings) {
     if (nonce !== sentNonce) outgoing.set(names.csrf, nonce);
     // Checked against the session cookie this request came with, even one whose session
     // expired after its page was drawn: signing out of it then signs out, not a 403.
-    const expectedCsrfToken = csrfTokenFor(nonce, sessionToken);
-    const csrfToken = current || !sessionToken ? expectedCsrfToken : csrfTokenFor(nonce, null);
+    const nonceWasSent = nonce === sentNonce;
+    const expectedCsrfToken = csrfTokenFor(nonce, sessionToken, nonceWasSent);
+    const csrfToken = current || !sessionToken ? expectedCsrfToken : csrfTokenFor(nonce, null, nonceWasSent);
     let meta: RequestMeta | undefined;
 
     /**
@@ -139,7 +143,7 @@ export function authGates(settings: GateSettings) {
     const renewCsrf = (nextSessionToken: string | null) => {
       const renewed = randomToken();
       outgoing.set(names.csrf, renewed);
-      return csrfTokenFor(renewed, nextSessionToken);
+      return csrfTokenFor(renewed, nextSessionToken, false);
     };
 
     return {
