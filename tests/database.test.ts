@@ -73,3 +73,36 @@ test.if(backend === "postgres")("PostgreSQL: one instance opens at most DATABASE
   await pooled.close();
   await fresh.drop();
 });
+
+test("the hot reads give exactly the rows Drizzle gives: every column, under its key, of its type", async () => {
+  const { users, sessions } = database.tables;
+  const [user] = await database.orm
+    .insert(users)
+    .values({ ...newUser("cleo"), totpLastStep: 42, webauthnUserId: "handle" })
+    .returning();
+  if (!user) throw new Error("no user");
+  const row = {
+    userId: user.id,
+    state: "signed_in" as const,
+    createdAt: 10,
+    lastSeenAt: 20,
+    expiresAt: 1_000,
+    ip: null,
+    userAgent: "agent",
+  };
+  await database.orm.insert(sessions).values([
+    { ...row, id: "used", usedRecoveryCode: true, failedCodesBefore: 3, signedInWith: "recovery_code" },
+    { ...row, id: "plain" },
+  ]);
+  for (const id of ["used", "plain"]) {
+    const [expected] = await database.orm.select().from(sessions).where(eq(sessions.id, id));
+    expect(await database.reads.liveSession(id, 999)).toEqual(expected ?? null);
+  }
+  expect((await database.reads.liveSession("used", 999))?.usedRecoveryCode).toBe(true);
+  expect((await database.reads.liveSession("plain", 999))?.usedRecoveryCode).toBe(false);
+  // Expired at `now`, and unknown: no row.
+  expect(await database.reads.liveSession("used", 1_000)).toBeNull();
+  expect(await database.reads.liveSession("nobody", 0)).toBeNull();
+  expect(await database.reads.userById(user.id)).toEqual(user);
+  expect(await database.reads.userById(user.id + 1)).toBeNull();
+});

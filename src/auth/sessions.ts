@@ -34,7 +34,7 @@ export type SignInProof =
   /** A signed-in session going on under a new token, as after a password change. */
   | { by: "renewal"; signedIn: Session };
 
-export function sessionStore({ orm, tables: { sessions, users } }: Database, clock: Clock, lifetime: SessionLifetime) {
+export function sessionStore({ orm, reads, tables: { sessions } }: Database, clock: Clock, lifetime: SessionLifetime) {
   const expiryFrom = (state: SessionState, createdAt: number, now: number) =>
     state === "pending"
       ? createdAt + PENDING_LIFETIME_MS
@@ -65,19 +65,6 @@ export function sessionStore({ orm, tables: { sessions, users } }: Database, clo
     const cookieExpiry = state === "pending" ? now + PENDING_LIFETIME_MS : now + lifetime.absoluteMs;
     return { token, expiresAt: new Date(cookieExpiry) };
   }
-
-  // Every request with a cookie asks these. Prepared once, and as two primary-key lookups
-  // rather than a join, they take a fifth of the time (bench/results.md).
-  const liveSession = orm
-    .select()
-    .from(sessions)
-    .where(and(eq(sessions.id, sql.placeholder("id")), gt(sessions.expiresAt, sql.placeholder("now"))))
-    .prepare("live_session");
-  const userById = orm
-    .select()
-    .from(users)
-    .where(eq(users.id, sql.placeholder("id")))
-    .prepare("user_by_id");
 
   // Asked on every account page: prepared once.
   const liveOfUser = orm
@@ -130,8 +117,9 @@ export function sessionStore({ orm, tables: { sessions, users } }: Database, clo
     /** The live session behind a cookie token, or null when it is unknown or expired. Use slides the idle expiry. */
     async validate(token: string): Promise<SessionWithUser | null> {
       const now = clock();
-      const [session] = await liveSession.execute({ id: sha256Hex(token), now });
-      const [user] = session ? await userById.execute({ id: session.userId }) : [];
+      // Two primary-key lookups rather than a join, which takes five times as long (bench/results.md).
+      const session = await reads.liveSession(sha256Hex(token), now);
+      const user = session ? await reads.userById(session.userId) : null;
       if (!session || !user) return null;
       const row = { session, user };
       if (session.state === "signed_in" && now - session.lastSeenAt >= TOUCH_INTERVAL_MS) {

@@ -2,7 +2,15 @@ import { join } from "node:path";
 import { SQL } from "bun";
 import { drizzle } from "drizzle-orm/bun-sql";
 import { migrate } from "drizzle-orm/bun-sql/migrator";
-import { answersWithin, type Database, type DatabaseOptions, type Written, withoutCredentials } from "./handle";
+import {
+  answersWithin,
+  type Database,
+  type DatabaseOptions,
+  drizzleHotReads,
+  type Orm,
+  type Written,
+  withoutCredentials,
+} from "./handle";
 import * as tables from "./schema.postgres";
 
 const migrationsFolder = join(import.meta.dir, "../../db/migrations/postgres");
@@ -26,6 +34,7 @@ export async function openPostgres(url: string, { poolSize = 10 }: DatabaseOptio
   return {
     orm,
     tables,
+    reads: drizzleHotReads(orm as unknown as Orm, tables as Database["tables"]),
     atomically: (first, then) =>
       orm.transaction(async (transaction) => {
         const rows = await first(transaction);

@@ -1,10 +1,12 @@
 import { Database as SqliteClient } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { getTableColumns, getTableName, type Table } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/bun-sqlite";
 import { migrate } from "drizzle-orm/bun-sqlite/migrator";
-import { answersWithin, type Database, type Orm, type Written } from "./handle";
+import { answersWithin, type Database, type HotReads, type Orm, type Written } from "./handle";
 import * as tables from "./schema.sqlite";
+import type { Session, User } from "./tables";
 
 const migrationsFolder = join(import.meta.dir, "../../db/migrations/sqlite");
 
@@ -20,6 +22,33 @@ function migrateAlongsideOthers(migrateNow: () => void, attempts = 3) {
       if (attempt >= attempts) throw error;
     }
   }
+}
+
+/**
+ * One row of `table` by `where`, as a bun:sqlite statement of its own that names each column
+ * as Drizzle's key for it, so the row comes back in the shape Drizzle gives, without its
+ * mapping. The columns are read from the schema, so a new one is never left out.
+ */
+function rowReader<Row>(client: SqliteClient, table: Table, where: string) {
+  const columns = Object.entries(getTableColumns(table));
+  const select = columns.map(([key, column]) => `"${column.name}" AS "${key}"`).join(", ");
+  const booleans = columns.filter(([, column]) => column.columnType === "SQLiteBoolean").map(([key]) => key);
+  const statement = client.prepare(`SELECT ${select} FROM "${getTableName(table)}" WHERE ${where}`);
+  return (...params: (string | number)[]): Row | null => {
+    const row = statement.get(...params) as Record<string, unknown> | null;
+    if (!row) return null;
+    for (const key of booleans) row[key] = row[key] === 1;
+    return row as Row;
+  };
+}
+
+function sqliteHotReads(client: SqliteClient): HotReads {
+  const liveSession = rowReader<Session>(client, tables.sessions, `"id" = ? AND "expires_at" > ?`);
+  const userById = rowReader<User>(client, tables.users, `"id" = ?`);
+  return {
+    liveSession: async (id, now) => liveSession(id, now),
+    userById: async (id) => userById(id),
+  };
 }
 
 /** Opens (creating if needed) and migrates the SQLite database at `path`; `:memory:` for tests. */
@@ -40,6 +69,7 @@ export function openSqlite(path: string): Database {
     // Drizzle's SQLite builders run every statement the PostgreSQL type offers, awaited (database.ts).
     orm: sqlite as unknown as Orm,
     tables: tables as Database["tables"],
+    reads: sqliteHotReads(client),
     async atomically(first, then) {
       // bun:sqlite runs statements synchronously, so the whole transaction runs in one go:
       // no other request's statement can slip into it between two awaits.
