@@ -104,5 +104,12 @@ test("the hot reads give exactly the rows Drizzle gives: every column, under its
   expect(await database.reads.liveSession("used", 1_000)).toBeNull();
   expect(await database.reads.liveSession("nobody", 0)).toBeNull();
   expect(await database.reads.userById(user.id)).toEqual(user);
+  await database.orm.insert(database.tables.recoveryCodes).values([
+    { userId: user.id, codeHash: "a" },
+    { userId: user.id, codeHash: "b", usedAt: 5 },
+    { userId: user.id, codeHash: "c" },
+  ]);
+  expect(await database.reads.unusedRecoveryCodes(user.id)).toBe(2);
+  expect(await database.reads.unusedRecoveryCodes(user.id + 1)).toBe(0);
   expect(await database.reads.userById(user.id + 1)).toBeNull();
 });

@@ -1,4 +1,4 @@
-import { and, eq, gt, sql } from "drizzle-orm";
+import { and, count, eq, gt, isNull, sql } from "drizzle-orm";
 import type { BunSQLQueryResultHKT } from "drizzle-orm/bun-sql";
 import type { PgDatabase } from "drizzle-orm/pg-core";
 import type { Session, Tables, User } from "./tables";
@@ -28,10 +28,12 @@ export type Written<Then extends Statements> = {
 export type HotReads = {
   liveSession(id: string, now: number): Promise<Session | null>;
   userById(id: number): Promise<User | null>;
+  /** The recovery codes the user has left: the home page shows it on every visit. */
+  unusedRecoveryCodes(userId: number): Promise<number>;
 };
 
 /** The hot reads as Drizzle's prepared statements, on either dialect. */
-export function drizzleHotReads(orm: Orm, { sessions, users }: Tables): HotReads {
+export function drizzleHotReads(orm: Orm, { sessions, users, recoveryCodes }: Tables): HotReads {
   const liveSession = orm
     .select()
     .from(sessions)
@@ -42,9 +44,15 @@ export function drizzleHotReads(orm: Orm, { sessions, users }: Tables): HotReads
     .from(users)
     .where(eq(users.id, sql.placeholder("id")))
     .prepare("user_by_id");
+  const unused = orm
+    .select({ left: count() })
+    .from(recoveryCodes)
+    .where(and(eq(recoveryCodes.userId, sql.placeholder("userId")), isNull(recoveryCodes.usedAt)))
+    .prepare("unused_recovery_codes");
   return {
     liveSession: async (id, now) => (await liveSession.execute({ id, now }))[0] ?? null,
     userById: async (id) => (await userById.execute({ id }))[0] ?? null,
+    unusedRecoveryCodes: async (userId) => (await unused.execute({ userId }))[0]?.left ?? 0,
   };
 }
 

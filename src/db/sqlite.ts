@@ -45,9 +45,13 @@ function rowReader<Row>(client: SqliteClient, table: Table, where: string) {
 function sqliteHotReads(client: SqliteClient): HotReads {
   const liveSession = rowReader<Session>(client, tables.sessions, `"id" = ? AND "expires_at" > ?`);
   const userById = rowReader<User>(client, tables.users, `"id" = ?`);
+  const unused = client.prepare<{ left: number }, [number]>(
+    `SELECT count(*) AS "left" FROM "recovery_codes" WHERE "user_id" = ? AND "used_at" IS NULL`,
+  );
   return {
     liveSession: async (id, now) => liveSession(id, now),
     userById: async (id) => userById(id),
+    unusedRecoveryCodes: async (userId) => unused.get(userId)?.left ?? 0,
   };
 }
 
