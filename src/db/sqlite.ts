@@ -11,15 +11,19 @@ import type { Session, User } from "./tables";
 const migrationsFolder = join(import.meta.dir, "../../db/migrations/sqlite");
 
 /**
- * Instances starting together on a new file may both try to migrate it. The migrator rolls
- * a failed attempt back, and once the other instance has committed, a retry finds nothing to do.
+ * Instances starting together on a new file may both try to switch it to WAL and migrate it.
+ * The migrator rolls a failed attempt back, and once the other instance has committed, a retry
+ * finds nothing to do. A transaction that finds the other one writing is refused at once
+ * (SQLite does not wait there, to avoid a deadlock), so each retry waits a little longer
+ * first: about 5 s in all, however long the other instance's migrations take.
  */
-function migrateAlongsideOthers(migrateNow: () => void, attempts = 3) {
+function alongsideOthers(step: () => void, attempts = 10) {
   for (let attempt = 1; ; attempt++) {
     try {
-      return migrateNow();
+      return step();
     } catch (error) {
       if (attempt >= attempts) throw error;
+      Bun.sleepSync(100 * attempt);
     }
   }
 }
@@ -61,13 +65,13 @@ export function openSqlite(path: string): Database {
   const client = new SqliteClient(path, { create: true, strict: true });
   // First: switching to WAL waits for any other process opening the same new file.
   client.run("PRAGMA busy_timeout = 5000");
-  client.run("PRAGMA journal_mode = WAL");
+  alongsideOthers(() => client.run("PRAGMA journal_mode = WAL"));
   // With WAL, NORMAL syncs at checkpoints, not at every commit: writes are 7× faster here. A killed
   // process loses nothing; only a power cut or kernel crash may roll back the last commits.
   client.run("PRAGMA synchronous = NORMAL");
   client.run("PRAGMA foreign_keys = ON"); // off by default, and per connection
   const sqlite = drizzle({ client });
-  migrateAlongsideOthers(() => migrate(sqlite, { migrationsFolder }));
+  alongsideOthers(() => migrate(sqlite, { migrationsFolder }));
 
   return {
     // Drizzle's SQLite builders run every statement the PostgreSQL type offers, awaited (database.ts).
