@@ -56,6 +56,7 @@ export function createApp({ database, config, clock, policies, logRequest }: App
             recoveryCodesLeft={await auth.recoveryCodesLeft(user.id)}
             failedCodesBefore={session.failedCodesBefore}
             usedRecoveryCode={session.usedRecoveryCode}
+            appLinked={user.totpEnabledAt !== null}
           />
         );
         return pages.page({ set, fragment, csrfToken }, "Home", content);

@@ -315,6 +315,18 @@ describe("the second step with a passkey or security key", () => {
     expect(await signedInPage(victim)).toBe(false);
   });
 
+  test("after a recovery code, an account with only passkeys is offered a new key, not an app reset", async () => {
+    const browser = new Browser(t.app);
+    const { recoveryCodes } = await enrollWithPasskey(browser, "kira");
+    await browser.postAndFollow("/logout", {});
+    await signInWithPassword(browser, "kira");
+    await browser.get("/verify-2fa?recovery");
+    expect((await browser.post("/verify-2fa?recovery", { otp: recoveryCodes[0] ?? "" })).status).toBe(303);
+    const banner = (await dom(await browser.get("/"))).querySelector(".notice.warning[role=status]");
+    expect(banner?.textContent).toContain("Lost your key?");
+    expect(banner?.querySelector("a")?.getAttribute("href")).toBe("/account#passkeys");
+  });
+
   test("with only passkeys and no JavaScript, the second step says so and offers a recovery code", async () => {
     const browser = new Browser(t.app);
     await enrollWithPasskey(browser, "nina");

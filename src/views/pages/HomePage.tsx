@@ -12,6 +12,8 @@ type HomePageProps = {
   failedCodesBefore: number;
   /** This session was signed in with a recovery code: maybe the phone is lost. */
   usedRecoveryCode: boolean;
+  /** An authenticator app is linked; without one, the second factors are passkeys and security keys. */
+  appLinked: boolean;
 };
 
 const LOW_RECOVERY_CODES = 2;
@@ -23,6 +25,7 @@ export function HomePage({
   recoveryCodesLeft,
   failedCodesBefore,
   usedRecoveryCode,
+  appLinked,
 }: HomePageProps) {
   const runningLow = recoveryCodesLeft <= LOW_RECOVERY_CODES;
   return (
@@ -38,8 +41,16 @@ export function HomePage({
       )}
       {usedRecoveryCode ? (
         <p class="notice warning" role="status">
-          You used a recovery code, {recoveryCodesLeft} left. Lost your phone?{" "}
-          <a href={`${paths.account}#reset-authenticator`}>Reset your authenticator</a>
+          You used a recovery code, {recoveryCodesLeft} left.{" "}
+          {appLinked ? (
+            <>
+              Lost your phone? <a href={`${paths.account}#reset-authenticator`}>Reset your authenticator</a>
+            </>
+          ) : (
+            <>
+              Lost your key? <a href={`${paths.account}#passkeys`}>Add another passkey or security key</a>
+            </>
+          )}
         </p>
       ) : (
         ""
