@@ -22,6 +22,10 @@
 
   class OptionsRefused extends Error {}
 
+  /** What to tell the person about a ceremony that failed. */
+  const messageFor = (error) =>
+    error instanceof OptionsRefused ? error.message : (failures[error?.name] ?? failures.NotAllowedError);
+
   /** The ceremony's options: a form post with the CSRF token, answered with JSON. */
   async function optionsFrom(form, url) {
     const fields = new URLSearchParams({ csrf: form.elements.csrf.value });
@@ -82,10 +86,7 @@
     } catch (error) {
       // A passkey request replaced by another (the button after the autofill offer) says nothing.
       if (autofill && error?.name === "AbortError") return;
-      showError(
-        form,
-        error instanceof OptionsRefused ? error.message : (failures[error?.name] ?? failures.NotAllowedError),
-      );
+      showError(form, messageFor(error));
     } finally {
       setBusy(button, false);
     }
@@ -148,10 +149,7 @@
         await proveWithPasskey(form);
         form.requestSubmit();
       } catch (error) {
-        showError(
-          form,
-          error instanceof OptionsRefused ? error.message : (failures[error?.name] ?? failures.NotAllowedError),
-        );
+        showError(form, messageFor(error));
       } finally {
         setBusy(button, false);
       }

@@ -214,8 +214,8 @@ export function accountFlows(
     ): Promise<{ renamed: WebAuthnCredential } | Refused<"name"> | null> {
       const invalid = refusedFields({ name: nameProblem(name) });
       if (invalid) return invalid;
-      const before = (await webauthn.list(user.id)).find((credential) => credential.id === id);
-      if (!before) return null;
+      const before = await webauthn.find(id);
+      if (before?.userId !== user.id) return null;
       const renamed = await webauthn.rename(user.id, id, name.trim());
       if (!renamed) return null;
       await events.record("credential_renamed", user.id, meta, { credential: renamed.name, formerName: before.name });

@@ -136,11 +136,6 @@ export function proofs(
       return user;
     },
 
-    /** The code of the key in use now, or a recovery code: the proof for a sensitive action. */
-    currentCode(user: User, input: string, meta: RequestMeta): Promise<CodeProof | Failure> {
-      return checkCode(user, input, meta, { key: currentKey(user), acceptRecoveryCodes: true });
-    },
-
     /**
      * The proof for a sensitive action: a passkey's or security key's answer when the form
      * carries one (asked for by this session, `owner`), else a current code or a recovery code.

@@ -44,25 +44,22 @@ export type VerifiedAssertion = { credential: WebAuthnCredential };
 // Flags of authenticator data (WebAuthn §6.1): user present, user verified.
 const USER_VERIFIED = 0x04;
 
-/** The two fields of an assertion checked before its signature, or null when it is not one. */
-function readAssertion(response: AuthenticationResponseJSON) {
+/** The challenge an answer's client data names, or null when it names none. */
+function readChallenge({ response }: { response: { clientDataJSON: string } }): string | null {
   try {
-    const clientData = JSON.parse(Buffer.from(response.response.clientDataJSON, "base64url").toString("utf8"));
-    const authData = Buffer.from(response.response.authenticatorData, "base64url");
-    if (typeof clientData?.challenge !== "string" || authData.length < 37) return null;
-    return { challenge: clientData.challenge as string, flags: authData[32] ?? 0, counter: authData.readUInt32BE(33) };
+    const clientData = JSON.parse(Buffer.from(response.clientDataJSON, "base64url").toString("utf8"));
+    return typeof clientData?.challenge === "string" ? clientData.challenge : null;
   } catch {
     return null;
   }
 }
 
-function readChallenge(response: RegistrationResponseJSON): string | null {
-  try {
-    const clientData = JSON.parse(Buffer.from(response.response.clientDataJSON, "base64url").toString("utf8"));
-    return typeof clientData?.challenge === "string" ? clientData.challenge : null;
-  } catch {
-    return null;
-  }
+/** The fields of an assertion checked before its signature, or null when it is not one. */
+function readAssertion(answer: AuthenticationResponseJSON) {
+  const challenge = readChallenge(answer);
+  const authData = Buffer.from(answer.response.authenticatorData, "base64url");
+  if (!challenge || authData.length < 37) return null;
+  return { challenge, flags: authData[32] ?? 0, counter: authData.readUInt32BE(33) };
 }
 
 /** A browser's answer, as the form carried it: JSON of the shape the browser library makes, or null. */

@@ -1,5 +1,12 @@
 import { Elysia, t } from "elysia";
-import { type CodeAccepted, isRefused, type NewSession, type NewTrustedBrowser, type SecondFactors } from "../../auth";
+import {
+  type CodeAccepted,
+  isRefused,
+  type NewSession,
+  type NewTrustedBrowser,
+  type SecondFactors,
+  type User,
+} from "../../auth";
 import { describeDevice } from "../../views/device";
 import { RecoveryCodesPage } from "../../views/pages/RecoveryCodesPage";
 import { SetupPage } from "../../views/pages/SetupPage";
@@ -59,22 +66,31 @@ export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: 
     return pages.page({ ...ctx, csrfToken: nextCsrfToken }, "Save your recovery codes", content);
   }
 
+  /**
+   * The setup page with the key being enrolled, and why a passkey offered instead was refused;
+   * once 2FA is on, the key is never shown again: the code step instead.
+   */
+  async function setupPage(ctx: PageContext, user: User, webauthnError?: string, status = 200) {
+    const enrollment = await auth.enrollment(user);
+    if (!enrollment) return goTo(ctx, paths.verify);
+    const key = await keyToScan(enrollment, appName, user.username);
+    const content = (
+      <SetupPage
+        paths={paths}
+        csrfToken={ctx.csrfToken}
+        trustedBrowserDays={trustedBrowserDays}
+        webauthnError={webauthnError}
+        {...key}
+      />
+    );
+    return pages.page(ctx, setupTitle, content, status);
+  }
+
   return new Elysia({ name: "two-factor-routes", seed: gates.config.seed })
     .use(gates)
-    .get(
-      paths.setup,
-      async ({ set, fragment, csrfToken, user }) => {
-        const enrollment = await auth.enrollment(user);
-        // Once 2FA is on, the key is never shown again.
-        if (!enrollment) return goTo({ set, fragment }, paths.verify);
-        const key = await keyToScan(enrollment, appName, user.username);
-        const content = (
-          <SetupPage paths={paths} csrfToken={csrfToken} trustedBrowserDays={trustedBrowserDays} {...key} />
-        );
-        return pages.page({ set, fragment, csrfToken }, setupTitle, content);
-      },
-      { sessionAt: ["enrolling"] },
-    )
+    .get(paths.setup, ({ set, fragment, csrfToken, user }) => setupPage({ set, fragment, csrfToken }, user), {
+      sessionAt: ["enrolling"],
+    })
     .post(
       paths.setupWebAuthnOptions,
       async ({ set, session, user }) => ceremonyOptions(set, await auth.enrollmentOptions({ session, user }, "either")),
@@ -87,20 +103,8 @@ export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: 
         const remembered = body.remember !== undefined;
         const result = await auth.enrollWithWebAuthn({ session, user }, body.credential, name, meta(), remembered);
         if (isRefused(result)) {
-          const enrollment = await auth.enrollment(user);
-          if (!enrollment) return goTo({ set, fragment }, paths.verify);
-          const key = await keyToScan(enrollment, appName, user.username);
           const webauthnError = wordsFor(result, { otp: "code" }, clock()).otp;
-          const content = (
-            <SetupPage
-              paths={paths}
-              csrfToken={csrfToken}
-              trustedBrowserDays={trustedBrowserDays}
-              webauthnError={webauthnError}
-              {...key}
-            />
-          );
-          return pages.page({ set, fragment, csrfToken }, setupTitle, content, 422);
+          return setupPage({ set, fragment, csrfToken }, user, webauthnError, 422);
         }
         return afterSecondStep({ set, fragment, csrfToken, startSession, trustBrowser }, user.username, result);
       },
