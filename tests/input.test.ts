@@ -183,6 +183,16 @@ describe("bad input gets a clear 4xx, never a 5xx", () => {
     expect((await dom(response)).querySelector("h1")?.textContent).toBe("Form too large");
   });
 
+  test("a body over 64 KB gets 413 even when its content-length claims less", async () => {
+    const body = `${valid}&pad=${"x".repeat(64 * 1024)}`;
+    expect((await raw(body, { "content-length": String(valid.length) })).status).toBe(413);
+  });
+
+  test("a body with its true content-length is read as usual", async () => {
+    const response = await raw(valid, { "content-length": String(valid.length) });
+    expect(response.status).toBe(303);
+  });
+
   test("a chunked body over 64 KB gets 413 too", async () => {
     const chunk = new TextEncoder().encode("x".repeat(16 * 1024));
     const stream = new ReadableStream({

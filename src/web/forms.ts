@@ -25,8 +25,16 @@ export async function readForm(request: Request): Promise<Record<string, string>
 }
 
 async function readAtMost(request: Request, limit: number): Promise<Uint8Array> {
-  if (Number(request.headers.get("content-length")) > limit) throw tooLarge();
+  const declared = request.headers.get("content-length");
+  if (Number(declared) > limit) throw tooLarge();
   if (!request.body) return new Uint8Array();
+  if (declared !== null) {
+    // A body with a length is read at once, half the cost of a POST's streaming (bench/results.md);
+    // its size is checked again, for a Request built in-process whose header may not match.
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    if (bytes.byteLength > limit) throw tooLarge();
+    return bytes;
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
   // Counted while streaming: a chunked body has no content-length to trust.
