@@ -20,20 +20,21 @@ export type Written<Then extends Statements> = {
 };
 
 /**
- * The two reads behind every request with a session cookie, by primary key. Each dialect
- * answers them its fastest way: SQLite with bun:sqlite statements of its own, Drizzle's
- * result mapping being a tenth of a signed-in page there (bench/results.md); PostgreSQL
- * with Drizzle's prepared statements.
+ * The reads behind every request with a session cookie, by primary key. Each dialect answers
+ * them its fastest way: SQLite with bun:sqlite statements of its own, Drizzle's result mapping
+ * being a tenth of a signed-in page there (bench/results.md); PostgreSQL with Drizzle's
+ * prepared statements.
  */
 export type HotReads = {
-  liveSession(id: string, now: number): Promise<Session | null>;
-  userById(id: number): Promise<User | null>;
+  /** The session with this id unless it expired by `now`, with its user. */
+  liveSession(id: string, now: number): Promise<{ session: Session; user: User } | null>;
   /** The recovery codes the user has left: the home page shows it on every visit. */
   unusedRecoveryCodes(userId: number): Promise<number>;
 };
 
 /** The hot reads as Drizzle's prepared statements, on either dialect. */
 export function drizzleHotReads(orm: Orm, { sessions, users, recoveryCodes }: Tables): HotReads {
+  // Two lookups by primary key: Drizzle maps a join's rows five times slower (bench/results.md).
   const liveSession = orm
     .select()
     .from(sessions)
@@ -50,8 +51,11 @@ export function drizzleHotReads(orm: Orm, { sessions, users, recoveryCodes }: Ta
     .where(and(eq(recoveryCodes.userId, sql.placeholder("userId")), isNull(recoveryCodes.usedAt)))
     .prepare("unused_recovery_codes");
   return {
-    liveSession: async (id, now) => (await liveSession.execute({ id, now }))[0] ?? null,
-    userById: async (id) => (await userById.execute({ id }))[0] ?? null,
+    async liveSession(id, now) {
+      const [session] = await liveSession.execute({ id, now });
+      const [user] = session ? await userById.execute({ id: session.userId }) : [];
+      return session && user ? { session, user } : null;
+    },
     unusedRecoveryCodes: async (userId) => (await unused.execute({ userId }))[0]?.left ?? 0,
   };
 }
