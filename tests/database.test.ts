@@ -74,6 +74,54 @@ test.if(backend === "postgres")("PostgreSQL: one instance opens at most DATABASE
   await fresh.drop();
 });
 
+/** The event insert as the event log prepares it, for `soon`. */
+const eventInsert = (db: Database, name: string) =>
+  db.orm
+    .insert(db.tables.securityEvents)
+    .values({ type: "registered", userId: sql.placeholder("userId"), createdAt: sql.placeholder("createdAt") })
+    .returning({ id: db.tables.securityEvents.id, userId: db.tables.securityEvents.userId })
+    .prepare(name);
+
+test("writes made together commit together, each with its own rows, and one that fails fails alone", async () => {
+  const [user] = await database.orm.insert(database.tables.users).values(newUser("dora")).returning();
+  const insert = eventInsert(database, "soon_event");
+  const outcomes = await Promise.allSettled([
+    database.soon(insert, { userId: user?.id, createdAt: 1 }),
+    database.soon(insert, { userId: 999_999, createdAt: 2 }), // no such user: its foreign key refuses it
+    database.soon(insert, { userId: null, createdAt: 3 }),
+  ]);
+  expect(outcomes.map((outcome) => outcome.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+  const stored = await database.orm
+    .select()
+    .from(database.tables.securityEvents)
+    .orderBy(database.tables.securityEvents.id);
+  expect(stored.map((event) => event.createdAt)).toEqual([1, 3]);
+  const [first, , third] = outcomes;
+  expect(first?.status === "fulfilled" && first.value).toEqual([{ id: stored[0]?.id ?? -1, userId: user?.id ?? -1 }]);
+  expect(third?.status === "fulfilled" && third.value).toEqual([{ id: stored[1]?.id ?? -1, userId: null }]);
+});
+
+test("a write made soon is committed by the time it resolves: another connection sees it", async () => {
+  const fresh = await freshDatabaseUrl({ migrated: true });
+  const writer = await openDatabase(fresh.url, { poolSize: 1 });
+  const reader = await openDatabase(fresh.url, { poolSize: 1 });
+  await writer.soon(eventInsert(writer, "soon_event_seen"), { userId: null, createdAt: 7 });
+  const seen = await reader.orm.select().from(reader.tables.securityEvents);
+  expect(seen.map((event) => event.createdAt)).toEqual([7]);
+  await writer.close();
+  await reader.close();
+  await fresh.drop();
+});
+
+test("a write made soon on a database that has closed is refused, not left waiting", async () => {
+  const fresh = await freshDatabaseUrl({ migrated: true });
+  const closing = await openDatabase(fresh.url, { poolSize: 1 });
+  const insert = eventInsert(closing, "soon_event_closed");
+  await closing.close();
+  await expect(closing.soon(insert, { userId: null, createdAt: 1 })).rejects.toThrow();
+  await fresh.drop();
+});
+
 test("the hot reads give exactly the rows Drizzle gives: every column, under its key, of its type, with its user", async () => {
   const { users, sessions } = database.tables;
   const [user] = await database.orm

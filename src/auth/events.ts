@@ -42,7 +42,7 @@ function readDetail(stored: string | null): EventDetail {
 }
 
 /** The security event log. Callers pass only secret-free details: never a password, code, key or token. */
-export function eventLog({ orm, tables: { securityEvents } }: Database, clock: Clock) {
+export function eventLog({ orm, tables: { securityEvents }, soon }: Database, clock: Clock) {
   /** An event's row. */
   const rowOf = (type: SecurityEventType, userId: number | null, meta: RequestMeta, detail?: EventDetail) => ({
     type,
@@ -81,7 +81,7 @@ export function eventLog({ orm, tables: { securityEvents } }: Database, clock: C
     recordOn,
 
     async record(type: SecurityEventType, userId: number | null, meta: RequestMeta, detail?: EventDetail) {
-      await insert.execute(rowOf(type, userId, meta, detail));
+      await soon(insert, rowOf(type, userId, meta, detail));
     },
 
     /** The account's newest events first. */

@@ -35,7 +35,7 @@ function lockLengthSql(failures: SQL, policy: ThrottlePolicy): SQL {
   return sql`CASE ${failures}${sql.join(steps)} ELSE ${policy.maxLockMs} END`;
 }
 
-export function throttleStore({ orm, tables: { throttles } }: Database, clock: Clock) {
+export function throttleStore({ orm, tables: { throttles }, soon }: Database, clock: Clock) {
   /** The conditional upsert of `reserve`, prepared once per policy: it runs on every sign-in attempt. */
   const countAttempt = (policy: ThrottlePolicy) => {
     const now = sql.placeholder("now");
@@ -72,7 +72,7 @@ export function throttleStore({ orm, tables: { throttles } }: Database, clock: C
       const statement = prepared.get(policy) ?? countAttempt(policy);
       prepared.set(policy, statement);
       const firstLockedUntil = policy.freeFailures <= 1 ? now + policy.firstLockMs : null;
-      const [row] = await statement.execute({ key, now, firstLockedUntil });
+      const [row] = await soon(statement, { key, now, firstLockedUntil });
       if (row) return { allowed: true, failures: row.failures, lockedUntil: row.lockedUntil };
       return { allowed: false, lockedUntil: (await lockedUntil(key)) ?? now };
     },

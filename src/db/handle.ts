@@ -12,6 +12,9 @@ import type { Session, Tables, User } from "./tables";
  */
 export type Orm = PgDatabase<BunSQLQueryResultHKT>;
 
+/** A statement made by Drizzle's `.prepare()`. */
+export type PreparedWrite<Row> = { execute(values: Record<string, unknown>): PromiseLike<Row[]> };
+
 /** Statements to run in a transaction, by name. */
 export type Statements = Record<string, PromiseLike<unknown>>;
 /** The rows each named statement returned. */
@@ -76,6 +79,12 @@ export type Database = {
   ): Promise<{ first: Row[]; followed: Written<Then> }>;
   /** The reads every request with a session makes. */
   reads: HotReads;
+  /**
+   * A prepared write that requests make all the time (an attempt counted, an event logged),
+   * run with its placeholders' values; resolves to its rows once committed. SQLite commits the
+   * writes made meanwhile together (group commit); PostgreSQL runs each at once.
+   */
+  soon<Row>(statement: PreparedWrite<Row>, values: Record<string, unknown>): Promise<Row[]>;
   /** True when the database answers a query within `timeoutMs`: what /healthz reports. */
   answers(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;

@@ -35,6 +35,7 @@ export async function openPostgres(url: string, { poolSize = 10 }: DatabaseOptio
     orm,
     tables,
     reads: drizzleHotReads(orm as unknown as Orm, tables as Database["tables"]),
+    soon: async (statement, values) => statement.execute(values),
     atomically: (first, then) =>
       orm.transaction(async (transaction) => {
         const rows = await first(transaction);
