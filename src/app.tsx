@@ -47,13 +47,13 @@ export function createApp({ database, config, clock, policies, logRequest }: App
     .use(twoFactorAuth({ database, config, clock, policies }))
     .get(
       "/",
-      async ({ twoFactor: { auth, paths }, set, fragment, csrfToken, user, session }) => {
+      ({ twoFactor: { paths }, set, fragment, csrfToken, user, session }) => {
         const content = (
           <HomePage
             paths={paths}
             csrfToken={csrfToken}
             username={user.username}
-            recoveryCodesLeft={await auth.recoveryCodesLeft(user.id)}
+            recoveryCodesLeft={user.recoveryCodesLeft}
             failedCodesBefore={session.failedCodesBefore}
             usedRecoveryCode={session.usedRecoveryCode}
             appLinked={user.totpEnabledAt !== null}

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { eq } from "drizzle-orm";
 import { normalizeRecoveryCode } from "../src/auth/recovery-codes";
 import { createStores } from "../src/auth/stores";
 import { codeAt } from "../src/auth/totp";
@@ -137,6 +138,42 @@ describe("new recovery codes", () => {
       );
       expect(working.filter(Boolean)).toHaveLength(1);
     }
+  });
+
+  test("the count the home page shows, kept on the user's row, matches the codes after every kind of write, raced", async () => {
+    const { browser, recoveryCodes } = await signedInUser("dave");
+    const token = decodeURIComponent(browser.cookies.get("session") ?? "").split(".")[0] ?? "";
+    const userId = (await t.app.decorator.twoFactor.auth.session(token))?.user.id ?? -1;
+    const store = createStores(t.database, () => t.clock.now, { idleMs: DAY, absoluteMs: DAY }, TEST_SECRET);
+    const counts = async () => {
+      const [row] = await t.db.select().from(t.tables.users).where(eq(t.tables.users.id, userId));
+      return { onRow: row?.recoveryCodesLeft, codes: await store.recoveryCodes.remaining(userId) };
+    };
+    const shown = async () => (await dom(await browser.get("/"))).querySelector("main")?.textContent ?? "";
+    expect(await counts()).toEqual({ onRow: 10, codes: 10 });
+
+    // Four spends at once, one code twice: three succeed.
+    const symbols = recoveryCodes.map((code) => normalizeRecoveryCode(code) ?? "");
+    const spends = await Promise.all(
+      [symbols[0], symbols[0], symbols[1], symbols[2]].map((code) => store.recoveryCodes.use(userId, code ?? "")),
+    );
+    expect(spends.filter((left) => left !== null)).toHaveLength(3);
+    expect(await counts()).toEqual({ onRow: 7, codes: 7 });
+
+    // Spends racing a replacement: whichever comes first, ten new codes are left.
+    const [, fresh] = await Promise.all([
+      store.recoveryCodes.use(userId, symbols[3] ?? ""),
+      store.recoveryCodes.replaceAll(userId),
+      store.recoveryCodes.use(userId, symbols[4] ?? ""),
+    ]);
+    expect(await counts()).toEqual({ onRow: 10, codes: 10 });
+    for (const code of fresh.slice(0, 2)) await store.recoveryCodes.use(userId, normalizeRecoveryCode(code) ?? "");
+    expect(await counts()).toEqual({ onRow: 8, codes: 8 });
+    expect(await shown()).toContain("8 recovery codes left.");
+
+    // As an administrator's reset of 2FA deletes them.
+    await store.recoveryCodes.deleteAll(userId);
+    expect(await counts()).toEqual({ onRow: 0, codes: 0 });
   });
 
   test("without JavaScript, the answer is the whole page with the new codes in its panel", async () => {

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, count, eq, isNull, sql } from "drizzle-orm";
 import type { Clock } from "../clock";
 import type { Database, Orm } from "../db/database";
 import { deriveKey, hmacBase64url } from "./crypto";
@@ -24,28 +24,52 @@ export function normalizeRecoveryCode(input: string): string | null {
   return symbols.length === CODE_LENGTH && [...symbols].every((symbol) => ALPHABET.includes(symbol)) ? symbols : null;
 }
 
-/** The part of the store that needs no key: counting and deleting a user's codes. */
-export function recoveryCodeCounts({ orm, reads, tables: { recoveryCodes } }: Database) {
+/**
+ * The part of the store that needs no key: counting and deleting a user's codes.
+ *
+ * `users.recovery_codes_left` repeats the count for the home page. Every write of a user's
+ * codes first writes the user's row, in the same transaction: on PostgreSQL its lock makes
+ * writers of one user's codes queue, so the count each one sets is exact.
+ */
+export function recoveryCodeCounts(database: Database) {
+  const {
+    orm,
+    tables: { recoveryCodes, users },
+  } = database;
   /** The delete of every code of the user, on `on`: the database or a transaction. */
   const deleteAllOn = (on: Orm, userId: number) => on.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
+  /** The user's row, with the count set to `left`: the first write of any change to the codes. */
+  const setLeftOn = (on: Orm, userId: number, left: number | ReturnType<typeof sql>, also = {}) =>
+    on
+      .update(users)
+      .set({ recoveryCodesLeft: left, ...also })
+      .where(eq(users.id, userId))
+      .returning({ left: users.recoveryCodesLeft });
 
   return {
-    // Asked on every home page: one of the database's hot reads.
-    remaining: (userId: number): Promise<number> => reads.unusedRecoveryCodes(userId),
+    /** The codes left, counted from the codes themselves. */
+    async remaining(userId: number): Promise<number> {
+      const [row] = await orm
+        .select({ left: count() })
+        .from(recoveryCodes)
+        .where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt)));
+      return row?.left ?? 0;
+    },
 
     deleteAllOn,
+    setLeftOn,
 
     async deleteAll(userId: number): Promise<void> {
-      await deleteAllOn(orm, userId);
+      await database.atomically(
+        (transaction) => setLeftOn(transaction, userId, 0),
+        (transaction) => ({ deleted: deleteAllOn(transaction, userId) }),
+      );
     },
   };
 }
 
 export function recoveryCodeStore(database: Database, clock: Clock, appSecret: string) {
-  const {
-    orm,
-    tables: { recoveryCodes, users },
-  } = database;
+  const { recoveryCodes, users } = database.tables;
   const key = deriveKey(appSecret, "recovery-codes");
   const hash = (symbols: string) => hmacBase64url(key, symbols);
   const counts = recoveryCodeCounts(database);
@@ -60,12 +84,7 @@ export function recoveryCodeStore(database: Database, clock: Clock, appSecret: s
       // user's row, whose lock makes a second replacement wait, then delete this one's codes:
       // two racing can never leave both sets, of which only one was ever shown.
       await database.atomically(
-        (transaction) =>
-          transaction
-            .update(users)
-            .set({ recoveryCodesMadeAt: clock() })
-            .where(eq(users.id, userId))
-            .returning({ id: users.id }),
+        (transaction) => counts.setLeftOn(transaction, userId, RECOVERY_CODE_COUNT, { recoveryCodesMadeAt: clock() }),
         (transaction) => ({
           old: counts.deleteAllOn(transaction, userId),
           new: transaction
@@ -78,18 +97,20 @@ export function recoveryCodeStore(database: Database, clock: Clock, appSecret: s
 
     /** Spends a code in one conditional write, so two requests cannot both spend it. The codes left, or null. */
     async use(userId: number, symbols: string): Promise<number | null> {
-      const spent = await orm
-        .update(recoveryCodes)
-        .set({ usedAt: clock() })
-        .where(
-          and(
-            eq(recoveryCodes.userId, userId),
-            eq(recoveryCodes.codeHash, hash(symbols)),
-            isNull(recoveryCodes.usedAt),
-          ),
-        )
-        .returning({ id: recoveryCodes.id });
-      return spent.length === 1 ? counts.remaining(userId) : null;
+      const unused = and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt));
+      const { followed } = await database.atomically(
+        // The user's row first, as every writer of the codes; the count is set once the code is spent.
+        (transaction) => counts.setLeftOn(transaction, userId, sql`${users.recoveryCodesLeft}`),
+        (transaction) => ({
+          spent: transaction
+            .update(recoveryCodes)
+            .set({ usedAt: clock() })
+            .where(and(unused, eq(recoveryCodes.codeHash, hash(symbols))))
+            .returning({ id: recoveryCodes.id }),
+          counted: counts.setLeftOn(transaction, userId, sql`(SELECT count(*) FROM ${recoveryCodes} WHERE ${unused})`),
+        }),
+      );
+      return followed.spent.length === 1 ? (followed.counted[0]?.left ?? 0) : null;
     },
   };
 }

@@ -1,4 +1,4 @@
-import { and, count, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, eq, gt, sql } from "drizzle-orm";
 import type { BunSQLQueryResultHKT } from "drizzle-orm/bun-sql";
 import type { PgDatabase } from "drizzle-orm/pg-core";
 import type { Session, Tables, User } from "./tables";
@@ -31,12 +31,10 @@ export type Written<Then extends Statements> = {
 export type HotReads = {
   /** The session with this id unless it expired by `now`, with its user. */
   liveSession(id: string, now: number): Promise<{ session: Session; user: User } | null>;
-  /** The recovery codes the user has left: the home page shows it on every visit. */
-  unusedRecoveryCodes(userId: number): Promise<number>;
 };
 
 /** The hot reads as Drizzle's prepared statements, on either dialect. */
-export function drizzleHotReads(orm: Orm, { sessions, users, recoveryCodes }: Tables): HotReads {
+export function drizzleHotReads(orm: Orm, { sessions, users }: Tables): HotReads {
   // Two lookups by primary key: Drizzle maps a join's rows five times slower (bench/results.md).
   const liveSession = orm
     .select()
@@ -48,18 +46,12 @@ export function drizzleHotReads(orm: Orm, { sessions, users, recoveryCodes }: Ta
     .from(users)
     .where(eq(users.id, sql.placeholder("id")))
     .prepare("user_by_id");
-  const unused = orm
-    .select({ left: count() })
-    .from(recoveryCodes)
-    .where(and(eq(recoveryCodes.userId, sql.placeholder("userId")), isNull(recoveryCodes.usedAt)))
-    .prepare("unused_recovery_codes");
   return {
     async liveSession(id, now) {
       const [session] = await liveSession.execute({ id, now });
       const [user] = session ? await userById.execute({ id: session.userId }) : [];
       return session && user ? { session, user } : null;
     },
-    unusedRecoveryCodes: async (userId) => (await unused.execute({ userId }))[0]?.left ?? 0,
   };
 }
 

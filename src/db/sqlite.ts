@@ -56,12 +56,8 @@ function sqliteHotReads(client: SqliteClient): HotReads {
     const user = session ? userById(session.userId) : null;
     return session && user ? { session, user } : null;
   });
-  const unused = client.prepare<{ left: number }, [number]>(
-    `SELECT count(*) AS "left" FROM "recovery_codes" WHERE "user_id" = ? AND "used_at" IS NULL`,
-  );
   return {
     liveSession: async (id, now) => liveSession(id, now),
-    unusedRecoveryCodes: async (userId) => unused.get(userId)?.left ?? 0,
   };
 }
 

@@ -86,6 +86,11 @@ export function defineTables({ table, id, integer, time, bigCount, text, boolean
      * them: it takes the user's row lock, so on PostgreSQL two replacements queue, not interleave.
      */
     recoveryCodesMadeAt: time("recovery_codes_made_at"),
+    /**
+     * The recovery codes not yet used: the home page shows it on every visit, from the row the
+     * session check has already read. Every write of the codes keeps it exact, in its transaction.
+     */
+    recoveryCodesLeft: integer("recovery_codes_left").notNull().default(0),
     createdAt: time("created_at").notNull(),
   });
 
