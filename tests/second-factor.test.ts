@@ -55,6 +55,69 @@ describe("codes work once", () => {
   });
 });
 
+describe("the code step, drawn once for each kind of visitor", () => {
+  /** A passkey on record for the user, as a registration leaves it; `appToo` false leaves it the only factor. */
+  async function addPasskey(username: string, appToo: boolean) {
+    const { users, webauthnCredentials } = t.tables;
+    const [user] = await t.db
+      .update(users)
+      .set({ webauthnUserId: `handle-${username}`, ...(appToo ? {} : { totpEnabledAt: null }) })
+      .where(eq(users.username, username))
+      .returning();
+    await t.db.insert(webauthnCredentials).values({
+      id: `credential-${username}`,
+      userId: user?.id ?? -1,
+      publicKey: "key",
+      counter: 0,
+      kind: "passkey",
+      backupEligible: false,
+      backedUp: false,
+      name: "Laptop",
+      createdAt: t.clock.now,
+    });
+  }
+
+  test("shows each their own controls and their own CSRF token, asked in turn", async () => {
+    const enrolling = new Browser(t.app);
+    await register(enrolling, "erin");
+    for (const name of ["abel", "bea", "cyd"]) await enroll(new Browser(t.app), t, name);
+    await addPasskey("bea", true);
+    await addPasskey("cyd", false);
+    const verifying = { abel: new Browser(t.app), bea: new Browser(t.app), cyd: new Browser(t.app) };
+    for (const [name, browser] of Object.entries(verifying)) await signInWithPassword(browser, name);
+
+    const expected = [
+      { browser: enrolling, code: true, passkey: false, recovery: false, enrolling: true },
+      { browser: verifying.abel, code: true, passkey: false, recovery: false, enrolling: false },
+      { browser: verifying.bea, code: true, passkey: true, recovery: false, enrolling: false },
+      { browser: verifying.cyd, code: false, passkey: true, recovery: false, enrolling: false },
+      { browser: verifying.bea, code: true, passkey: false, recovery: true, enrolling: false },
+    ];
+    // Each session's token, as its own first look at the step shows it: four different ones.
+    for (const browser of [enrolling, ...Object.values(verifying)]) await browser.get("/verify-2fa");
+    expect(new Set([enrolling, ...Object.values(verifying)].map((browser) => browser.csrfToken)).size).toBe(4);
+    for (let round = 0; round < 2; round++) {
+      for (const { browser, code, passkey, recovery, enrolling } of expected) {
+        const sessionToken = browser.csrfToken;
+        const page = await dom(
+          await browser.get(recovery ? "/verify-2fa?recovery" : "/verify-2fa", { htmx: round === 1 }),
+        );
+        const seen = {
+          code: page.querySelector("input[name=otp]") !== null,
+          passkey: page.querySelector("[data-webauthn-start]") !== null,
+          recovery: page.querySelector("input[name=otp]")?.getAttribute("maxlength") === "13",
+          enrolling: (page.documentElement.textContent ?? "").includes("Step 3 of 3"),
+        };
+        expect(seen).toEqual({ code, passkey, recovery, enrolling });
+        // The token on the page is this session's own: a post with it is judged, not refused as forged.
+        const tokens = [...page.querySelectorAll("input[name=csrf]")].map((input) => input.getAttribute("value"));
+        expect(new Set(tokens)).toEqual(new Set([sessionToken]));
+        if (code) expect((await browser.post("/verify-2fa", { otp: "000000" })).status).not.toBe(403);
+      }
+    }
+  });
+});
+
 describe("guessing is bounded", () => {
   test("after 5 wrong codes every attempt is refused, even the right one, with 429 and Retry-After", async () => {
     const { key } = await enroll(new Browser(t.app), t, "carol");

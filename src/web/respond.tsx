@@ -42,10 +42,11 @@ export function pageRenderer({ appName, homePath, layout: PageShell = Layout }: 
     /**
      * A page that is the same for everyone but for the CSRF token, such as an empty sign-in
      * form: rendered once, then the token is filled in. These are the pages anonymous
-     * visitors hit hardest.
+     * visitors hit hardest, and the second step's. `variant` names what else the page
+     * depends on, from a small fixed set: never a user's own data.
      */
-    async blankFormPage(ctx: PageContext, title: string, render: (csrfToken: string) => JSX.Element) {
-      const key = `${title}\n${ctx.fragment}`;
+    async blankFormPage(ctx: PageContext, title: string, render: (csrfToken: string) => JSX.Element, variant = "") {
+      const key = `${title}\n${ctx.fragment}\n${variant}`;
       let parts = blankForms.get(key);
       if (!parts) {
         parts = (await pageMarkup(ctx, title, render(TOKEN_SLOT))).split(TOKEN_SLOT);

@@ -114,9 +114,16 @@ export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: 
       paths.verify,
       async ({ query, set, fragment, csrfToken, user }) => {
         const enrolling = !user.twoFactorEnabledAt;
+        const recovery = !enrolling && query.recovery !== undefined;
         const factors = await auth.secondFactors(user);
-        const content = verifyPage(csrfToken, enrolling, !enrolling && query.recovery !== undefined, factors);
-        return pages.page({ set, fragment, csrfToken }, codeTitle, content);
+        // The same page for everyone at this step with these factors: drawn once for each.
+        const variant = JSON.stringify([enrolling, recovery, factors.app, factors.webauthn]);
+        return pages.blankFormPage(
+          { set, fragment, csrfToken },
+          codeTitle,
+          (token) => verifyPage(token, enrolling, recovery, factors),
+          variant,
+        );
       },
       { sessionAt: ["enrolling", "verifying"], query: recoveryQuery },
     )
