@@ -83,6 +83,9 @@ const mayAnswer = (hook: (ctx: GateContext) => Promise<unknown>) => hook as (ctx
  * never looked at, whatever the order it was registered in.
  */
 export function authGates(settings: GateSettings) {
+  // Keys of this mount's own: two mounts in one app never read each other's state.
+  const READ = Symbol("the request, read");
+  const STATE = Symbol("the request's state");
   const { auth, paths, cookies, errors, clock } = settings;
   const { names } = cookies;
   const csrfKey = deriveKey(settings.appSecret, "csrf");
@@ -181,21 +184,24 @@ export function authGates(settings: GateSettings) {
     };
   }
 
-  /** Read once a request, however many guards a host route names (`signedIn` and `csrf`, say). */
-  const read = new WeakMap<Request, ReturnType<typeof readRequestOnce>>();
+  /**
+   * Read once a request, however many guards a host route names (`signedIn` and `csrf`, say).
+   * What a request's hooks share is carried on its Request, under keys no one else has: a
+   * signed-in page a little cheaper than through WeakMaps keyed by it (bench/results.md).
+   */
   function readRequest(ctx: GateContext) {
-    let state = read.get(ctx.request);
-    if (!state) {
-      state = readRequestOnce(ctx);
-      read.set(ctx.request, state);
-    }
-    return state;
+    const carried = ctx.request as Carried;
+    carried[READ] ??= readRequestOnce(ctx);
+    return carried[READ];
   }
 
   type RequestState = NonNullable<Awaited<ReturnType<typeof readRequestOnce>>>;
+  type Carried = { [READ]?: ReturnType<typeof readRequestOnce>; [STATE]?: RequestState };
   /** Each request's state, from its gate's transform to its resolve. */
-  const states = new WeakMap<Request, RequestState>();
-  const stateOf = (request: Request) => states.get(request) as RequestState;
+  const keepState = (request: Request, state: RequestState) => {
+    (request as Carried)[STATE] = state;
+  };
+  const stateOf = (request: Request) => (request as Carried)[STATE] as RequestState;
 
   /** The refusal of an unsafe request from another site or without the right token; null when it may go on. */
   function forgery({ request, body }: GateContext, state: RequestState): HttpError | null {
@@ -224,7 +230,7 @@ export function authGates(settings: GateSettings) {
     if (!serves(step)) return sendTo(ctx, step);
     const refused = forgery(ctx, state) ?? overBudget(ctx, state);
     if (refused) return errors.answer(ctx, refused);
-    states.set(ctx.request, state);
+    keepState(ctx.request, state);
   }
 
   /** The hooks every route of the auth shares: its strict form parser and its own error answers. */
@@ -276,7 +282,7 @@ export function authGates(settings: GateSettings) {
         if (step !== "signed_in") return sendTo(ctx, step);
         if (!isSafeMethod(request.method) && !isSameOrigin(request.headers, settings.appOrigin))
           return errors.answer(ctx, forbidden);
-        states.set(request, state);
+        keepState(request, state);
       }),
       resolve({ request }) {
         const { current, csrfToken, fragment } = stateOf(request);
@@ -295,7 +301,7 @@ export function authGates(settings: GateSettings) {
         if (!state) return restartSignIn(ctx);
         const refused = forgery(ctx, state);
         if (refused) return errors.answer(ctx, refused);
-        states.set(request, state);
+        keepState(request, state);
       }),
       resolve: ({ request }) => ({ csrfToken: stateOf(request).csrfToken }),
     },
