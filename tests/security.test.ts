@@ -277,6 +277,18 @@ describe("headers", () => {
 });
 
 describe("cookies", () => {
+  test("a session cookie sent percent-escaped, as Elysia's cookie jar once wrote them, still signs in", async () => {
+    const browser = new Browser(t.app);
+    await registerWithTwoFactor(browser, t, "olga");
+    const sent = browser.cookies.get("session") ?? "";
+    const escaped = sent.replace(/[+/=.]/g, (symbol) => `%${symbol.charCodeAt(0).toString(16).toUpperCase()}`);
+    expect(escaped).toContain("%");
+    browser.cookies.set("session", escaped);
+    const home = await browser.get("/");
+    expect(home.status).toBe(200);
+    expect((await dom(home)).querySelector("main")?.textContent).toContain("olga");
+  });
+
   test("over http: HttpOnly, SameSite=Lax, Path=/, signed", async () => {
     const browser = new Browser(t.app);
     await browser.get("/register");

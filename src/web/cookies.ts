@@ -17,8 +17,10 @@ function readCookies(header: string | null, wanted: readonly string[]): Map<stri
     if (separator === -1) continue;
     const name = pair.slice(0, separator).trim();
     if (!wanted.includes(name) || found.has(name)) continue;
+    const value = pair.slice(separator + 1).trim();
     try {
-      found.set(name, decodeURIComponent(pair.slice(separator + 1).trim()));
+      // Our values are base64: only an older, escaped cookie has anything to decode.
+      found.set(name, value.includes("%") ? decodeURIComponent(value) : value);
     } catch {
       found.set(name, ""); // a malformed escape is no value at all
     }
