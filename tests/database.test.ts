@@ -97,10 +97,11 @@ test("writes made together commit together, each with its own rows, and one that
     database.soon(insert, { userId: null, createdAt: 3 }),
   ]);
   expect(outcomes.map((outcome) => outcome.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+  // PostgreSQL runs each write at once, on connections of its pool: in no set order.
   const stored = await database.orm
     .select()
     .from(database.tables.securityEvents)
-    .orderBy(database.tables.securityEvents.id);
+    .orderBy(database.tables.securityEvents.createdAt);
   expect(stored.map((event) => event.createdAt)).toEqual([1, 3]);
   const [first, , third] = outcomes;
   expect(first?.status === "fulfilled" && first.value).toEqual([{ id: stored[0]?.id ?? -1, userId: user?.id ?? -1 }]);
