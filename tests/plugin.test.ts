@@ -5,6 +5,7 @@ import { codeAt } from "../src/auth/totp";
 import { type Config, loadConfig } from "../src/config";
 import type { Database } from "../src/db/database";
 import { errorPages, type PageLayout, twoFactorAuth } from "../src/index";
+import { pageRenderer } from "../src/web/respond";
 import { SoftAuthenticator } from "./authenticator";
 import { testDatabase } from "./databases";
 import {
@@ -195,8 +196,11 @@ describe("mounted in a host app under a prefix", () => {
 test("a host's own layout draws the auth's whole pages; htmx still gets fragments", async () => {
   const { database, close } = await testDatabase();
   const config = loadConfig({ APP_SECRET: TEST_SECRET }, "production");
-  const layout: PageLayout = ({ title, appName, homePath, children }) =>
-    `<!doctype html><html><head><title>${Html.escapeHtml(`${title} – ${appName}`)}</title></head><body><a href="${homePath}" id="host-brand">Acme</a><main id="main">${children}</main></body></html>`;
+  const drawn: string[] = [];
+  const layout: PageLayout = ({ title, appName, homePath, children }) => {
+    drawn.push(title);
+    return `<!doctype html><html><head><title>${Html.escapeHtml(`${title} – ${appName}`)}</title></head><body><a href="${homePath}" id="host-brand">Acme</a><main id="main">${children}</main></body></html>`;
+  };
   const app = new Elysia().use(twoFactorAuth({ database, config, layout, homePath: "/app" }));
   const browser = new Browser(app);
   const page = await dom(await browser.get("/login"));
@@ -205,7 +209,36 @@ test("a host's own layout draws the auth's whole pages; htmx still gets fragment
   expect(page.querySelector("main#main form[action='/login']")).not.toBeNull();
   const fragment = await browser.get("/login", { htmx: true });
   expect(await fragment.text()).not.toContain("host-brand");
+
+  // Each shell is drawn once per title and kept; every page still gets its own content in it.
+  await register(browser, "hank");
+  const pages = [];
+  for (const path of ["/setup-2fa", "/verify-2fa", "/setup-2fa", "/verify-2fa"])
+    pages.push(await dom(await browser.get(path)));
+  expect(pages.map((drawnPage) => drawnPage.querySelector("title")?.textContent)).toEqual([
+    "Link your authenticator app – Two-Factor Auth",
+    "Enter your code – Two-Factor Auth",
+    "Link your authenticator app – Two-Factor Auth",
+    "Enter your code – Two-Factor Auth",
+  ]);
+  expect(pages.every((drawnPage) => drawnPage.querySelector("#host-brand") !== null)).toBe(true);
+  expect(pages[0]?.querySelector("main#main .totp-key")?.textContent).toBe(
+    pages[2]?.querySelector("main#main .totp-key")?.textContent ?? "none",
+  );
+  expect(new Set(drawn).size).toBe(drawn.length);
   await close();
+});
+
+test("content that comes as a promise (an async component) is put in its shell too", async () => {
+  const pages = pageRenderer({ appName: "Acme", homePath: "/" });
+  const set = { headers: {}, status: 200 } as Parameters<typeof pages.page>[0]["set"];
+  const asyncContent = Promise.resolve("<p>later</p>");
+  for (const fragment of [false, true]) {
+    const html = await pages.page({ set, fragment, csrfToken: "t" }, "Later", asyncContent);
+    const page = await dom(new Response(html));
+    expect(page.querySelector("title")?.textContent).toBe("Later · Acme");
+    expect((fragment ? page : page.querySelector("main#main"))?.querySelector("p")?.textContent).toBe("later");
+  }
 });
 
 test("errorPages answers a host route's unexpected error as a page, keeping each cookie set before it", async () => {

@@ -1,8 +1,12 @@
 import { type Context, status } from "elysia";
 import type { Clock } from "../clock";
+import { rememberLately } from "../memo";
 import { Fragment, Layout, type LayoutProps } from "../views/Layout";
 
-/** The page shell around every whole page: the host's, or ours. It must have `<main id="main">`. */
+/**
+ * The page shell around every whole page: the host's, or ours. It must have `<main id="main">`,
+ * and depend on its props alone: each shell is drawn once per title and kept.
+ */
 export type PageLayout = (props: LayoutProps) => JSX.Element;
 
 export type PageSettings = { appName: string; homePath: string; layout?: PageLayout };
@@ -12,21 +16,39 @@ export type PageContext = MarkupContext & { csrfToken: string; set: Context["set
 
 // Base64url has no "!", so this cannot occur in a page by chance, nor be escaped on the way.
 const TOKEN_SLOT = "!csrf-token!";
+// Where a page's content goes in its shell: no title or app name can hold it.
+const CONTENT_SLOT = `<!--${crypto.randomUUID()}-->`;
+/** How many shells (a title, as a page or a fragment) are kept drawn; titles are a small fixed set. */
+const MAX_SHELLS = 200;
 
 /** How one mount of the auth draws its pages: in its layout, under its app name. */
-export function pageRenderer({ appName, homePath, layout: PageShell = Layout }: PageSettings) {
+export function pageRenderer({ appName, homePath, layout = Layout }: PageSettings) {
   const blankForms = new Map<string, string[]>();
 
-  function pageMarkup(ctx: MarkupContext, title: string, content: JSX.Element): JSX.Element {
-    return ctx.fragment ? (
-      <Fragment title={title} appName={appName} homePath={homePath}>
+  function shellMarkup(fragment: boolean, title: string, content: JSX.Element): JSX.Element {
+    const Shell = fragment ? Fragment : layout;
+    return (
+      <Shell title={title} appName={appName} homePath={homePath}>
         {content}
-      </Fragment>
-    ) : (
-      <PageShell title={title} appName={appName} homePath={homePath}>
-        {content}
-      </PageShell>
+      </Shell>
     );
+  }
+  // A shell depends on its props alone, so each is drawn once per title and the content put in
+  // its slot: drawing the layout's JSX on every page cost a signed-in GET / 8 µs of its 42
+  // (bench/results.md). One that comes out async, or without the slot once, is drawn each time.
+  const drawnShell = rememberLately(
+    MAX_SHELLS,
+    (key: string) => {
+      const [fragment, title] = JSON.parse(key) as [boolean, string];
+      return String(shellMarkup(fragment, title, CONTENT_SLOT)).split(CONTENT_SLOT);
+    },
+    (parts) => parts.length === 2,
+  );
+
+  function pageMarkup(ctx: MarkupContext, title: string, content: JSX.Element): JSX.Element {
+    const [before, after] = drawnShell(JSON.stringify([ctx.fragment, title]));
+    if (after === undefined) return shellMarkup(ctx.fragment, title, content);
+    return typeof content === "string" ? before + content + after : content.then((html) => before + html + after);
   }
 
   return {
