@@ -1,4 +1,4 @@
-import { createHash, createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
+import { createHash, hkdfSync, timingSafeEqual } from "node:crypto";
 
 /** A random token from the CSPRNG, base64url; 32 bytes = 256 bits by default. */
 export function randomToken(bytes = 32): string {
@@ -14,8 +14,13 @@ export function deriveKey(appSecret: string, purpose: string): Buffer {
   return Buffer.from(hkdfSync("sha256", appSecret, "", `bun-2fa:${purpose}`, 32));
 }
 
-export function hmacBase64url(key: Buffer, value: string): string {
-  return createHmac("sha256", key).update(value).digest("base64url");
+/**
+ * HMAC-SHA-256 under one key: the key is set up once and its state copied for each value,
+ * rather than made again each time (a CSRF token and a cookie signature on every request).
+ */
+export function keyedHmac(key: Buffer | string): (value: string, encoding?: "base64url" | "base64") => string {
+  const keyed = new Bun.CryptoHasher("sha256", key);
+  return (value, encoding = "base64url") => keyed.copy().update(value).digest(encoding);
 }
 
 export function constantTimeEqual(a: string, b: string): boolean {

@@ -32,7 +32,7 @@ export type {
   WebAuthnKind,
 } from "../db/tables";
 export { type AccountOverview, CREDENTIAL_NAME_MAX_LENGTH, type Revoked } from "./account";
-export { constantTimeEqual, deriveKey, hmacBase64url, randomToken } from "./crypto";
+export { constantTimeEqual, deriveKey, keyedHmac, randomToken } from "./crypto";
 export type { EventDetail, LoggedEvent, RequestMeta } from "./events";
 export { isRefused, type Reason, type Refused } from "./outcomes";
 export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./passwords";

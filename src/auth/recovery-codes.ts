@@ -1,7 +1,7 @@
 import { and, count, eq, isNull, sql } from "drizzle-orm";
 import type { Clock } from "../clock";
 import type { Database, Orm } from "../db/database";
-import { deriveKey, hmacBase64url } from "./crypto";
+import { deriveKey, keyedHmac } from "./crypto";
 
 // Crockford's base32: digits and lowercase letters without i, l, o and u, so nothing
 // reads as something else. 32 symbols = 5 bits each; 10 symbols = 50 bits a code.
@@ -75,7 +75,7 @@ export function recoveryCodeCounts(database: Database) {
 export function recoveryCodeStore(database: Database, clock: Clock, appSecret: string) {
   const { recoveryCodes, users } = database.tables;
   const key = deriveKey(appSecret, "recovery-codes");
-  const hash = (symbols: string) => hmacBase64url(key, symbols);
+  const hash = keyedHmac(key);
   const counts = recoveryCodeCounts(database);
 
   return {

@@ -1,6 +1,5 @@
-import { createHmac } from "node:crypto";
 import type { Context } from "elysia";
-import { constantTimeEqual, deriveKey } from "../auth";
+import { constantTimeEqual, deriveKey, keyedHmac } from "../auth";
 import { rememberLately } from "../memo";
 
 export type CookieSettings = { appSecret: string; secureCookies: boolean };
@@ -40,7 +39,8 @@ export function authCookies({ appSecret, secureCookies }: CookieSettings) {
   // The format of Elysia's signed cookies, under the key it was given before, so cookies set
   // by earlier versions stay valid: the value, a dot, and its HMAC-SHA-256 in base64.
   const key = deriveKey(appSecret, "cookie-signing").toString("base64url");
-  const signatureOf = (value: string) => createHmac("sha256", key).update(value).digest("base64").replace(/=+$/, "");
+  const hmac = keyedHmac(key);
+  const signatureOf = (value: string) => hmac(value, "base64").replace(/=+$/, "");
   const flags = `; Path=/; HttpOnly; SameSite=Lax${secureCookies ? "; Secure" : ""}`;
   /** The value of a signed cookie; `forged` when its signature is not ours (forged, or from another secret). */
   const verify = (sent: string): string | "forged" => {

@@ -3,7 +3,7 @@ import {
   type Auth,
   constantTimeEqual,
   deriveKey,
-  hmacBase64url,
+  keyedHmac,
   type NewSession,
   type NewTrustedBrowser,
   type RequestMeta,
@@ -90,7 +90,7 @@ export function authGates(settings: GateSettings) {
   const { names } = cookies;
   const csrfKey = deriveKey(settings.appSecret, "csrf");
   const budget = settings.ipRateLimit > 0 ? ipBudget(settings.ipRateLimit, clock) : null;
-  const csrfHmac = (input: string) => hmacBase64url(csrfKey, input);
+  const csrfHmac = keyedHmac(csrfKey);
   // A browser sends the same nonce and session with every request: their HMAC is remembered.
   // Not for a nonce made just now, which no request has sent yet.
   const csrfHmacLately = rememberLately(10_000, csrfHmac);
@@ -165,7 +165,7 @@ export function authGates(settings: GateSettings) {
        * This browser, for a passwordless sign-in's challenge: keyed from its CSRF nonce, which
        * only its own cookie carries, and never stored as it is.
        */
-      browser: () => `browser:${hmacBase64url(csrfKey, `passwordless.${nonce}`)}`,
+      browser: () => `browser:${csrfHmac(`passwordless.${nonce}`)}`,
       /** Sets the new session's cookie; the CSRF token its forms carry. */
       startSession(session: NewSession): string {
         outgoing.set(names.session, cookies.sign(session.token), session.expiresAt);
