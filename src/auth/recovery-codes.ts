@@ -99,7 +99,10 @@ export function recoveryCodeStore(database: Database, clock: Clock, appSecret: s
       return codes;
     },
 
-    /** Spends a code in one conditional write, so two requests cannot both spend it. The codes left, or null. */
+    /**
+     * Spends a code in one conditional write, so two requests cannot both spend it, in the
+     * transaction that sets the count. The codes left, or null.
+     */
     async use(userId: number, symbols: string): Promise<number | null> {
       const unused = and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt));
       const { followed } = await database.atomically(
