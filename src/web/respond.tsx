@@ -18,7 +18,7 @@ export type PageContext = MarkupContext & { csrfToken: string; set: Context["set
 const TOKEN_SLOT = "!csrf-token!";
 // Where a page's content goes in its shell: no title or app name can hold it.
 const CONTENT_SLOT = `<!--${crypto.randomUUID()}-->`;
-/** How many shells (a title, as a page or a fragment) are kept drawn; titles are a small fixed set. */
+/** How many shells of each kind (a title, as a page or as a fragment) are kept drawn; titles are a small fixed set. */
 const MAX_SHELLS = 200;
 
 /** How one mount of the auth draws its pages: in its layout, under its app name. */
@@ -36,17 +36,16 @@ export function pageRenderer({ appName, homePath, layout = Layout }: PageSetting
   // A shell depends on its props alone, so each is drawn once per title and the content put in
   // its slot: drawing the layout's JSX on every page cost a signed-in GET / 8 µs of its 42
   // (bench/results.md). One that comes out async, or without the slot once, is drawn each time.
-  const drawnShell = rememberLately(
-    MAX_SHELLS,
-    (key: string) => {
-      const [fragment, title] = JSON.parse(key) as [boolean, string];
-      return String(shellMarkup(fragment, title, CONTENT_SLOT)).split(CONTENT_SLOT);
-    },
-    (parts) => parts.length === 2,
-  );
+  const shellsBy = (fragment: boolean) =>
+    rememberLately(
+      MAX_SHELLS,
+      (title) => String(shellMarkup(fragment, title, CONTENT_SLOT)).split(CONTENT_SLOT),
+      (parts) => parts.length === 2,
+    );
+  const drawnShells = { page: shellsBy(false), fragment: shellsBy(true) };
 
   function pageMarkup(ctx: MarkupContext, title: string, content: JSX.Element): JSX.Element {
-    const [before, after] = drawnShell(JSON.stringify([ctx.fragment, title]));
+    const [before, after] = (ctx.fragment ? drawnShells.fragment : drawnShells.page)(title);
     if (after === undefined) return shellMarkup(ctx.fragment, title, content);
     return typeof content === "string" ? before + content + after : content.then((html) => before + html + after);
   }
