@@ -1,12 +1,10 @@
 import { availableParallelism } from "node:os";
-import { dictionary } from "@zxcvbn-ts/language-common";
 import pLimit from "p-limit";
+import { commonPasswords, includesWord } from "./common-passwords";
 import type { Reason } from "./outcomes";
 
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;
-
-const commonPasswords = new Set(dictionary["passwords-common"]);
 
 /**
  * NFKC, as NIST SP 800-63B asks: "é" typed as one character or as e + accent is one password,
@@ -17,13 +15,13 @@ export function normalizePassword(password: string): string {
 }
 
 /** Why this password may not be chosen, or null when it is fine: judged on what is hashed. */
-export function passwordProblem(password: string, username: string): Reason | null {
+export async function passwordProblem(password: string, username: string): Promise<Reason | null> {
   const normalized = normalizePassword(password);
   const length = [...normalized].length;
   if (length < PASSWORD_MIN_LENGTH) return "too_short";
   if (length > PASSWORD_MAX_LENGTH) return "too_long";
   const lowerCase = normalized.toLowerCase();
-  if (commonPasswords.has(lowerCase)) return "common";
+  if (includesWord(await commonPasswords(), lowerCase)) return "common";
   if (lowerCase === normalizePassword(username).toLowerCase()) return "is_username";
   return null;
 }
