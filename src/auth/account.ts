@@ -162,7 +162,7 @@ export function accountFlows(
       const { session, user } = current;
       // The new password is checked first: a typo in it costs no attempt on the throttle.
       const problem =
-        (await passwordProblem(form.new_password, user.username)) ??
+        passwordProblem(form.new_password, user.username) ??
         (form.new_password === form.current_password ? "unchanged" : null);
       const invalid = problem
         ? refusedFields({ new_password: problem })

@@ -119,7 +119,7 @@ export function createAuth({
       meta: RequestMeta,
     ): Promise<{ session: NewSession } | Refused<keyof RegistrationForm>> {
       const usernameError = usernameProblem(form.username);
-      const passwordError = await passwordProblem(form.password, form.username);
+      const passwordError = passwordProblem(form.password, form.username);
       const taken = !usernameError && (await users.findByUsername(form.username)) !== null;
       const invalid = refusedFields({
         username: usernameError ?? (taken ? "taken" : null),

@@ -15,13 +15,13 @@ export function normalizePassword(password: string): string {
 }
 
 /** Why this password may not be chosen, or null when it is fine: judged on what is hashed. */
-export async function passwordProblem(password: string, username: string): Promise<Reason | null> {
+export function passwordProblem(password: string, username: string): Reason | null {
   const normalized = normalizePassword(password);
   const length = [...normalized].length;
   if (length < PASSWORD_MIN_LENGTH) return "too_short";
   if (length > PASSWORD_MAX_LENGTH) return "too_long";
   const lowerCase = normalized.toLowerCase();
-  if (includesWord(await commonPasswords(), lowerCase)) return "common";
+  if (includesWord(commonPasswords, lowerCase)) return "common";
   if (lowerCase === normalizePassword(username).toLowerCase()) return "is_username";
   return null;
 }
