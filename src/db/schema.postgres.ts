@@ -1,4 +1,5 @@
-import { defineTables, postgresColumns } from "./tables";
+import { postgresColumns } from "./postgres-columns";
+import { defineTables } from "./tables";
 
 export const {
   users,

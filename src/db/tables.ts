@@ -1,25 +1,6 @@
-import { bigint, boolean, index, integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import type { postgresColumns } from "./postgres-columns";
 
-/**
- * The column types this schema is made of, as PostgreSQL builds them. SQLite builds the same
- * columns under the same names (schema.sqlite.ts), so the schema below is written once for both.
- * PostgreSQL's builders also give the domain its types: its API is the one both dialects run.
- */
-export const postgresColumns = {
-  table: pgTable,
-  /** A row id the database numbers. */
-  id: (name: string) => integer(name).primaryKey().generatedByDefaultAsIdentity(),
-  integer: (name: string) => integer(name),
-  /** Milliseconds since the epoch: plain numbers that SQL can compare and add to. */
-  time: (name: string) => bigint(name, { mode: "number" }),
-  /** A count that may pass 2^31, such as a WebAuthn signature counter (an unsigned 32-bit number). */
-  bigCount: (name: string) => bigint(name, { mode: "number" }),
-  text,
-  boolean: (name: string) => boolean(name),
-  index,
-  uniqueIndex,
-};
-
+/** The column types the schema is made of: PostgreSQL's builders (postgres-columns.ts) give their types. */
 export type ColumnKit = typeof postgresColumns;
 
 const eventTypes = [
