@@ -23,7 +23,22 @@ const MAX_SHELLS = 200;
 
 /** How one mount of the auth draws its pages: in its layout, under its app name. */
 export function pageRenderer({ appName, homePath, layout = Layout }: PageSettings) {
-  const blankForms = new Map<string, string[]>();
+  type DrawnForm = { page?: string[]; fragment?: string[] };
+  /** Each blank form drawn, by title, then variant: as a page and as a fragment. */
+  const blankForms = new Map<string, Map<string, DrawnForm>>();
+  function drawnForm(title: string, variant: string): DrawnForm {
+    let variants = blankForms.get(title);
+    if (!variants) {
+      variants = new Map();
+      blankForms.set(title, variants);
+    }
+    let drawn = variants.get(variant);
+    if (!drawn) {
+      drawn = {};
+      variants.set(variant, drawn);
+    }
+    return drawn;
+  }
 
   function shellMarkup(fragment: boolean, title: string, content: JSX.Element): JSX.Element {
     const Shell = fragment ? Fragment : layout;
@@ -66,14 +81,21 @@ export function pageRenderer({ appName, homePath, layout = Layout }: PageSetting
      * visitors hit hardest, and the second step's. `variant` names what else the page
      * depends on, from a small fixed set: never a user's own data.
      */
-    async blankFormPage(ctx: PageContext, title: string, render: (csrfToken: string) => JSX.Element, variant = "") {
-      const key = `${title}\n${ctx.fragment}\n${variant}`;
-      let parts = blankForms.get(key);
-      if (!parts) {
-        parts = (await pageMarkup(ctx, title, render(TOKEN_SLOT))).split(TOKEN_SLOT);
-        blankForms.set(key, parts);
-      }
-      return markup(ctx, 200, parts.join(ctx.csrfToken));
+    blankFormPage(
+      ctx: PageContext,
+      title: string,
+      render: (csrfToken: string) => JSX.Element,
+      variant = "",
+    ): string | Promise<string> {
+      const drawn = drawnForm(title, variant);
+      const kind = ctx.fragment ? "fragment" : "page";
+      const parts = drawn[kind];
+      // Once drawn, answered at once: no promise, and no key string made for each request.
+      if (parts) return markup(ctx, 200, parts.join(ctx.csrfToken));
+      return Promise.resolve(pageMarkup(ctx, title, render(TOKEN_SLOT))).then((html) => {
+        drawn[kind] = html.split(TOKEN_SLOT);
+        return markup(ctx, 200, drawn[kind].join(ctx.csrfToken));
+      });
     },
   };
 }
