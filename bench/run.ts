@@ -19,11 +19,33 @@ const PASSWORD = "correct horse battery staple";
 const root = join(import.meta.dir, "..");
 const dir = mkdtempSync(join(tmpdir(), "bun-2fa-bench-"));
 
-/** This project's script under `bun --smol`, as `bun run start` runs the app, once it answers `path`. */
-async function launchScript(script: string, env: Record<string, string>, path: string) {
-  const url = `http://localhost:${env.PORT}${path}`;
-  return { url, ...(await launch(["bun", "--smol", script], env, url)) };
+/**
+ * How `bun run start` runs the app: the settings it puts in the environment (the runtime's
+ * memory settings among them) and Bun's flags, read from package.json, so that the app is
+ * measured as it is deployed.
+ */
+function startCommand(): { env: Record<string, string>; flags: string[] } {
+  const script: string = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).scripts.start;
+  const words = script.trim().split(/\s+/);
+  const bun = words.indexOf("bun");
+  const settings = words.slice(0, bun);
+  if (bun === -1 || !settings.every((word) => /^\w+=/.test(word)))
+    throw new Error(`cannot read the start script: ${script}`);
+  return {
+    env: Object.fromEntries(settings.map((setting) => setting.split(/=(.*)/s).slice(0, 2))),
+    flags: words.slice(bun + 1, -1),
+  };
 }
+const start = startCommand();
+
+/** This project's script, under Bun's flags (`--smol` for the references), once it answers `path`. */
+async function launchScript(script: string, env: Record<string, string>, path: string, flags = ["--smol"]) {
+  const url = `http://localhost:${env.PORT}${path}`;
+  return { url, ...(await launch(["bun", ...flags, script], env, url)) };
+}
+/** The app as `bun run start` runs it, with the benchmark's own settings on top. */
+const launchApp = (env: Record<string, string>) =>
+  launchScript("bench/server.ts", { ...start.env, ...env }, "/login", start.flags);
 
 /** A figure from /proc/<pid>/status in MB (Linux): VmHWM is the peak resident set, RssAnon the private part now. */
 function memoryMb(pid: number, field: "VmHWM" | "RssAnon"): number {
@@ -107,7 +129,7 @@ const appEnv = {
   DATABASE_URL: database.url,
   IP_RATE_LIMIT: "0",
 };
-const app = await launchScript("bench/server.ts", appEnv, "/login");
+const app = await launchApp(appEnv);
 const origin = `http://localhost:${appPort}`;
 
 const owner = new Client(origin);
@@ -232,11 +254,7 @@ await app.child.exited;
 const starts: number[] = [];
 for (let i = 0; i < STARTS; i++) {
   const port = String(freePort());
-  const started = await launchScript(
-    "bench/server.ts",
-    { ...appEnv, PORT: port, APP_ORIGIN: `http://localhost:${port}` },
-    "/login",
-  );
+  const started = await launchApp({ ...appEnv, PORT: port, APP_ORIGIN: `http://localhost:${port}` });
   starts.push(started.startupMs);
   started.child.kill();
   await started.child.exited;
@@ -271,6 +289,8 @@ const report = [
   "# Benchmark results",
   "",
   `${new Date().toISOString().slice(0, 10)} · ${cpu[0]?.model ?? "unknown CPU"} · ${cpu.length} cores · Bun ${Bun.version} · ${backend === "postgres" ? "PostgreSQL on the same machine" : "SQLite"} · wrk, ${CONNECTIONS} connections, ${SECONDS} s a run, ${ROUNDS} rounds alternating bare Bun.serve, minimal Elysia and the app, medians`,
+  "",
+  `The app runs as \`bun run start\` runs it: \`${[...Object.entries(start.env).map(([name, value]) => `${name}=${value}`), "bun", ...start.flags].join(" ")}\`; the references under \`bun --smol\`, with Bun's defaults.`,
   "",
   `References, medians: bare Bun.serve ${Math.round(median(references.bare))} req/s, minimal Elysia ${Math.round(median(references.elysia))} req/s, both answering the bytes of GET /login.`,
   "",
