@@ -73,9 +73,10 @@ type GateContext = Pick<Context, "request" | "set" | "body"> & {
 
 /**
  * A transform that may answer the request itself: Elysia sends a `status()` a transform
- * returns (and merges any other object into the context), though its type says void.
+ * returns (and merges any other object into the context), though its type says void. Elysia
+ * awaits a hook that returns a call, as these do, so the answer may come at once or later.
  */
-const mayAnswer = (hook: (ctx: GateContext) => Promise<unknown>) => hook as (ctx: GateContext) => Promise<void>;
+const mayAnswer = (hook: (ctx: GateContext) => unknown) => hook as (ctx: GateContext) => Promise<void>;
 
 /**
  * The gates of the auth, as macros: each route says which steps it serves, and a host's own
@@ -118,13 +119,27 @@ export function authGates(settings: GateSettings) {
    * cookie holds a random nonce, and forms carry the HMAC of that nonce and the session
    * cookie, so a token taken from one client or one session is worth nothing in another.
    */
-  async function readRequestOnce({ request, set, server }: GateContext) {
-    const sent = cookies.read(request);
+  function readRequestOnce(ctx: GateContext): RequestState | null | Promise<RequestState | null> {
+    const sent = cookies.read(ctx.request);
     const sessionToken = cookies.unsign(sent.get(names.session));
     const trustedBrowserToken = cookies.unsign(sent.get(names.trustedBrowser));
     if (sessionToken === "forged" || trustedBrowserToken === "forged") return null;
+    // Without a session cookie there is nothing to look up: read at once, with no promise.
+    if (!sessionToken) return requestState(ctx, sent, null, trustedBrowserToken, null);
+    return auth
+      .session(sessionToken)
+      .then((current) => requestState(ctx, sent, sessionToken, trustedBrowserToken, current));
+  }
+
+  /** What a handler may do with the session a request came with (`current`, null for none). */
+  function requestState(
+    { request, set, server }: GateContext,
+    sent: Map<string, string>,
+    sessionToken: string | null,
+    trustedBrowserToken: string | null,
+    current: SessionWithUser | null,
+  ) {
     const outgoing = cookies.outgoing(set);
-    const current = sessionToken ? await auth.session(sessionToken) : null;
     if (sessionToken && !current) outgoing.remove(names.session);
 
     // Only a nonce of ours is kept: anything else (a dot would blur where the nonce ends and
@@ -191,11 +206,17 @@ export function authGates(settings: GateSettings) {
    */
   function readRequest(ctx: GateContext) {
     const carried = ctx.request as Carried;
-    carried[READ] ??= readRequestOnce(ctx);
+    if (carried[READ] === undefined) carried[READ] = readRequestOnce(ctx);
     return carried[READ];
   }
 
-  type RequestState = NonNullable<Awaited<ReturnType<typeof readRequestOnce>>>;
+  /** `then` with the request's state: at once when it was read without a lookup, else once it was looked up. */
+  function withState<Result>(ctx: GateContext, then: (state: RequestState | null) => Result) {
+    const read = readRequest(ctx);
+    return read instanceof Promise ? read.then(then) : then(read);
+  }
+
+  type RequestState = ReturnType<typeof requestState>;
   type Carried = { [READ]?: ReturnType<typeof readRequestOnce>; [STATE]?: RequestState };
   /** Each request's state, from its gate's transform to its resolve. */
   const keepState = (request: Request, state: RequestState) => {
@@ -223,14 +244,15 @@ export function authGates(settings: GateSettings) {
    * changes nothing and is only sent on), then the token and the per-IP budget, and only
    * then are the fields validated: a forged or over-budget request learns nothing about them.
    */
-  async function gate(ctx: GateContext, serves: (step: Step) => boolean) {
-    const state = await readRequest(ctx);
-    if (!state) return restartSignIn(ctx);
-    const step = stepOf(state.current);
-    if (!serves(step)) return sendTo(ctx, step);
-    const refused = forgery(ctx, state) ?? overBudget(ctx, state);
-    if (refused) return errors.answer(ctx, refused);
-    keepState(ctx.request, state);
+  function gate(ctx: GateContext, serves: (step: Step) => boolean) {
+    return withState(ctx, (state) => {
+      if (!state) return restartSignIn(ctx);
+      const step = stepOf(state.current);
+      if (!serves(step)) return sendTo(ctx, step);
+      const refused = forgery(ctx, state) ?? overBudget(ctx, state);
+      if (refused) return errors.answer(ctx, refused);
+      keepState(ctx.request, state);
+    });
   }
 
   /** The hooks every route of the auth shares: its strict form parser and its own error answers. */
@@ -274,15 +296,16 @@ export function authGates(settings: GateSettings) {
      * An unsafe request must also come from this origin. The host's body parsing is left alone.
      */
     signedIn: {
-      transform: mayAnswer(async ({ request, set, server }) => {
+      transform: mayAnswer(({ request, set, server }) => {
         const ctx = { request, set, server, body: undefined };
-        const state = await readRequest(ctx);
-        if (!state) return restartSignIn(ctx);
-        const step = stepOf(state.current);
-        if (step !== "signed_in") return sendTo(ctx, step);
-        if (!isSafeMethod(request.method) && !isSameOrigin(request.headers, settings.appOrigin))
-          return errors.answer(ctx, forbidden);
-        keepState(request, state);
+        return withState(ctx, (state) => {
+          if (!state) return restartSignIn(ctx);
+          const step = stepOf(state.current);
+          if (step !== "signed_in") return sendTo(ctx, step);
+          if (!isSafeMethod(request.method) && !isSameOrigin(request.headers, settings.appOrigin))
+            return errors.answer(ctx, forbidden);
+          keepState(request, state);
+        });
       }),
       resolve({ request }) {
         const { current, csrfToken, fragment } = stateOf(request);
@@ -295,13 +318,14 @@ export function authGates(settings: GateSettings) {
      * in a `csrf` field or an `X-CSRF-Token` header; any request gets `csrfToken` to draw forms with.
      */
     csrf: {
-      transform: mayAnswer(async ({ request, set, body, server }) => {
+      transform: mayAnswer(({ request, set, body, server }) => {
         const ctx = { request, set, body, server };
-        const state = await readRequest(ctx);
-        if (!state) return restartSignIn(ctx);
-        const refused = forgery(ctx, state);
-        if (refused) return errors.answer(ctx, refused);
-        keepState(request, state);
+        return withState(ctx, (state) => {
+          if (!state) return restartSignIn(ctx);
+          const refused = forgery(ctx, state);
+          if (refused) return errors.answer(ctx, refused);
+          keepState(request, state);
+        });
       }),
       resolve: ({ request }) => ({ csrfToken: stateOf(request).csrfToken }),
     },
