@@ -10,7 +10,7 @@ import { keyToScan } from "./qr";
 import { markup, type PageContext, type PageRenderer } from "./respond";
 
 /** What the account handlers use of a request. */
-type AccountContext = PageContext & { session: Session; user: User; trustedBrowserToken: string | null };
+type AccountContext = PageContext & { session: Session; user: User; visit: { trustedBrowserToken: string | null } };
 
 /** The 2FA panel's own parts, beside its status: new codes to show, a notice, a refused form. */
 type TwoFactorExtras = {
@@ -136,7 +136,7 @@ export function accountAnswers({ auth, paths, pages, trustedBrowserDays, resetWi
   }
 
   return async function accountAnswer(ctx: AccountContext, changed: Changed, status = 200) {
-    const overview = await auth.account.overview(ctx.user, ctx.trustedBrowserToken);
+    const overview = await auth.account.overview(ctx.user, ctx.visit.trustedBrowserToken);
     const password = "password" in changed ? changed.password : {};
     const lists = (outOfBand: (panel: ListPanel) => boolean) => (
       <ListPanels

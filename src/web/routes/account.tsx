@@ -40,18 +40,18 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies, rpId
     .get(
       paths.account,
       // Without JavaScript, a password change lands here by a redirect: say it worked.
-      ({ query, set, fragment, csrfToken, session, user, trustedBrowserToken }) =>
+      ({ query, set, fragment, csrfToken, session, user, visit }) =>
         answer(
-          { set, fragment, csrfToken, session, user, trustedBrowserToken },
+          { set, fragment, csrfToken, session, user, visit },
           query.done === "password" ? { password: { notice: passwordChanged } } : { nothing: true },
         ),
       { ...signedIn(), query: t.Object({ done: t.Optional(t.String()) }) },
     )
     .post(
       paths.recoveryCodes,
-      async ({ body, set, fragment, csrfToken, session, user, trustedBrowserToken, meta }) => {
-        const ctx = { set, fragment, csrfToken, session, user, trustedBrowserToken };
-        const result = await auth.account.regenerateRecoveryCodes({ session, user }, proofOf(body), meta());
+      async ({ body, set, fragment, csrfToken, session, user, visit }) => {
+        const ctx = { set, fragment, csrfToken, session, user, visit };
+        const result = await auth.account.regenerateRecoveryCodes({ session, user }, proofOf(body), visit.meta());
         if (isRefused(result)) {
           const regenerateError = wordsFor(result, { otp: "code" }, clock()).otp;
           return refused(ctx, { twoFactor: { status: { regenerateError } } }, result.lockedUntil);
@@ -62,13 +62,13 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies, rpId
     )
     .post(
       paths.resetTwoFactor,
-      async ({ body, set, fragment, csrfToken, session, user, trustedBrowserToken, meta }) => {
-        const ctx = { set, fragment, csrfToken, session, user, trustedBrowserToken };
+      async ({ body, set, fragment, csrfToken, session, user, visit }) => {
+        const ctx = { set, fragment, csrfToken, session, user, visit };
         const result = await auth.account.startAuthenticatorReset(
           { session, user },
           body.password,
           proofOf(body),
-          meta(),
+          visit.meta(),
         );
         if (isRefused(result)) {
           const resetErrors = wordsFor(result, { password: "password", otp: "code" }, clock());
@@ -82,9 +82,9 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies, rpId
     )
     .post(
       paths.confirmReset,
-      async ({ body, set, fragment, csrfToken, session, user, trustedBrowserToken, meta }) => {
-        const ctx = { set, fragment, csrfToken, session, user, trustedBrowserToken };
-        const result = await auth.account.confirmAuthenticatorReset({ session, user }, body.otp, meta());
+      async ({ body, set, fragment, csrfToken, session, user, visit }) => {
+        const ctx = { set, fragment, csrfToken, session, user, visit };
+        const result = await auth.account.confirmAuthenticatorReset({ session, user }, body.otp, visit.meta());
         if (!result) return backToTwoFactor(ctx); // nothing pending, or its time is up
         if (isRefused(result)) {
           const resetError = wordsFor(result, { otp: "code" }, clock()).otp ?? "";
@@ -100,8 +100,8 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies, rpId
     )
     .post(
       paths.cancelReset,
-      async ({ set, fragment, csrfToken, session, user, trustedBrowserToken }) => {
-        const ctx = { set, fragment, csrfToken, session, user, trustedBrowserToken };
+      async ({ set, fragment, csrfToken, session, user, visit }) => {
+        const ctx = { set, fragment, csrfToken, session, user, visit };
         await auth.account.cancelAuthenticatorReset({ session, user });
         return fragment ? answer(ctx, { twoFactor: { status: {} } }) : backToTwoFactor(ctx);
       },
@@ -109,14 +109,14 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies, rpId
     )
     .post(
       paths.password,
-      async ({ body, set, fragment, csrfToken, session, user, trustedBrowserToken, meta, startSession }) => {
-        const ctx = { set, fragment, csrfToken, session, user, trustedBrowserToken };
-        const result = await auth.account.changePassword({ session, user }, body, meta());
+      async ({ body, set, fragment, csrfToken, session, user, visit }) => {
+        const ctx = { set, fragment, csrfToken, session, user, visit };
+        const result = await auth.account.changePassword({ session, user }, body, visit.meta());
         if (isRefused(result)) {
           const errors = wordsFor(result, passwordChangeFields, clock());
           return refused(ctx, { password: { errors } }, result.lockedUntil);
         }
-        const nextCsrfToken = startSession(result.session);
+        const nextCsrfToken = visit.startSession(result.session);
         if (!fragment) return goTo(ctx, `${paths.account}?done=password#password`);
         // This session went on under a new token: the list marks that one as this browser.
         const renewed = await auth.session(result.session.token);
@@ -131,40 +131,40 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies, rpId
     )
     .post(
       paths.revokeOtherSessions,
-      async ({ set, fragment, csrfToken, session, user, trustedBrowserToken, meta }) => {
-        await auth.account.revokeOtherSessions({ session, user }, meta());
-        return afterListChange({ set, fragment, csrfToken, session, user, trustedBrowserToken }, "sessions");
+      async ({ set, fragment, csrfToken, session, user, visit }) => {
+        await auth.account.revokeOtherSessions({ session, user }, visit.meta());
+        return afterListChange({ set, fragment, csrfToken, session, user, visit }, "sessions");
       },
       signedIn(),
     )
     .post(
       paths.revokeSession,
-      async ({ params, set, fragment, csrfToken, session, user, trustedBrowserToken, meta, endSession }) => {
+      async ({ params, set, fragment, csrfToken, session, user, visit }) => {
         // Ending this very session is signing out.
         if (params.id === session.id) {
-          await auth.signOut(session, meta());
-          endSession();
+          await auth.signOut(session, visit.meta());
+          visit.endSession();
           return goTo({ set, fragment }, paths.login);
         }
-        await auth.account.revokeSession(user, params.id, meta());
-        return afterListChange({ set, fragment, csrfToken, session, user, trustedBrowserToken }, "sessions");
+        await auth.account.revokeSession(user, params.id, visit.meta());
+        return afterListChange({ set, fragment, csrfToken, session, user, visit }, "sessions");
       },
       { ...signedIn(), params: t.Object({ id: t.String() }) },
     )
     .post(
       paths.revokeAllTrustedBrowsers,
-      async ({ set, fragment, csrfToken, session, user, trustedBrowserToken, meta }) => {
-        await auth.account.revokeAllTrustedBrowsers(user, meta());
-        const ctx = { set, fragment, csrfToken, session, user, trustedBrowserToken };
+      async ({ set, fragment, csrfToken, session, user, visit }) => {
+        await auth.account.revokeAllTrustedBrowsers(user, visit.meta());
+        const ctx = { set, fragment, csrfToken, session, user, visit };
         return afterListChange(ctx, "trusted-browsers");
       },
       signedIn(),
     )
     .post(
       paths.revokeTrustedBrowser,
-      async ({ params, set, fragment, csrfToken, session, user, trustedBrowserToken, meta }) => {
-        await auth.account.revokeTrustedBrowser(user, params.id, meta());
-        const ctx = { set, fragment, csrfToken, session, user, trustedBrowserToken };
+      async ({ params, set, fragment, csrfToken, session, user, visit }) => {
+        await auth.account.revokeTrustedBrowser(user, params.id, visit.meta());
+        const ctx = { set, fragment, csrfToken, session, user, visit };
         return afterListChange(ctx, "trusted-browsers");
       },
       { ...signedIn(), params: t.Object({ id: t.String() }) },
@@ -182,12 +182,12 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies, rpId
     )
     .post(
       paths.addCredential,
-      async ({ body, request, set, fragment, csrfToken, session, user, trustedBrowserToken, meta }) => {
-        const ctx = { set, fragment, csrfToken, session, user, trustedBrowserToken };
+      async ({ body, request, set, fragment, csrfToken, session, user, visit }) => {
+        const ctx = { set, fragment, csrfToken, session, user, visit };
         // Unnamed, it is named after the browser it was added in: "Chrome on macOS".
         const name = body.name.trim() || describeDevice(request.headers.get("user-agent"));
         const form = { kind: body.kind, name, credential: body.credential, ...proofOf(body) };
-        const result = await auth.account.addCredential({ session, user }, form, meta());
+        const result = await auth.account.addCredential({ session, user }, form, visit.meta());
         if (isRefused(result)) {
           const add = wordsFor(result, { name: "credential name", otp: "code", credential: "code" }, clock());
           return refused(ctx, { credentials: { errors: { add } } }, result.lockedUntil);
@@ -202,9 +202,9 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies, rpId
     )
     .post(
       paths.renameCredential,
-      async ({ params, body, set, fragment, csrfToken, session, user, trustedBrowserToken, meta }) => {
-        const ctx = { set, fragment, csrfToken, session, user, trustedBrowserToken };
-        const result = await auth.account.renameCredential(user, params.id, body.name, meta());
+      async ({ params, body, set, fragment, csrfToken, session, user, visit }) => {
+        const ctx = { set, fragment, csrfToken, session, user, visit };
+        const result = await auth.account.renameCredential(user, params.id, body.name, visit.meta());
         if (result && isRefused(result)) {
           const rename = { id: params.id, name: wordsFor(result, { name: "credential name" }, clock()).name ?? "" };
           return refused(ctx, { credentials: { errors: { rename } } }, undefined);
@@ -217,9 +217,9 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies, rpId
     )
     .post(
       paths.removeCredential,
-      async ({ params, body, set, fragment, csrfToken, session, user, trustedBrowserToken, meta }) => {
-        const ctx = { set, fragment, csrfToken, session, user, trustedBrowserToken };
-        const result = await auth.account.removeCredential({ session, user }, params.id, proofOf(body), meta());
+      async ({ params, body, set, fragment, csrfToken, session, user, visit }) => {
+        const ctx = { set, fragment, csrfToken, session, user, visit };
+        const result = await auth.account.removeCredential({ session, user }, params.id, proofOf(body), visit.meta());
         if (result && isRefused(result)) {
           const remove = { id: params.id, otp: wordsFor(result, { otp: "code" }, clock()).otp ?? "" };
           return refused(ctx, { credentials: { errors: { remove } } }, result.lockedUntil);

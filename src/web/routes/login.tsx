@@ -24,9 +24,9 @@ export const loginRoutes = ({ gates, auth, paths, pages, clock }: AuthKit) =>
     )
     .post(
       paths.login,
-      async ({ body, set, fragment, csrfToken, meta, trustedBrowserToken, startSession }) => {
+      async ({ body, set, fragment, csrfToken, visit }) => {
         const username = body.username.trim();
-        const result = await auth.checkPassword(username, body.password, meta(), trustedBrowserToken);
+        const result = await auth.checkPassword(username, body.password, visit.meta(), visit.trustedBrowserToken);
         if (isRefused(result)) {
           const error = wordsFor(result, { password: "password at sign-in" }, clock()).password;
           const content = <LoginPage paths={paths} csrfToken={csrfToken} username={username} error={error} />;
@@ -37,26 +37,26 @@ export const loginRoutes = ({ gates, auth, paths, pages, clock }: AuthKit) =>
             refusalStatus(set, clock, result.lockedUntil),
           );
         }
-        startSession(result.session);
+        visit.startSession(result.session);
         return goTo({ set, fragment }, pathOfStep(paths, stepAfterPassword[result.next]));
       },
       { anonymousOnly: true, body: t.Object({ username: t.String(), password: t.String() }) },
     )
     .post(
       paths.passkeyOptions,
-      async ({ set, browser }) => ceremonyOptions(set, await auth.passwordlessOptions(browser())),
+      async ({ set, visit }) => ceremonyOptions(set, await auth.passwordlessOptions(visit.browser())),
       { anonymousOnly: true },
     )
     .post(
       paths.passkeySignIn,
-      async ({ body, set, fragment, csrfToken, meta, browser, startSession }) => {
-        const result = await auth.signInWithPasskey(browser(), body.credential, meta());
+      async ({ body, set, fragment, csrfToken, visit }) => {
+        const result = await auth.signInWithPasskey(visit.browser(), body.credential, visit.meta());
         if (isRefused(result)) {
           const passkeyError = wordsFor(result, { passkey: "passkey at sign-in" }, clock()).passkey;
           const content = <LoginPage paths={paths} csrfToken={csrfToken} passkeyError={passkeyError} />;
           return pages.page({ set, fragment, csrfToken }, title, content, 422);
         }
-        startSession(result.session);
+        visit.startSession(result.session);
         return goTo({ set, fragment }, paths.home);
       },
       { anonymousOnly: true, body: t.Object({ credential: t.String() }) },

@@ -22,15 +22,15 @@ export const registerRoutes = ({ gates, auth, paths, pages, clock }: AuthKit) =>
     )
     .post(
       paths.register,
-      async ({ body, set, fragment, csrfToken, meta, startSession }) => {
+      async ({ body, set, fragment, csrfToken, visit }) => {
         const form = { ...body, username: body.username.trim() };
-        const result = await auth.register(form, meta());
+        const result = await auth.register(form, visit.meta());
         if (isRefused(result)) {
           const errors = wordsFor(result, kinds, clock());
           const content = <RegisterPage paths={paths} csrfToken={csrfToken} username={form.username} errors={errors} />;
           return pages.page({ set, fragment, csrfToken }, title, content, 422);
         }
-        startSession(result.session);
+        visit.startSession(result.session);
         return goTo({ set, fragment }, paths.setup);
       },
       { anonymousOnly: true, body: t.Object({ username: t.String(), password: t.String(), confirm: t.String() }) },

@@ -8,9 +8,9 @@ export const signOutRoutes = ({ gates, auth, paths }: AuthKit) =>
     // Any session may end itself, pending or signed in.
     .post(
       paths.logout,
-      async ({ set, fragment, current, meta, endSession }) => {
-        if (current) await auth.signOut(current.session, meta());
-        endSession();
+      async ({ set, fragment, visit }) => {
+        if (visit.current) await auth.signOut(visit.current.session, visit.meta());
+        visit.endSession();
         return goTo({ set, fragment }, paths.login);
       },
       { anyStep: true },

@@ -27,8 +27,10 @@ const remember = t.Optional(t.String());
 const webauthnAnswer = t.Object({ credential: t.String(), remember });
 
 type SecondStepContext = PageContext & {
-  startSession: (session: NewSession) => string;
-  trustBrowser: (browser: NewTrustedBrowser) => void;
+  visit: {
+    startSession: (session: NewSession) => string;
+    trustBrowser: (browser: NewTrustedBrowser) => void;
+  };
 };
 
 // Handlers name the fields they use: see GateContext in gates.ts for why.
@@ -56,8 +58,8 @@ export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: 
 
   /** Whatever the factor: the new session's cookies, then home, or the recovery codes when 2FA just went on. */
   function afterSecondStep(ctx: SecondStepContext, username: string, result: CodeAccepted) {
-    const nextCsrfToken = ctx.startSession(result.session);
-    if (result.trustedBrowser) ctx.trustBrowser(result.trustedBrowser);
+    const nextCsrfToken = ctx.visit.startSession(result.session);
+    if (result.trustedBrowser) ctx.visit.trustBrowser(result.trustedBrowser);
     if (!result.recoveryCodes) return goTo(ctx, paths.home);
     // Shown in the answer itself, never stored in plain text: a reload cannot show them again.
     const content = (
@@ -98,15 +100,21 @@ export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: 
     )
     .post(
       paths.setupWebAuthn,
-      async ({ body, request, set, fragment, csrfToken, session, user, meta, startSession, trustBrowser }) => {
+      async ({ body, request, set, fragment, csrfToken, session, user, visit }) => {
         const name = describeDevice(request.headers.get("user-agent"));
         const remembered = body.remember !== undefined;
-        const result = await auth.enrollWithWebAuthn({ session, user }, body.credential, name, meta(), remembered);
+        const result = await auth.enrollWithWebAuthn(
+          { session, user },
+          body.credential,
+          name,
+          visit.meta(),
+          remembered,
+        );
         if (isRefused(result)) {
           const webauthnError = wordsFor(result, { otp: "code" }, clock()).otp;
           return setupPage({ set, fragment, csrfToken }, user, webauthnError, 422);
         }
-        return afterSecondStep({ set, fragment, csrfToken, startSession, trustBrowser }, user.username, result);
+        return afterSecondStep({ set, fragment, csrfToken, visit }, user.username, result);
       },
       { sessionAt: ["enrolling"], body: webauthnAnswer },
     )
@@ -129,10 +137,10 @@ export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: 
     )
     .post(
       paths.verify,
-      async ({ body, query, set, fragment, csrfToken, session, user, meta, startSession, trustBrowser }) => {
+      async ({ body, query, set, fragment, csrfToken, session, user, visit }) => {
         const enrolling = !user.twoFactorEnabledAt;
         const remembered = body.remember !== undefined;
-        const result = await auth.verifyCode({ session, user }, body.otp, meta(), remembered);
+        const result = await auth.verifyCode({ session, user }, body.otp, visit.meta(), remembered);
         if (isRefused(result)) {
           const recovery = !enrolling && query.recovery !== undefined;
           const error = wordsFor(result, { otp: "code" }, clock()).otp;
@@ -141,7 +149,7 @@ export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: 
           const status = refusalStatus(set, clock, result.lockedUntil);
           return pages.page({ set, fragment, csrfToken }, codeTitle, content, status);
         }
-        return afterSecondStep({ set, fragment, csrfToken, startSession, trustBrowser }, user.username, result);
+        return afterSecondStep({ set, fragment, csrfToken, visit }, user.username, result);
       },
       { sessionAt: ["enrolling", "verifying"], query: recoveryQuery, body: t.Object({ otp: t.String(), remember }) },
     )
@@ -152,9 +160,9 @@ export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: 
     )
     .post(
       paths.verifyWebAuthn,
-      async ({ body, set, fragment, csrfToken, session, user, meta, startSession, trustBrowser }) => {
+      async ({ body, set, fragment, csrfToken, session, user, visit }) => {
         const remembered = body.remember !== undefined;
-        const result = await auth.verifyWebAuthn({ session, user }, body.credential, meta(), remembered);
+        const result = await auth.verifyWebAuthn({ session, user }, body.credential, visit.meta(), remembered);
         if (isRefused(result)) {
           const webauthnError = wordsFor(result, { otp: "code" }, clock()).otp;
           const factors = await auth.secondFactors(user);
@@ -162,7 +170,7 @@ export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: 
           const status = refusalStatus(set, clock, result.lockedUntil);
           return pages.page({ set, fragment, csrfToken }, codeTitle, content, status);
         }
-        return afterSecondStep({ set, fragment, csrfToken, startSession, trustBrowser }, user.username, result);
+        return afterSecondStep({ set, fragment, csrfToken, visit }, user.username, result);
       },
       { sessionAt: ["verifying"], body: webauthnAnswer },
     );
