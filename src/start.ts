@@ -8,8 +8,16 @@ const HOUR = 60 * 60 * 1000;
 /** How long a SIGTERM waits for in-flight requests before it closes their connections anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
-/** JSON lines on stdout, in batches: the request log, and what the process itself does. */
-const stdoutLines = batchedLines((chunk) => process.stdout.write(chunk));
+/**
+ * JSON lines on stdout, in batches: the request log, and what the process itself does. Through
+ * Bun's own writer, which keeps their order when the pipe is full. Node's `process.stdout`
+ * loads the stream modules: in a bare script, 0.5 MB more heap and 2.3 MB more memory.
+ */
+const stdout = Bun.stdout.writer();
+const stdoutLines = batchedLines((chunk) => {
+  stdout.write(chunk);
+  stdout.flush();
+});
 const logLine = (entry: Record<string, unknown>) => stdoutLines.line(JSON.stringify(entry));
 /** What the process itself does is written at once, after the request lines before it. */
 const logMessage = (message: string) => {
@@ -68,6 +76,7 @@ export async function start(mode: "production" | "development", extra: Pick<AppD
     await new Promise((resolve) => setImmediate(resolve));
     await closeQuietly(database);
     logMessage("stopped");
+    await stdout.end();
     process.exit(0);
   };
   process.on("SIGTERM", () => stop("SIGTERM"));

@@ -1,6 +1,6 @@
 import { afterEach, expect, spyOn, test } from "bun:test";
 import { createApp } from "../src/app";
-import type { RequestLogEntry } from "../src/web/operations";
+import { batchedLines, type RequestLogEntry } from "../src/web/operations";
 import { Browser, GOOD_PASSWORD, ORIGIN, register, registerWithTwoFactor, type TestApp, testApp } from "./helpers";
 
 let t: TestApp;
@@ -110,4 +110,27 @@ test("a request log that throws is reported by type and stack, and the answers s
   } finally {
     reported.mockRestore();
   }
+});
+
+test("batched lines come out whole, in order and as UTF-8, however the batches fall", async () => {
+  const chunks: Uint8Array[] = [];
+  const lines = batchedLines((chunk) => chunks.push(chunk), 5, 64);
+  const written = ["first", "é and 😀 in a line", "x".repeat(40), "y".repeat(100), "last"];
+  for (const line of written) lines.line(line);
+  // The 100-character line is larger than the buffer: it went out at once, after those before it.
+  expect(chunks.length).toBeGreaterThanOrEqual(2);
+  const text = () => chunks.map((chunk) => new TextDecoder().decode(chunk)).join("");
+  expect(text()).not.toContain("last");
+  // The rest goes out when the delay is up, with no flush asked for.
+  await Bun.sleep(20);
+  expect(text()).toBe(written.map((line) => `${line}\n`).join(""));
+
+  // Each chunk is a copy: the buffer, used again, does not change what was handed over.
+  const before = text();
+  lines.line("z".repeat(50));
+  lines.flush();
+  expect(text()).toBe(`${before}${"z".repeat(50)}\n`);
+  const count = chunks.length;
+  lines.flush();
+  expect(chunks.length).toBe(count); // nothing waiting, nothing written
 });
