@@ -1,4 +1,6 @@
-import listed from "./common-passwords.txt" with { type: "text" };
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { projectFolder } from "../files";
 
 /**
  * Words in little memory: the text of them all, and where each one starts.
@@ -29,9 +31,15 @@ export function includesWord({ text, starts }: SortedWords, word: string): boole
   return false;
 }
 
+const LIST = join(projectFolder, "src/auth/common-passwords.txt");
+
 /**
  * The common passwords of @zxcvbn-ts/language-common, as `bun run passwords:generate` listed
- * them: the library's module builds its array by decompressing a string, which took 21 MB at
- * its peak, more than the whole heap at rest.
+ * them (the library's module builds its array by decompressing a string, which took 21 MB at
+ * its peak). Read from the file at each use, about a millisecond: only choosing a password
+ * needs them, and kept for good their 0.8 MB would raise the heap's peak under load by a
+ * few times that (README, Performance).
  */
-export const commonPasswords = sortedWords(listed);
+export function commonPasswords(): SortedWords {
+  return sortedWords(readFileSync(LIST, "utf8"));
+}

@@ -21,7 +21,7 @@ export function passwordProblem(password: string, username: string): Reason | nu
   if (length < PASSWORD_MIN_LENGTH) return "too_short";
   if (length > PASSWORD_MAX_LENGTH) return "too_long";
   const lowerCase = normalized.toLowerCase();
-  if (includesWord(commonPasswords, lowerCase)) return "common";
+  if (includesWord(commonPasswords(), lowerCase)) return "common";
   if (lowerCase === normalizePassword(username).toLowerCase()) return "is_username";
   return null;
 }

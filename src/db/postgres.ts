@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { SQL } from "bun";
 import { drizzle } from "drizzle-orm/bun-sql";
 import { migrate } from "drizzle-orm/bun-sql/migrator";
+import { projectFolder } from "../files";
 import {
   answersWithin,
   type Database,
@@ -13,7 +14,7 @@ import {
 } from "./handle";
 import * as tables from "./schema.postgres";
 
-const migrationsFolder = join(import.meta.dir, "../../db/migrations/postgres");
+const migrationsFolder = join(projectFolder, "db/migrations/postgres");
 /** Any fixed number: instances starting together take this advisory lock, so one migrates at a time. */
 const MIGRATION_LOCK = 7_245_001;
 

@@ -4,11 +4,12 @@ import { dirname, join } from "node:path";
 import { getTableColumns, getTableName, type Table } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/bun-sqlite";
 import { migrate } from "drizzle-orm/bun-sqlite/migrator";
+import { projectFolder } from "../files";
 import { answersWithin, type Database, type HotReads, type Orm, type PreparedWrite, type Written } from "./handle";
 import * as tables from "./schema.sqlite";
 import type { Session, User } from "./tables";
 
-const migrationsFolder = join(import.meta.dir, "../../db/migrations/sqlite");
+const migrationsFolder = join(projectFolder, "db/migrations/sqlite");
 
 /**
  * Instances starting together on a new file may both try to switch it to WAL and migrate it.

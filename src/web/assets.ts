@@ -2,8 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Elysia } from "elysia";
-
-const root = join(import.meta.dir, "../..");
+import { projectFolder } from "../files";
 
 // Everything the pages load comes from our own origin: no CDN.
 const files = {
@@ -23,7 +22,7 @@ const files = {
 export function staticAssets() {
   const app = new Elysia({ name: "static-assets" });
   for (const [path, [file, contentType]] of Object.entries(files)) {
-    const body = readFileSync(join(root, file));
+    const body = readFileSync(join(projectFolder, file));
     const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 16)}"`;
     app.get(path, ({ request, set }) => {
       set.headers.etag = etag;
