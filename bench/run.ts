@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseHTML } from "linkedom";
+import { buildServer, startCommand } from "../scripts/build";
 import { codeAt } from "../src/auth/totp";
 import { backend, freshDatabaseUrl } from "../tests/databases";
 import { freePort, launch, randomSecret } from "../tests/processes";
@@ -19,24 +20,9 @@ const PASSWORD = "correct horse battery staple";
 const root = join(import.meta.dir, "..");
 const dir = mkdtempSync(join(tmpdir(), "bun-2fa-bench-"));
 
-/**
- * How `bun run start` runs the app: the settings it puts in the environment (the runtime's
- * memory settings among them) and Bun's flags, read from package.json, so that the app is
- * measured as it is deployed.
- */
-function startCommand(): { env: Record<string, string>; flags: string[] } {
-  const script: string = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).scripts.start;
-  const words = script.trim().split(/\s+/);
-  const bun = words.indexOf("bun");
-  const settings = words.slice(0, bun);
-  if (bun === -1 || !settings.every((word) => /^\w+=/.test(word)))
-    throw new Error(`cannot read the start script: ${script}`);
-  return {
-    env: Object.fromEntries(settings.map((setting) => setting.split(/=(.*)/s).slice(0, 2))),
-    flags: words.slice(bun + 1, -1),
-  };
-}
 const start = startCommand();
+// The benchmark's server, bundled as `bun run build` bundles the app's.
+const benchServer = await buildServer(join(root, "bench/server.ts"), join(root, "dist/bench"));
 
 /** This project's script, under Bun's flags (`--smol` for the references), once it answers `path`. */
 async function launchScript(script: string, env: Record<string, string>, path: string, flags = ["--smol"]) {
@@ -45,7 +31,7 @@ async function launchScript(script: string, env: Record<string, string>, path: s
 }
 /** The app as `bun run start` runs it, with the benchmark's own settings on top. */
 const launchApp = (env: Record<string, string>) =>
-  launchScript("bench/server.ts", { ...start.env, ...env }, "/login", start.flags);
+  launchScript(benchServer, { ...start.env, ...env }, "/login", start.flags);
 
 /** A figure from /proc/<pid>/status in MB (Linux): VmHWM is the peak resident set, RssAnon the private part now. */
 function memoryMb(pid: number, field: "VmHWM" | "RssAnon"): number {
@@ -290,7 +276,7 @@ const report = [
   "",
   `${new Date().toISOString().slice(0, 10)} · ${cpu[0]?.model ?? "unknown CPU"} · ${cpu.length} cores · Bun ${Bun.version} · ${backend === "postgres" ? "PostgreSQL on the same machine" : "SQLite"} · wrk, ${CONNECTIONS} connections, ${SECONDS} s a run, ${ROUNDS} rounds alternating bare Bun.serve, minimal Elysia and the app, medians`,
   "",
-  `The app runs as \`bun run start\` runs it: \`${[...Object.entries(start.env).map(([name, value]) => `${name}=${value}`), "bun", ...start.flags].join(" ")}\`; the references under \`bun --smol\`, with Bun's defaults.`,
+  `The app runs as \`bun run start\` runs it, bundled: \`${[...Object.entries(start.env).map(([name, value]) => `${name}=${value}`), "bun", ...start.flags].join(" ")}\`; the references under \`bun --smol\`, with Bun's defaults.`,
   "",
   `References, medians: bare Bun.serve ${Math.round(median(references.bare))} req/s, minimal Elysia ${Math.round(median(references.elysia))} req/s, both answering the bytes of GET /login.`,
   "",

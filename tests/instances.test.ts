@@ -2,7 +2,9 @@
 // on a SQLite file by default, on PostgreSQL under TEST_DATABASE_URL.
 
 import { Database as SqliteClient } from "bun:sqlite";
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { buildServer, startCommand } from "../scripts/build";
 import { codeAt } from "../src/auth/totp";
 import { openDatabase } from "../src/db/database";
 import { backend, type DatabaseUrl, freshDatabaseUrl } from "./databases";
@@ -17,6 +19,10 @@ const STEP = 30_000;
 type Instance = { child: Bun.Subprocess<"ignore", "pipe" | "ignore", "pipe">; base: string };
 const running: Instance[] = [];
 const databases: DatabaseUrl[] = [];
+
+// The bundle `bun run start` runs, with its settings and flags.
+const start = startCommand();
+beforeAll(() => buildServer(join(import.meta.dir, "../src/server.ts"), join(import.meta.dir, "../dist")));
 
 afterEach(async () => {
   for (const instance of running.splice(0)) {
@@ -41,9 +47,9 @@ async function startInstance(
   const port = freePort();
   const base = `http://127.0.0.1:${port}`;
   const { child } = await launch(
-    ["bun", "--smol", "src/server.ts"],
+    ["bun", ...start.flags, start.script],
     {
-      NODE_ENV: "production",
+      ...start.env,
       PORT: String(port),
       APP_ORIGIN: PUBLIC_ORIGIN,
       APP_SECRET: SECRET,
@@ -86,6 +92,8 @@ describe("several instances on one database", () => {
     // Both start at once on an empty database: one migrates, the other waits for it.
     const [a, b] = await Promise.all([startInstance(url), startInstance(url)]);
     if (!a || !b) throw new Error("an instance did not start");
+    // The bundle finds its files beside it: the migrations ran, and the assets are served.
+    expect((await fetch(`${a.base}/assets/htmx.min.js`)).status).toBe(200);
 
     // 1. Register and turn 2FA on at A, with the previous step's code so that the current one is still unused.
     const owner = a.browser();
