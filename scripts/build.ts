@@ -1,6 +1,6 @@
 // bun run build: the server as one file, dist/server.js, which `bun run start` runs.
-import { readFileSync, rmSync } from "node:fs";
-import { basename, join } from "node:path";
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { basename, join, relative } from "node:path";
 
 /**
  * Bundles a server entry point into `outdir` and says where the bundle is. One module instead
@@ -10,17 +10,25 @@ import { basename, join } from "node:path";
  * errors in the log still name their functions.
  */
 export async function buildServer(entrypoint: string, outdir: string): Promise<string> {
-  // Chunks are named by their content: the last build's would stay beside the new ones.
-  rmSync(outdir, { recursive: true, force: true });
-  const result = await Bun.build({
-    entrypoints: [entrypoint],
-    outdir,
-    target: "bun",
-    // What is imported only when needed (WebAuthn, QR codes, PostgreSQL) stays in chunks of its own until then.
-    splitting: true,
-    minify: { whitespace: true, syntax: true, identifiers: false },
-  });
-  if (!result.success) throw new AggregateError(result.logs, `bundling ${entrypoint} failed`);
+  // Built aside, then each file renamed into place, which is atomic: an instance starting
+  // meanwhile (several `bun run start` at once) never reads a file half written, and one
+  // already running still finds the chunks it loads later, named by their content.
+  mkdirSync(outdir, { recursive: true });
+  const aside = mkdtempSync(join(outdir, ".build-"));
+  try {
+    const result = await Bun.build({
+      entrypoints: [entrypoint],
+      outdir: aside,
+      target: "bun",
+      // What is imported only when needed (WebAuthn, QR codes, PostgreSQL) stays in chunks of its own until then.
+      splitting: true,
+      minify: { whitespace: true, syntax: true, identifiers: false },
+    });
+    if (!result.success) throw new AggregateError(result.logs, `bundling ${entrypoint} failed`);
+    for (const output of result.outputs) renameSync(output.path, join(outdir, relative(aside, output.path)));
+  } finally {
+    rmSync(aside, { recursive: true, force: true });
+  }
   return join(outdir, basename(entrypoint).replace(/\.tsx?$/, ".js"));
 }
 

@@ -20,9 +20,11 @@ type Instance = { child: Bun.Subprocess<"ignore", "pipe" | "ignore", "pipe">; ba
 const running: Instance[] = [];
 const databases: DatabaseUrl[] = [];
 
-// The bundle `bun run start` runs, with its settings and flags.
+// The bundle `bun run start` runs, with its settings and flags: built twice at once, as two
+// instances started together build it, and each build must leave it whole.
 const start = startCommand();
-beforeAll(() => buildServer(join(import.meta.dir, "../src/server.ts"), join(import.meta.dir, "../dist")));
+const build = () => buildServer(join(import.meta.dir, "../src/server.ts"), join(import.meta.dir, "../dist"));
+beforeAll(() => Promise.all([build(), build()]));
 
 afterEach(async () => {
   for (const instance of running.splice(0)) {
