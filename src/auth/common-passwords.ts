@@ -37,7 +37,7 @@ const LIST = join(projectFolder, "src/auth/common-passwords.txt");
  * The common passwords of @zxcvbn-ts/language-common, as `bun run passwords:generate` listed
  * them (the library's module builds its array by decompressing a string, which took 21 MB at
  * its peak). Read from the file at each use, about a millisecond: only choosing a password
- * needs them, and kept for good their 0.8 MB would raise the heap's peak under load by a
+ * needs them, and kept for good their 0.6 MB would raise the heap's peak under load by a
  * few times that (README, Performance).
  */
 export function commonPasswords(): SortedWords {
