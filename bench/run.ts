@@ -39,6 +39,8 @@ function memoryMb(pid: number, field: "VmHWM" | "RssAnon"): number {
   return Number(kb) / 1024;
 }
 
+/** The app's highest peak resident set across the run, in MB. */
+let runPeak = 0;
 /**
  * The app's peak resident set since the last call, in MB, then set back to what it holds now
  * (Linux's `clear_refs`), so that each case's peak is its own; the highest of them all is the
@@ -50,7 +52,6 @@ function peakSinceLast(pid: number): number {
   runPeak = Math.max(runPeak, peak);
   return peak;
 }
-let runPeak = 0;
 
 /** The highest private memory seen while sampling: what a process itself holds, without Bun's shared code pages. */
 function privateMemorySampler(pid: number) {

@@ -1,10 +1,10 @@
-// bun run build: the server as one file, dist/server.js, which `bun run start` runs.
+// bun run build: the server bundled into dist/ (server.js and its chunks), which `bun run start` runs.
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 
 /**
- * Bundles a server entry point into `outdir` and says where the bundle is. One module instead
- * of about 490: each module Bun loads keeps its record and code in the heap for good, and the
+ * Bundles a server entry point into `outdir` and says where the bundle is. One module at start
+ * instead of about 490: each module Bun loads keeps its record and code in the heap for good, and the
  * heap grows to a multiple of what it keeps (README, Performance). Whitespace and syntax are
  * minified, as Elysia's deployment guide does; names are kept, so that the stacks of unexpected
  * errors in the log still name their functions.
@@ -52,4 +52,7 @@ export function startCommand(): { env: Record<string, string>; flags: string[]; 
   };
 }
 
-if (import.meta.main) console.info(`built ${await buildServer("src/server.ts", "dist")}`);
+/** The app's own bundle, the one the start script runs: dist/server.js. */
+export const buildApp = () => buildServer(join(import.meta.dir, "../src/server.ts"), join(import.meta.dir, "../dist"));
+
+if (import.meta.main) console.info(`built ${await buildApp()}`);

@@ -3,8 +3,7 @@
 
 import { Database as SqliteClient } from "bun:sqlite";
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { join } from "node:path";
-import { buildServer, startCommand } from "../scripts/build";
+import { buildApp, startCommand } from "../scripts/build";
 import { codeAt } from "../src/auth/totp";
 import { openDatabase } from "../src/db/database";
 import { backend, type DatabaseUrl, freshDatabaseUrl } from "./databases";
@@ -23,8 +22,7 @@ const databases: DatabaseUrl[] = [];
 // The bundle `bun run start` runs, with its settings and flags: built twice at once, as two
 // instances started together build it, and each build must leave it whole.
 const start = startCommand();
-const build = () => buildServer(join(import.meta.dir, "../src/server.ts"), join(import.meta.dir, "../dist"));
-beforeAll(() => Promise.all([build(), build()]));
+beforeAll(() => Promise.all([buildApp(), buildApp()]));
 
 afterEach(async () => {
   for (const instance of running.splice(0)) {
