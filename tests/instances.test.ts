@@ -102,6 +102,8 @@ describe("several instances on one database", () => {
     const enabled = await codeOn(owner, codeAt(key, Date.now() - STEP));
     expect(enabled.status).toBe(200);
     expect((await owner.get("/")).status).toBe(200);
+    // The session records the address of the socket it came from (no proxy header is trusted here).
+    expect((await dom(await owner.get("/account"))).body.textContent).toMatch(/IP (::ffff:)?127\.0\.0\.1\b/);
 
     // 2. Sign in at B with the current code.
     const laptop = b.browser();

@@ -3,7 +3,7 @@ import type { RequestMeta } from "../auth";
 const MAX_USER_AGENT_LENGTH = 512;
 
 /** What a server knows of a request's socket: Bun.serve has it, `app.handle` in tests does not. */
-type SocketSource = { requestIP(request: Request): { address: string } | null };
+export type SocketSource = { requestIP(request: Request): { address: string } | null };
 
 /**
  * The client's IP: the socket's address, or behind a reverse proxy, the header it sets.

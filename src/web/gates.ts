@@ -13,7 +13,7 @@ import {
 import { rememberLately } from "../memo";
 import { type AuthPaths, pathOfStep, type Step } from "../paths";
 import { waitFor } from "../words";
-import { requestMeta } from "./client";
+import { requestMeta, type SocketSource } from "./client";
 import type { AuthCookies } from "./cookies";
 import type { ErrorPages } from "./errors";
 import { readForm } from "./forms";
@@ -67,9 +67,7 @@ const tooManyRequests = (retryAfterSeconds: number) =>
  * whole context, or hands it on, makes Elysia's inference prepare all of it on every request
  * (the query, a headers object, the cookie jar): every hook and handler here names its fields.
  */
-type GateContext = Pick<Context, "request" | "set" | "body"> & {
-  server: { requestIP(request: Request): { address: string } | null } | null;
-};
+type GateContext = Pick<Context, "request" | "set" | "body">;
 
 /**
  * A transform that may answer the request itself: Elysia sends a `status()` a transform
@@ -97,6 +95,10 @@ export function authGates(settings: GateSettings) {
   const csrfHmacLately = rememberLately(10_000, csrfHmac);
   const csrfTokenFor = (nonce: string, sessionToken: string | null, nonceWasSent: boolean) =>
     (nonceWasSent ? csrfHmacLately : csrfHmac)(`${nonce}.${sessionToken ?? ""}`);
+  // The host's server, for a client's address: kept when the host starts listening (none under
+  // `app.handle`). A hook that named `server` would have Elysia define it on every request's
+  // context, which cost GET /login about a tenth of its CPU.
+  let server: SocketSource | null = null;
 
   /** The answer to a request at the wrong step: sent, changing nothing, to the step it is at. */
   const sendTo = ({ request, set }: GateContext, step: Step) =>
@@ -138,7 +140,7 @@ export function authGates(settings: GateSettings) {
    * one by one, cost GET /login 1 µs (bench/results.md).
    */
   function requestState(
-    { request, set, server }: GateContext,
+    { request, set }: GateContext,
     sent: Map<string, string>,
     sessionToken: string | null,
     trustedBrowserToken: string | null,
@@ -266,78 +268,80 @@ export function authGates(settings: GateSettings) {
   /** The hooks every route of the auth shares: its strict form parser and its own error answers. */
   const ownRoute = { parse: ({ request }: { request: Request }) => readForm(request), error: errors.onError };
 
-  return new Elysia({ name: "two-factor-auth-gates", seed: settings.seed }).macro({
-    /** Only for people not signed in at all; anyone else is sent to the step they are at. */
-    anonymousOnly: {
-      ...ownRoute,
-      transform: mayAnswer(({ request, set, body, server }) =>
-        gate({ request, set, body, server }, (step) => step === "signed_out"),
-      ),
-      resolve: ({ request }) => stateOf(request),
-    },
-    /**
-     * Only for sessions at one of these steps; anyone else is sent to the step they are at.
-     * This is what keeps pending sessions out of every signed-in page.
-     */
-    sessionAt: (steps: Exclude<Step, "signed_out">[]) => ({
-      ...ownRoute,
-      transform: mayAnswer(({ request, set, body, server }) =>
-        gate({ request, set, body, server }, (step) => (steps as Step[]).includes(step)),
-      ),
-      resolve({ request }) {
-        const { fragment, csrfToken, visit } = stateOf(request);
-        // The transform let only a session at one of `steps` through.
-        const { session, user } = visit.current as SessionWithUser;
-        return { fragment, csrfToken, visit, session, user };
+  return new Elysia({ name: "two-factor-auth-gates", seed: settings.seed })
+    .onStart((app) => {
+      server = app.server;
+    })
+    .macro({
+      /** Only for people not signed in at all; anyone else is sent to the step they are at. */
+      anonymousOnly: {
+        ...ownRoute,
+        transform: mayAnswer(({ request, set, body }) => gate({ request, set, body }, (step) => step === "signed_out")),
+        resolve: ({ request }) => stateOf(request),
       },
-    }),
-    /** At any step, or none: signing out. */
-    anyStep: {
-      ...ownRoute,
-      transform: mayAnswer(({ request, set, body, server }) => gate({ request, set, body, server }, () => true)),
-      resolve: ({ request }) => stateOf(request),
-    },
+      /**
+       * Only for sessions at one of these steps; anyone else is sent to the step they are at.
+       * This is what keeps pending sessions out of every signed-in page.
+       */
+      sessionAt: (steps: Exclude<Step, "signed_out">[]) => ({
+        ...ownRoute,
+        transform: mayAnswer(({ request, set, body }) =>
+          gate({ request, set, body }, (step) => (steps as Step[]).includes(step)),
+        ),
+        resolve({ request }) {
+          const { fragment, csrfToken, visit } = stateOf(request);
+          // The transform let only a session at one of `steps` through.
+          const { session, user } = visit.current as SessionWithUser;
+          return { fragment, csrfToken, visit, session, user };
+        },
+      }),
+      /** At any step, or none: signing out. */
+      anyStep: {
+        ...ownRoute,
+        transform: mayAnswer(({ request, set, body }) => gate({ request, set, body }, () => true)),
+        resolve: ({ request }) => stateOf(request),
+      },
 
-    /**
-     * For a host's own routes: only a fully signed-in session gets in, with `user`, `session`,
-     * `csrfToken` and `fragment` on the context; anyone else is sent to the step they are at.
-     * An unsafe request must also come from this origin. The host's body parsing is left alone.
-     */
-    signedIn: {
-      transform: mayAnswer(({ request, set, server }) => {
-        const ctx = { request, set, server, body: undefined };
-        return withState(ctx, (state) => {
-          if (!state) return restartSignIn(ctx);
-          const step = stepOf(state.visit.current);
-          if (step !== "signed_in") return sendTo(ctx, step);
-          if (!isSafeMethod(request.method) && !isSameOrigin(request.headers, settings.appOrigin))
-            return errors.answer(ctx, forbidden);
-          keepState(request, state);
-        });
-      }),
-      resolve({ request }) {
-        const { visit, csrfToken, fragment } = stateOf(request);
-        const { session, user } = visit.current as SessionWithUser;
-        return { session, user, csrfToken, fragment };
+      /**
+       * For a host's own routes: only a fully signed-in session gets in, with `user`, `session`,
+       * `csrfToken` and `fragment` on the context; anyone else is sent to the step they are at.
+       * An unsafe request must also come from this origin. The host's body parsing is left alone.
+       */
+      signedIn: {
+        transform: mayAnswer(({ request, set }) => {
+          const ctx = { request, set, body: undefined };
+          return withState(ctx, (state) => {
+            if (!state) return restartSignIn(ctx);
+            const step = stepOf(state.visit.current);
+            if (step !== "signed_in") return sendTo(ctx, step);
+            if (!isSafeMethod(request.method) && !isSameOrigin(request.headers, settings.appOrigin))
+              return errors.answer(ctx, forbidden);
+            keepState(request, state);
+          });
+        }),
+        resolve({ request }) {
+          const { visit, csrfToken, fragment } = stateOf(request);
+          const { session, user } = visit.current as SessionWithUser;
+          return { session, user, csrfToken, fragment };
+        },
       },
-    },
-    /**
-     * For a host's own forms: an unsafe request needs this origin and the auth's CSRF token,
-     * in a `csrf` field or an `X-CSRF-Token` header; any request gets `csrfToken` to draw forms with.
-     */
-    csrf: {
-      transform: mayAnswer(({ request, set, body, server }) => {
-        const ctx = { request, set, body, server };
-        return withState(ctx, (state) => {
-          if (!state) return restartSignIn(ctx);
-          const refused = forgery(ctx, state);
-          if (refused) return errors.answer(ctx, refused);
-          keepState(request, state);
-        });
-      }),
-      resolve: ({ request }) => ({ csrfToken: stateOf(request).csrfToken }),
-    },
-  });
+      /**
+       * For a host's own forms: an unsafe request needs this origin and the auth's CSRF token,
+       * in a `csrf` field or an `X-CSRF-Token` header; any request gets `csrfToken` to draw forms with.
+       */
+      csrf: {
+        transform: mayAnswer(({ request, set, body }) => {
+          const ctx = { request, set, body };
+          return withState(ctx, (state) => {
+            if (!state) return restartSignIn(ctx);
+            const refused = forgery(ctx, state);
+            if (refused) return errors.answer(ctx, refused);
+            keepState(request, state);
+          });
+        }),
+        resolve: ({ request }) => ({ csrfToken: stateOf(request).csrfToken }),
+      },
+    });
 }
 
 export type AuthGates = ReturnType<typeof authGates>;
