@@ -1,6 +1,7 @@
 // bun run build: the server bundled into dist/ (server.js and its chunks), which `bun run start` runs.
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { basename, join, relative } from "node:path";
+import { projectFolder } from "../src/files";
 
 /**
  * Bundles a server entry point into `outdir` and says where the bundle is. One module at start
@@ -38,7 +39,7 @@ export async function buildServer(entrypoint: string, outdir: string): Promise<s
  * benchmark and the tests run the app as it is deployed.
  */
 export function startCommand(): { env: Record<string, string>; flags: string[]; script: string } {
-  const start: string = JSON.parse(readFileSync(join(import.meta.dir, "../package.json"), "utf8")).scripts.start;
+  const start: string = JSON.parse(readFileSync(join(projectFolder, "package.json"), "utf8")).scripts.start;
   // What runs after the build.
   const words = (start.split("&&").at(-1) ?? "").trim().split(/\s+/);
   const bun = words.indexOf("bun");
@@ -53,6 +54,6 @@ export function startCommand(): { env: Record<string, string>; flags: string[]; 
 }
 
 /** The app's own bundle, the one the start script runs: dist/server.js. */
-export const buildApp = () => buildServer(join(import.meta.dir, "../src/server.ts"), join(import.meta.dir, "../dist"));
+export const buildApp = () => buildServer(join(projectFolder, "src/server.ts"), join(projectFolder, "dist"));
 
 if (import.meta.main) console.info(`built ${await buildApp()}`);
