@@ -4,6 +4,13 @@ import { rememberLately } from "../memo";
 
 export type CookieSettings = { appSecret: string; secureCookies: boolean };
 
+/** How the auth's Set-Cookie lines are written. */
+type CookieLines = {
+  line(name: string, value: string, expires?: Date): string;
+  removal(name: string): string;
+  allNames: readonly string[];
+};
+
 /** How many genuine signed cookies `unsign` remembers before it starts again. */
 const MAX_REMEMBERED = 10_000;
 
@@ -55,12 +62,15 @@ export function authCookies({ appSecret, secureCookies }: CookieSettings) {
   const verifyLately = rememberLately(MAX_REMEMBERED, verify, (value) => value !== "forged");
 
   /**
-   * A Set-Cookie line; a session cookie (no expiry) unless `expires` is given. The values are
+   * Set-Cookie lines: a session cookie (no expiry) unless `expires` is given. The values are
    * base64 and base64url, which a cookie may hold as they are; older cookies were escaped,
    * which reading undoes.
    */
-  const line = (name: string, value: string, expires?: Date) =>
-    `${name}=${value}${flags}${expires ? `; Expires=${expires.toUTCString()}` : ""}`;
+  const lines: CookieLines = {
+    line: (name, value, expires) => `${name}=${value}${flags}${expires ? `; Expires=${expires.toUTCString()}` : ""}`,
+    removal: (name) => `${name}=${flags}; Max-Age=0; Expires=${new Date(0).toUTCString()}`,
+    allNames,
+  };
 
   return {
     names,
@@ -69,31 +79,42 @@ export function authCookies({ appSecret, secureCookies }: CookieSettings) {
     unsign: (sent: string | undefined): string | null | "forged" => (sent ? verifyLately(sent) : null),
     read: (request: Request) => readCookies(request.headers.get("cookie"), allNames),
 
-    /**
-     * What one answer sets: each cookie once, the last value given winning, written to
-     * `set.headers` as it changes (one line as a string, several as the array Elysia splits).
-     */
-    outgoing(set: Context["set"]) {
-      const lines = new Map<string, string>();
-      const write = () => {
-        const all = [...lines.values()];
-        set.headers["set-cookie"] = (all.length === 1 ? all[0] : all) as string;
-      };
-      return {
-        set(name: string, value: string, expires?: Date) {
-          lines.set(name, line(name, value, expires));
-          write();
-        },
-        remove(name: string) {
-          lines.set(name, `${name}=${flags}; Max-Age=0; Expires=${new Date(0).toUTCString()}`);
-          write();
-        },
-        removeAll() {
-          for (const name of allNames) this.remove(name);
-        },
-      };
-    },
+    /** What one answer sets: each cookie once, the last value given winning. */
+    outgoing: (set: Context["set"]) => new OutgoingCookies(set, lines),
   };
 }
 
 export type AuthCookies = ReturnType<typeof authCookies>;
+
+/**
+ * The cookies one answer sets, written to `set.headers` as they change: one line as a string,
+ * several as the array Elysia splits. A class: every request of the auth makes one.
+ */
+export class OutgoingCookies {
+  readonly #lines = new Map<string, string>();
+  readonly #answer: Context["set"];
+  readonly #format: CookieLines;
+
+  constructor(answer: Context["set"], format: CookieLines) {
+    this.#answer = answer;
+    this.#format = format;
+  }
+
+  set(name: string, value: string, expires?: Date): void {
+    this.#put(name, this.#format.line(name, value, expires));
+  }
+
+  remove(name: string): void {
+    this.#put(name, this.#format.removal(name));
+  }
+
+  removeAll(): void {
+    for (const name of this.#format.allNames) this.remove(name);
+  }
+
+  #put(name: string, line: string): void {
+    this.#lines.set(name, line);
+    const all = this.#lines.size === 1 ? line : Array.from(this.#lines.values());
+    this.#answer.headers["set-cookie"] = all as string;
+  }
+}

@@ -14,7 +14,7 @@ import { rememberLately } from "../memo";
 import { type AuthPaths, pathOfStep, type Step } from "../paths";
 import { waitFor } from "../words";
 import { requestMeta, type SocketSource } from "./client";
-import type { AuthCookies } from "./cookies";
+import type { AuthCookies, OutgoingCookies } from "./cookies";
 import type { ErrorPages } from "./errors";
 import { readForm } from "./forms";
 import { wantsFragment } from "./fragments";
@@ -134,10 +134,85 @@ export function authGates(settings: GateSettings) {
   }
 
   /**
+   * The session a request came with (`current`, null for none) and what a handler may do with
+   * it. A class, so that a request makes one object rather than a closure for each method.
+   */
+  class Visit {
+    // Private to the class as the closures' variables were: a handler sees only the methods.
+    readonly #request: Request;
+    readonly #set: GateContext["set"];
+    readonly #outgoing: OutgoingCookies;
+    readonly #nonce: string;
+    readonly #expectedCsrfToken: string;
+    #meta: RequestMeta | undefined;
+
+    constructor(
+      readonly current: SessionWithUser | null,
+      readonly trustedBrowserToken: string | null,
+      request: Request,
+      set: GateContext["set"],
+      outgoing: OutgoingCookies,
+      nonce: string,
+      expectedCsrfToken: string,
+    ) {
+      this.#request = request;
+      this.#set = set;
+      this.#outgoing = outgoing;
+      this.#nonce = nonce;
+      this.#expectedCsrfToken = expectedCsrfToken;
+    }
+
+    csrfTokenMatches(token: unknown): boolean {
+      return typeof token === "string" && constantTimeEqual(token, this.#expectedCsrfToken);
+    }
+
+    /** Who is asking: worked out only when a handler records it, which pages never do. */
+    meta(): RequestMeta {
+      this.#meta ??= requestMeta(this.#request, server, settings.trustedProxyHeader);
+      return this.#meta;
+    }
+
+    /**
+     * This browser, for a passwordless sign-in's challenge: keyed from its CSRF nonce, which
+     * only its own cookie carries, and never stored as it is.
+     */
+    browser(): string {
+      return `browser:${csrfHmac(`passwordless.${this.#nonce}`)}`;
+    }
+
+    /** Sets the new session's cookie; the CSRF token its forms carry. */
+    startSession(session: NewSession): string {
+      this.#outgoing.set(names.session, cookies.sign(session.token), session.expiresAt);
+      return this.#renewCsrf(session.token);
+    }
+
+    endSession(): string {
+      this.#outgoing.remove(names.session);
+      // Whatever a script may have stored goes too; cookies only when there is no trusted
+      // browser to keep, since clearing cookies would also forget this browser's trust.
+      this.#set.headers["clear-site-data"] = this.trustedBrowserToken ? '"storage"' : '"cookies", "storage"';
+      return this.#renewCsrf(null);
+    }
+
+    trustBrowser(browser: NewTrustedBrowser): void {
+      this.#outgoing.set(names.trustedBrowser, cookies.sign(browser.token), browser.expiresAt);
+    }
+
+    /**
+     * A new nonce for the session that follows this answer, as at every step up and at sign-out:
+     * the token the answer's own forms must carry from then on.
+     */
+    #renewCsrf(nextSessionToken: string | null): string {
+      const renewed = randomToken();
+      this.#outgoing.set(names.csrf, renewed);
+      return csrfTokenFor(renewed, nextSessionToken, false);
+    }
+  }
+
+  /**
    * What a handler sees of the request: whether it wants a fragment, the CSRF token its forms
-   * carry, and `visit`, the session it came with (`current`, null for none) and what it may do
-   * with it. Three fields, as Elysia copies each onto the context: ten of them, handed over
-   * one by one, cost GET /login 1 µs (bench/results.md).
+   * carry, and its `visit`. Three fields, as Elysia copies each onto the context: ten of them,
+   * handed over one by one, cost GET /login 1 µs (bench/results.md).
    */
   function requestState(
     { request, set }: GateContext,
@@ -159,53 +234,11 @@ export function authGates(settings: GateSettings) {
     const nonceWasSent = nonce === sentNonce;
     const expectedCsrfToken = csrfTokenFor(nonce, sessionToken, nonceWasSent);
     const csrfToken = current || !sessionToken ? expectedCsrfToken : csrfTokenFor(nonce, null, nonceWasSent);
-    let meta: RequestMeta | undefined;
-
-    /**
-     * A new nonce for the session that follows this answer, as at every step up and at sign-out:
-     * the token the answer's own forms must carry from then on.
-     */
-    const renewCsrf = (nextSessionToken: string | null) => {
-      const renewed = randomToken();
-      outgoing.set(names.csrf, renewed);
-      return csrfTokenFor(renewed, nextSessionToken, false);
-    };
-
-    const visit = {
-      current,
-      csrfTokenMatches: (token: unknown) => typeof token === "string" && constantTimeEqual(token, expectedCsrfToken),
-      /** Who is asking: worked out only when a handler records it, which pages never do. */
-      meta(): RequestMeta {
-        meta ??= requestMeta(request, server, settings.trustedProxyHeader);
-        return meta;
-      },
-      trustedBrowserToken,
-      /**
-       * This browser, for a passwordless sign-in's challenge: keyed from its CSRF nonce, which
-       * only its own cookie carries, and never stored as it is.
-       */
-      browser: () => `browser:${csrfHmac(`passwordless.${nonce}`)}`,
-      /** Sets the new session's cookie; the CSRF token its forms carry. */
-      startSession(session: NewSession): string {
-        outgoing.set(names.session, cookies.sign(session.token), session.expiresAt);
-        return renewCsrf(session.token);
-      },
-      endSession(): string {
-        outgoing.remove(names.session);
-        // Whatever a script may have stored goes too; cookies only when there is no trusted
-        // browser to keep, since clearing cookies would also forget this browser's trust.
-        set.headers["clear-site-data"] = trustedBrowserToken ? '"storage"' : '"cookies", "storage"';
-        return renewCsrf(null);
-      },
-      trustBrowser(browser: NewTrustedBrowser) {
-        outgoing.set(names.trustedBrowser, cookies.sign(browser.token), browser.expiresAt);
-      },
-    };
     return {
       fragment: wantsFragment(request.headers),
       /** What this answer's forms carry, until a step up or a sign-out renews it. */
       csrfToken,
-      visit,
+      visit: new Visit(current, trustedBrowserToken, request, set, outgoing, nonce, expectedCsrfToken),
     };
   }
 
@@ -233,6 +266,11 @@ export function authGates(settings: GateSettings) {
     (request as Carried)[STATE] = state;
   };
   const stateOf = (request: Request) => (request as Carried)[STATE] as RequestState;
+  /**
+   * The same, as a resolve hook of its own: Elysia awaits any hook whose source returns a call
+   * (README, Performance), and this one, reading the state in place, it runs without a wait.
+   */
+  const stateOfRequest = ({ request }: { request: Request }) => (request as Carried)[STATE] as RequestState;
 
   /** The refusal of an unsafe request from another site or without the right token; null when it may go on. */
   function forgery({ request, body }: GateContext, state: RequestState): HttpError | null {
@@ -277,7 +315,7 @@ export function authGates(settings: GateSettings) {
       anonymousOnly: {
         ...ownRoute,
         transform: mayAnswer(({ request, set, body }) => gate({ request, set, body }, (step) => step === "signed_out")),
-        resolve: ({ request }) => stateOf(request),
+        resolve: stateOfRequest,
       },
       /**
        * Only for sessions at one of these steps; anyone else is sent to the step they are at.
@@ -299,7 +337,7 @@ export function authGates(settings: GateSettings) {
       anyStep: {
         ...ownRoute,
         transform: mayAnswer(({ request, set, body }) => gate({ request, set, body }, () => true)),
-        resolve: ({ request }) => stateOf(request),
+        resolve: stateOfRequest,
       },
 
       /**

@@ -91,16 +91,27 @@ export function pageRenderer({ appName, homePath, layout = Layout }: PageSetting
       const kind = ctx.fragment ? "fragment" : "page";
       const parts = drawn[kind];
       // Once drawn, answered at once: no promise, and no key string made for each request.
-      if (parts) return markup(ctx, 200, parts.join(ctx.csrfToken));
+      if (parts) return markup(ctx, 200, withToken(parts, ctx.csrfToken));
       return Promise.resolve(pageMarkup(ctx, title, render(TOKEN_SLOT))).then((html) => {
         drawn[kind] = html.split(TOKEN_SLOT);
-        return markup(ctx, 200, drawn[kind].join(ctx.csrfToken));
+        return markup(ctx, 200, withToken(drawn[kind], ctx.csrfToken));
       });
     },
   };
 }
 
 export type PageRenderer = ReturnType<typeof pageRenderer>;
+
+/**
+ * A drawn form's parts with the token between them. Joined with `+`, which leaves the copying
+ * to the response's write: `join` copies the page into a new string first, 0.6 µs for the
+ * sign-in page's 2.6 kB against 0.02 (README, Performance).
+ */
+function withToken(parts: readonly string[], token: string): string {
+  let html = parts[0] ?? "";
+  for (let i = 1; i < parts.length; i++) html += token + parts[i];
+  return html;
+}
 
 /**
  * Any markup as the answer, with this status. It depends on HX-Request, so caches must know;
