@@ -40,7 +40,8 @@ function hostApp(database: Database, config: Config, clock: { now: number }) {
     .post("/dashboard/notes", ({ user, body }) => `${user.username}: ${(body as { note: string }).note}`, {
       signedIn: true,
       csrf: true,
-    });
+    })
+    .post("/dashboard/ping", ({ user }) => `pong ${user.username}`, { signedIn: true });
   return { app, notes };
 }
 
@@ -178,6 +179,19 @@ describe("mounted in a host app under a prefix", () => {
     const anonymous = new Browser(host.app);
     await anonymous.get("/contact");
     expect((await anonymous.post("/dashboard/notes", fields)).headers.get("location")).toBe("/auth/login");
+  });
+
+  test("signedIn alone refuses an unsafe request from another site, and takes one from this origin", async () => {
+    const owner = new Browser(host.app);
+    await enrolled(owner, "dave");
+    const fromElsewhere = await owner.post("/dashboard/ping", {}, { headers: { origin: "https://evil.example" } });
+    expect(fromElsewhere.status).toBe(403);
+    expect(await fromElsewhere.text()).not.toContain("pong");
+    const crossSite = await owner.post("/dashboard/ping", {}, { headers: { "sec-fetch-site": "cross-site" } });
+    expect(crossSite.status).toBe(403);
+    const fromHere = await owner.post("/dashboard/ping", {});
+    expect(fromHere.status).toBe(200);
+    expect(await fromHere.text()).toBe("pong dave");
   });
 
   test("a host form that asks for CSRF protection gets it: no token or another site is 403", async () => {

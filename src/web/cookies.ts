@@ -14,10 +14,13 @@ type CookieLines = {
 /** How many genuine signed cookies `unsign` remembers before it starts again. */
 const MAX_REMEMBERED = 10_000;
 
+/** What a request without a Cookie header sends: one map for all of them, never written to. */
+const NO_COOKIES: ReadonlyMap<string, string> = new Map();
+
 /** The values of the named cookies in a Cookie header; the first of each wins, as browsers send the most specific first. */
-function readCookies(header: string | null, wanted: readonly string[]): Map<string, string> {
+function readCookies(header: string | null, wanted: readonly string[]): ReadonlyMap<string, string> {
+  if (!header) return NO_COOKIES;
   const found = new Map<string, string>();
-  if (!header) return found;
   for (const pair of header.split(";")) {
     const separator = pair.indexOf("=");
     if (separator === -1) continue;

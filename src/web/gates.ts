@@ -216,7 +216,7 @@ export function authGates(settings: GateSettings) {
    */
   function requestState(
     { request, set }: GateContext,
-    sent: Map<string, string>,
+    sent: ReadonlyMap<string, string>,
     sessionToken: string | null,
     trustedBrowserToken: string | null,
     current: SessionWithUser | null,
@@ -253,10 +253,17 @@ export function authGates(settings: GateSettings) {
     return carried[READ];
   }
 
-  /** `then` with the request's state: at once when it was read without a lookup, else once it was looked up. */
-  function withState<Result>(ctx: GateContext, then: (state: RequestState | null) => Result) {
+  /**
+   * `then` with the request's state: at once when it was read without a lookup, else once it
+   * was looked up. `then` is one of the admissions below, made once: no closure a request.
+   */
+  function withState<Arg, Result>(
+    ctx: GateContext,
+    then: (ctx: GateContext, state: RequestState | null, arg: Arg) => Result,
+    arg: Arg,
+  ) {
     const read = readRequest(ctx);
-    return read instanceof Promise ? read.then(then) : then(read);
+    return read instanceof Promise ? read.then((state) => then(ctx, state, arg)) : then(ctx, read, arg);
   }
 
   type RequestState = ReturnType<typeof requestState>;
@@ -292,16 +299,35 @@ export function authGates(settings: GateSettings) {
    * changes nothing and is only sent on), then the token and the per-IP budget, and only
    * then are the fields validated: a forged or over-budget request learns nothing about them.
    */
-  function gate(ctx: GateContext, serves: (step: Step) => boolean) {
-    return withState(ctx, (state) => {
-      if (!state) return restartSignIn(ctx);
-      const step = stepOf(state.visit.current);
-      if (!serves(step)) return sendTo(ctx, step);
-      const refused = forgery(ctx, state) ?? overBudget(ctx, state);
-      if (refused) return errors.answer(ctx, refused);
-      keepState(ctx.request, state);
-    });
+  function admitToOwnRoute(ctx: GateContext, state: RequestState | null, serves: (step: Step) => boolean) {
+    if (!state) return restartSignIn(ctx);
+    const step = stepOf(state.visit.current);
+    if (!serves(step)) return sendTo(ctx, step);
+    const refused = forgery(ctx, state) ?? overBudget(ctx, state);
+    if (refused) return errors.answer(ctx, refused);
+    keepState(ctx.request, state);
   }
+
+  /** A host's signed-in route: a fully signed-in session, and an unsafe request only from this origin. */
+  function admitSignedIn(ctx: GateContext, state: RequestState | null) {
+    if (!state) return restartSignIn(ctx);
+    const step = stepOf(state.visit.current);
+    if (step !== "signed_in") return sendTo(ctx, step);
+    if (!isSafeMethod(ctx.request.method) && !isSameOrigin(ctx.request.headers, settings.appOrigin))
+      return errors.answer(ctx, forbidden);
+    keepState(ctx.request, state);
+  }
+
+  /** A host's form: an unsafe request from this origin with the auth's CSRF token. */
+  function admitToForm(ctx: GateContext, state: RequestState | null) {
+    if (!state) return restartSignIn(ctx);
+    const refused = forgery(ctx, state);
+    if (refused) return errors.answer(ctx, refused);
+    keepState(ctx.request, state);
+  }
+
+  const isSignedOut = (step: Step) => step === "signed_out";
+  const atAnyStep = () => true;
 
   /** The hooks every route of the auth shares: its strict form parser and its own error answers. */
   const ownRoute = { parse: ({ request }: { request: Request }) => readForm(request), error: errors.onError };
@@ -314,29 +340,32 @@ export function authGates(settings: GateSettings) {
       /** Only for people not signed in at all; anyone else is sent to the step they are at. */
       anonymousOnly: {
         ...ownRoute,
-        transform: mayAnswer(({ request, set, body }) => gate({ request, set, body }, (step) => step === "signed_out")),
+        transform: mayAnswer(({ request, set, body }) =>
+          withState({ request, set, body }, admitToOwnRoute, isSignedOut),
+        ),
         resolve: stateOfRequest,
       },
       /**
        * Only for sessions at one of these steps; anyone else is sent to the step they are at.
        * This is what keeps pending sessions out of every signed-in page.
        */
-      sessionAt: (steps: Exclude<Step, "signed_out">[]) => ({
-        ...ownRoute,
-        transform: mayAnswer(({ request, set, body }) =>
-          gate({ request, set, body }, (step) => (steps as Step[]).includes(step)),
-        ),
-        resolve({ request }) {
-          const { fragment, csrfToken, visit } = stateOf(request);
-          // The transform let only a session at one of `steps` through.
-          const { session, user } = visit.current as SessionWithUser;
-          return { fragment, csrfToken, visit, session, user };
-        },
-      }),
+      sessionAt: (steps: Exclude<Step, "signed_out">[]) => {
+        const serves = (step: Step) => (steps as Step[]).includes(step);
+        return {
+          ...ownRoute,
+          transform: mayAnswer(({ request, set, body }) => withState({ request, set, body }, admitToOwnRoute, serves)),
+          resolve({ request }) {
+            const { fragment, csrfToken, visit } = stateOf(request);
+            // The transform let only a session at one of `steps` through.
+            const { session, user } = visit.current as SessionWithUser;
+            return { fragment, csrfToken, visit, session, user };
+          },
+        };
+      },
       /** At any step, or none: signing out. */
       anyStep: {
         ...ownRoute,
-        transform: mayAnswer(({ request, set, body }) => gate({ request, set, body }, () => true)),
+        transform: mayAnswer(({ request, set, body }) => withState({ request, set, body }, admitToOwnRoute, atAnyStep)),
         resolve: stateOfRequest,
       },
 
@@ -346,17 +375,7 @@ export function authGates(settings: GateSettings) {
        * An unsafe request must also come from this origin. The host's body parsing is left alone.
        */
       signedIn: {
-        transform: mayAnswer(({ request, set }) => {
-          const ctx = { request, set, body: undefined };
-          return withState(ctx, (state) => {
-            if (!state) return restartSignIn(ctx);
-            const step = stepOf(state.visit.current);
-            if (step !== "signed_in") return sendTo(ctx, step);
-            if (!isSafeMethod(request.method) && !isSameOrigin(request.headers, settings.appOrigin))
-              return errors.answer(ctx, forbidden);
-            keepState(request, state);
-          });
-        }),
+        transform: mayAnswer(({ request, set }) => withState({ request, set, body: undefined }, admitSignedIn, null)),
         resolve({ request }) {
           const { visit, csrfToken, fragment } = stateOf(request);
           const { session, user } = visit.current as SessionWithUser;
@@ -368,15 +387,7 @@ export function authGates(settings: GateSettings) {
        * in a `csrf` field or an `X-CSRF-Token` header; any request gets `csrfToken` to draw forms with.
        */
       csrf: {
-        transform: mayAnswer(({ request, set, body }) => {
-          const ctx = { request, set, body };
-          return withState(ctx, (state) => {
-            if (!state) return restartSignIn(ctx);
-            const refused = forgery(ctx, state);
-            if (refused) return errors.answer(ctx, refused);
-            keepState(request, state);
-          });
-        }),
+        transform: mayAnswer(({ request, set, body }) => withState({ request, set, body }, admitToForm, null)),
         resolve: ({ request }) => ({ csrfToken: stateOf(request).csrfToken }),
       },
     });
