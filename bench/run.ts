@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { parseHTML } from "linkedom";
 import { buildServer, startCommand } from "../scripts/build";
 import { codeAt } from "../src/auth/totp";
+import { projectFolder } from "../src/files";
 import { backend, freshDatabaseUrl } from "../tests/databases";
 import { freePort, launch, randomSecret } from "../tests/processes";
 import { type Load, median, requireWrk, wrk } from "./wrk";
@@ -17,12 +18,11 @@ const ROUNDS = 3;
 const SIGN_INS_AT_ONCE = 8;
 const STARTS = 5;
 const PASSWORD = "correct horse battery staple";
-const root = join(import.meta.dir, "..");
 const dir = mkdtempSync(join(tmpdir(), "bun-2fa-bench-"));
 
 const start = startCommand();
 // The benchmark's server, bundled as `bun run build` bundles the app's.
-const benchServer = await buildServer(join(root, "bench/server.ts"), join(root, "dist/bench"));
+const benchServer = await buildServer(join(projectFolder, "bench/server.ts"), join(projectFolder, "dist/bench"));
 
 /** This project's script, under Bun's flags (`--smol` for the references), once it answers `path`. */
 async function launchScript(script: string, env: Record<string, string>, path: string, flags = ["--smol"]) {
@@ -335,7 +335,7 @@ const report = [
   "Reproduce with `apt-get install wrk`, then `bun run bench` (`BENCH_SECONDS` sets the length of a run, `TEST_DATABASE_URL` runs it on PostgreSQL). The machine is shared and noisy: compare ratios, not absolute numbers.",
   "",
 ].join("\n");
-writeFileSync(join(root, backend === "postgres" ? "bench/results-postgres.md" : "bench/results.md"), report);
+writeFileSync(join(projectFolder, backend === "postgres" ? "bench/results-postgres.md" : "bench/results.md"), report);
 console.info(`\n${report}`);
 const failed = rows.some((row) => row.failed > 0) || underLoad.failed > 0 || hashing.failed > 0;
 process.exit(failed ? 1 : 0);

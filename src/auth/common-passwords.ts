@@ -31,7 +31,8 @@ export function includesWord({ text, starts }: SortedWords, word: string): boole
   return false;
 }
 
-const LIST = join(projectFolder, "src/auth/common-passwords.txt");
+/** Where `bun run passwords:generate` writes the list, and where the server reads it. */
+export const COMMON_PASSWORDS_FILE = join(projectFolder, "src/auth/common-passwords.txt");
 
 /**
  * The common passwords of @zxcvbn-ts/language-common, as `bun run passwords:generate` listed
@@ -41,5 +42,5 @@ const LIST = join(projectFolder, "src/auth/common-passwords.txt");
  * few times that (README, Performance).
  */
 export function commonPasswords(): SortedWords {
-  return sortedWords(readFileSync(LIST, "utf8"));
+  return sortedWords(readFileSync(COMMON_PASSWORDS_FILE, "utf8"));
 }

@@ -138,7 +138,7 @@ export function authGates(settings: GateSettings) {
    * it. A class, so that a request makes one object rather than a closure for each method.
    */
   class Visit {
-    // Private to the class as the closures' variables were: a handler sees only the methods.
+    // Private: a handler sees the methods, `current` and `trustedBrowserToken`, nothing more.
     readonly #request: Request;
     readonly #set: GateContext["set"];
     readonly #outgoing: OutgoingCookies;
@@ -212,7 +212,7 @@ export function authGates(settings: GateSettings) {
   /**
    * What a handler sees of the request: whether it wants a fragment, the CSRF token its forms
    * carry, and its `visit`. Three fields, as Elysia copies each onto the context: ten of them,
-   * handed over one by one, cost GET /login 1 µs (bench/results.md).
+   * handed over one by one, cost GET /login 1 µs (README, Performance).
    */
   function requestState(
     { request, set }: GateContext,
