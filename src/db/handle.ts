@@ -24,9 +24,8 @@ export type Written<Then extends Statements> = {
 
 /**
  * The reads behind every request with a session cookie, by primary key. Each dialect answers
- * them its fastest way: SQLite with bun:sqlite statements of its own, Drizzle's result mapping
- * being a tenth of a signed-in page there (bench/results.md); PostgreSQL with Drizzle's
- * prepared statements.
+ * them its fastest way: SQLite with bun:sqlite statements of its own, which skip Drizzle's result
+ * mapping; PostgreSQL with Drizzle's prepared statements.
  */
 export type HotReads = {
   /** The session with this id unless it expired by `now`, with its user. */
@@ -35,7 +34,7 @@ export type HotReads = {
 
 /** The hot reads as Drizzle's prepared statements, on either dialect. */
 export function drizzleHotReads(orm: Orm, { sessions, users }: Tables): HotReads {
-  // Two lookups by primary key: Drizzle maps a join's rows five times slower (bench/results.md).
+  // Two lookups by primary key: even in bun:sqlite a join of the two is slower (README, Performance).
   const liveSession = orm
     .select()
     .from(sessions)

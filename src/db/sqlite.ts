@@ -66,7 +66,7 @@ function sqliteHotReads(client: SqliteClient): HotReads {
  * Group commit: the writes requests make while the event loop is busy wait for its next turn,
  * then commit in one transaction, each in a savepoint of its own so that one that fails fails
  * alone. A commit takes the file locks and writes the WAL pages once for them all; on this
- * machine those system calls were most of a wrong code's cost (bench/results.md).
+ * machine that took a wrong code from 185 to 100 µs (README, Performance).
  */
 function groupCommit(client: SqliteClient) {
   type Waiting = { write: () => unknown[]; resolve(rows: unknown[]): void; reject(error: unknown): void };

@@ -60,8 +60,8 @@ export function authCookies({ appSecret, secureCookies }: CookieSettings) {
     return constantTimeEqual(sent, `${value}.${signatureOf(value)}`) ? value : "forged";
   };
   // A session sends the same signed cookie with every request, and its HMAC comes out the same
-  // each time (4% of a signed-in page, bench/results.md): genuine ones seen lately are
-  // remembered. Only genuine ones, so forged cookies cannot fill the memory.
+  // each time: genuine ones seen lately are remembered. Only genuine ones, so forged cookies
+  // cannot fill the memory.
   const verifyLately = rememberLately(MAX_REMEMBERED, verify, (value) => value !== "forged");
 
   /**

@@ -245,7 +245,7 @@ export function authGates(settings: GateSettings) {
   /**
    * Read once a request, however many guards a host route names (`signedIn` and `csrf`, say).
    * What a request's hooks share is carried on its Request, under keys no one else has: a
-   * signed-in page a little cheaper than through WeakMaps keyed by it (bench/results.md).
+   * signed-in page a little cheaper than through WeakMaps keyed by it (README, Performance).
    */
   function readRequest(ctx: GateContext) {
     const carried = ctx.request as Carried;
