@@ -7,6 +7,7 @@ import {
   errorPages,
   healthCheck,
   type RequestLogEntry,
+  type RequestsInFlight,
   requestLog,
   securityHeaders,
   staticAssets,
@@ -25,6 +26,8 @@ export type AppDeps = {
   policies?: Partial<AuthPolicies>;
   /** Where request log lines go: stdout when serving, nowhere in tests unless a test asks. */
   logRequest?: (entry: RequestLogEntry) => void;
+  /** The count of requests being handled, which a stop waits for. */
+  inFlight?: RequestsInFlight;
 };
 
 /**
@@ -32,13 +35,14 @@ export type AppDeps = {
  * app-wide parts around it (headers, error pages, static files, health, the request log)
  * and a home page behind `signedIn`. Tests drive it through `app.handle(request)`.
  */
-export function createApp({ database, config, clock, policies, logRequest }: AppDeps) {
+export function createApp({ database, config, clock, policies, logRequest, inFlight }: AppDeps) {
   const pageSettings = { appName: config.appName, homePath: "/" };
   const pages = pageRenderer(pageSettings);
 
   // The 405s need the routes, known once the app below is built.
   let routes: () => readonly Route[] = () => [];
   const app = new Elysia({ serve: { maxRequestBodySize: MAX_BODY_BYTES } })
+    .use(inFlight ? inFlight.plugin : new Elysia())
     .use(logRequest ? requestLog(logRequest) : new Elysia())
     .use(securityHeaders(config))
     .use(errorPages({ ...pageSettings, routes: () => routes() }))

@@ -5,7 +5,13 @@ export { type Database, openDatabase } from "./db/database";
 export { staticAssets } from "./web/assets";
 export { errorPages } from "./web/errors";
 export { HttpError } from "./web/http-error";
-export { healthCheck, type RequestLogEntry, requestLog } from "./web/operations";
+export {
+  healthCheck,
+  type RequestLogEntry,
+  type RequestsInFlight,
+  requestLog,
+  requestsInFlight,
+} from "./web/operations";
 export { type AuthConfig, type TwoFactorAuthOptions, twoFactorAuth } from "./web/plugin";
 export type { PageLayout } from "./web/respond";
 export { securityHeaders } from "./web/security";

@@ -2,7 +2,7 @@ import { type AppDeps, createApp } from "./app";
 import { systemClock } from "./clock";
 import { ConfigError, loadConfig } from "./config";
 import { type Database, openDatabase, withoutCredentials } from "./db/database";
-import { batchedLines, keepServingThroughUncaughtErrors } from "./web/operations";
+import { batchedLines, keepServingThroughUncaughtErrors, requestsInFlight } from "./web/operations";
 
 const HOUR = 60 * 60 * 1000;
 /** How long a SIGTERM waits for in-flight requests before it closes their connections anyway. */
@@ -36,7 +36,8 @@ export async function start(mode: "production" | "development", extra: Pick<AppD
     (error: unknown) =>
       exit(`cannot open the database at ${withoutCredentials(config.databaseUrl)}: ${describe(error)}`),
   );
-  const app = createApp({ database, config, clock: systemClock, logRequest: logLine, ...extra });
+  const inFlight = requestsInFlight();
+  const app = createApp({ database, config, clock: systemClock, logRequest: logLine, inFlight, ...extra });
   try {
     // Elysia asks for SO_REUSEPORT, with which a second instance on this port would start
     // silently and take half the connections, on a database of its own. Refuse instead.
@@ -70,8 +71,11 @@ export async function start(mode: "production" | "development", extra: Pick<AppD
     stopping = true;
     logMessage(`${signal}: finishing the requests in flight, then stopping`);
     clearInterval(cleanup);
+    const grace = Bun.sleep(SHUTDOWN_GRACE_MS);
     setTimeout(() => app.server?.stop(true), SHUTDOWN_GRACE_MS).unref();
     await app.stop();
+    // The server is done with requests whose client has gone; their handlers may not be.
+    await Promise.race([inFlight.idle(), grace]);
     // Elysia logs each answer on the next turn of the event loop; let the last ones through.
     await new Promise((resolve) => setImmediate(resolve));
     await closeQuietly(database);

@@ -172,6 +172,61 @@ describe("several instances on one database", () => {
     expect(logged.at(-1)?.message).toBe("stopped");
     expect(lines.join("\n")).not.toContain(GOOD_PASSWORD);
   }, 60_000);
+  test("a SIGTERM after clients left with their forms in flight: each is finished, logged and whole, then exit 0", async () => {
+    const url = await newDatabase();
+    const instance = await startInstance(url, { IP_RATE_LIMIT: "0" }, "pipe");
+    const browsers = Array.from({ length: 8 }, () => instance.browser());
+    await Promise.all(browsers.map((browser) => browser.get("/register")));
+    // Sent straight over the socket, so that the client can hang up while the server hashes.
+    const leave = new AbortController();
+    const sent = browsers.map((browser, i) =>
+      fetch(`${instance.base}/register`, {
+        method: "POST",
+        redirect: "manual",
+        signal: leave.signal,
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          origin: PUBLIC_ORIGIN,
+          cookie: [...browser.cookies].map(([name, value]) => `${name}=${value}`).join("; "),
+        },
+        body: new URLSearchParams({
+          csrf: browser.csrfToken,
+          username: `left${i}`,
+          password: GOOD_PASSWORD,
+          confirm: GOOD_PASSWORD,
+        }).toString(),
+      }).then(
+        (response) => response.status,
+        (error: Error) => error.name,
+      ),
+    );
+    // Hashing runs a few at a time: a moment in, some are hashing and the rest wait their turn.
+    await Bun.sleep(40);
+    leave.abort();
+    instance.child.kill("SIGTERM");
+
+    expect(await instance.child.exited).toBe(0);
+    const outcomes = await Promise.all(sent);
+    expect(outcomes).toContain("AbortError");
+    for (const outcome of outcomes) expect([303, "AbortError"]).toContain(outcome);
+    expect(await new Response(instance.child.stderr).text()).toBe("");
+    const logged = (await new Response(instance.child.stdout).text())
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(logged.at(-1)?.message).toBe("stopped");
+    const registered = logged.filter((entry) => entry.method === "POST" && entry.path === "/register");
+    expect(registered.map((entry) => entry.status)).toEqual(Array(8).fill(303));
+    // The server's own stop was done with them once their clients had gone; the handlers went on.
+    const database = await openDatabase(url, {});
+    try {
+      const users = await database.orm.select().from(database.tables.users);
+      expect(users.map((user) => user.username).sort()).toEqual(browsers.map((_, i) => `left${i}`));
+      for (const user of users) expect(await Bun.password.verify(GOOD_PASSWORD, user.passwordHash)).toBe(true);
+    } finally {
+      await database.close();
+    }
+  }, 60_000);
 });
 
 describe("a crash", () => {

@@ -1,6 +1,7 @@
 import { afterEach, expect, spyOn, test } from "bun:test";
+import { Elysia } from "elysia";
 import { createApp } from "../src/app";
-import { batchedLines, type RequestLogEntry } from "../src/web/operations";
+import { batchedLines, type RequestLogEntry, requestsInFlight } from "../src/web/operations";
 import { Browser, GOOD_PASSWORD, ORIGIN, register, registerWithTwoFactor, type TestApp, testApp } from "./helpers";
 
 let t: TestApp;
@@ -133,4 +134,34 @@ test("batched lines come out whole, in order and as UTF-8, however the batches f
   const count = chunks.length;
   lines.flush();
   expect(chunks.length).toBe(count); // nothing waiting, nothing written
+});
+
+test("requests in flight: a stop waits while a handler runs, and a 404 or an answer from onRequest leaves the count even", async () => {
+  t = await testApp();
+  const inFlight = requestsInFlight();
+  const release = Promise.withResolvers<void>();
+  const app = new Elysia()
+    .use(inFlight.plugin)
+    // A host's own check, answering before any route: Elysia runs no after-response hook for it.
+    .onRequest(({ request, status }) => (request.headers.has("x-refuse") ? status(403, "refused") : undefined))
+    .get("/slow", async () => {
+      await release.promise;
+      return "done";
+    });
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+  const idleNow = () => Promise.race([inFlight.idle().then(() => true), nextTurn().then(() => false)]);
+
+  expect((await app.handle(new Request(`${ORIGIN}/nowhere`))).status).toBe(404);
+  expect((await app.handle(new Request(`${ORIGIN}/slow`, { headers: { "x-refuse": "1" } }))).status).toBe(403);
+  await nextTurn();
+  expect(await idleNow()).toBe(true);
+
+  const slow = app.handle(new Request(`${ORIGIN}/slow`));
+  await nextTurn();
+  expect(await idleNow()).toBe(false);
+  const waited = inFlight.idle();
+  release.resolve();
+  expect(await (await slow).text()).toBe("done");
+  await waited;
+  expect(await idleNow()).toBe(true);
 });

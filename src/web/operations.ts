@@ -13,6 +13,41 @@ export function healthCheck(database: { answers(timeoutMs: number): Promise<bool
   });
 }
 
+/**
+ * The requests being handled, from the route's first hook to the answer. A stop waits for them,
+ * as the server's own stop does not for one whose client has gone: its handler may still be
+ * hashing or writing, and closing the database under it would cut that work off.
+ */
+export function requestsInFlight() {
+  type Counted = { counted?: true };
+  let handling = 0;
+  let idle: PromiseWithResolvers<void> | undefined;
+  const plugin = new Elysia({ name: "requests-in-flight" })
+    // Counted once routed, not in onRequest: Elysia runs no after-response hook for a request
+    // an onRequest hook answers, which would then stay counted for good.
+    .onTransform({ as: "global" }, (context) => {
+      (context as Counted).counted = true;
+      handling++;
+    })
+    // Only a request counted above: a 404 or a refused Host has its after-response hook too.
+    .onAfterResponse({ as: "global" }, (context) => {
+      if (!(context as Counted).counted) return;
+      handling--;
+      if (handling === 0) idle?.resolve();
+    });
+  return {
+    plugin,
+    /** Resolves once no request is being handled. */
+    idle(): Promise<void> {
+      if (handling === 0) return Promise.resolve();
+      idle ??= Promise.withResolvers<void>();
+      return idle.promise;
+    },
+  };
+}
+
+export type RequestsInFlight = ReturnType<typeof requestsInFlight>;
+
 /** One request as the log records it: never a query string, header, cookie or body, which may hold secrets. */
 export type RequestLogEntry = { time: string; method: string; path: string; status: number; ms: number };
 
