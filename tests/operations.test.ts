@@ -136,10 +136,10 @@ test("batched lines come out whole, in order and as UTF-8, however the batches f
   expect(chunks.length).toBe(count); // nothing waiting, nothing written
 });
 
-test("requests in flight: a stop waits while a handler runs, and a 404 or an answer from onRequest leaves the count even", async () => {
+test("requests in flight: a stop waits while a handler runs, and a 404, an error or an answer from onRequest leaves the count even", async () => {
   t = await testApp();
   const inFlight = requestsInFlight();
-  const release = Promise.withResolvers<void>();
+  let release = Promise.withResolvers<void>();
   const app = new Elysia()
     .use(inFlight.plugin)
     // A host's own check, answering before any route: Elysia runs no after-response hook for it.
@@ -147,21 +147,29 @@ test("requests in flight: a stop waits while a handler runs, and a 404 or an ans
     .get("/slow", async () => {
       await release.promise;
       return "done";
+    })
+    .get("/boom", () => {
+      throw new Error("boom");
     });
   const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
   const idleNow = () => Promise.race([inFlight.idle().then(() => true), nextTurn().then(() => false)]);
 
   expect((await app.handle(new Request(`${ORIGIN}/nowhere`))).status).toBe(404);
+  expect((await app.handle(new Request(`${ORIGIN}/boom`))).status).toBe(500);
   expect((await app.handle(new Request(`${ORIGIN}/slow`, { headers: { "x-refuse": "1" } }))).status).toBe(403);
   await nextTurn();
   expect(await idleNow()).toBe(true);
 
-  const slow = app.handle(new Request(`${ORIGIN}/slow`));
-  await nextTurn();
-  expect(await idleNow()).toBe(false);
-  const waited = inFlight.idle();
-  release.resolve();
-  expect(await (await slow).text()).toBe("done");
-  await waited;
-  expect(await idleNow()).toBe(true);
+  // Twice: a stop that waited once must wait again for the next request.
+  for (let round = 0; round < 2; round++) {
+    const slow = app.handle(new Request(`${ORIGIN}/slow`));
+    await nextTurn();
+    expect(await idleNow()).toBe(false);
+    const waited = inFlight.idle();
+    release.resolve();
+    expect(await (await slow).text()).toBe("done");
+    await waited;
+    expect(await idleNow()).toBe(true);
+    release = Promise.withResolvers<void>();
+  }
 });

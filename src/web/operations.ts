@@ -33,7 +33,9 @@ export function requestsInFlight() {
     .onAfterResponse({ as: "global" }, (context) => {
       if (!(context as Counted).counted) return;
       handling--;
-      if (handling === 0) idle?.resolve();
+      if (handling > 0 || !idle) return;
+      idle.resolve();
+      idle = undefined;
     });
   return {
     plugin,
