@@ -32,8 +32,9 @@ export type AppDeps = {
 
 /**
  * The demo app, without `listen`: the auth mounted as any host would mount it, with the
- * app-wide parts around it (headers, error pages, static files, health, the request log)
- * and a home page behind `signedIn`. Tests drive it through `app.handle(request)`.
+ * app-wide parts around it (headers, error pages, static files, health, the request log, the
+ * count of requests in flight) and a home page behind `signedIn`. Tests drive it through
+ * `app.handle(request)`.
  */
 export function createApp({ database, config, clock, policies, logRequest, inFlight }: AppDeps) {
   const pageSettings = { appName: config.appName, homePath: "/" };
