@@ -279,10 +279,16 @@ export function authGates(settings: GateSettings) {
    */
   const stateOfRequest = ({ request }: { request: Request }) => (request as Carried)[STATE] as RequestState;
 
+  /** The refusal of an unsafe request from another site; null when it may go on. */
+  function crossSite({ request }: GateContext): HttpError | null {
+    return isSafeMethod(request.method) || isSameOrigin(request.headers, settings.appOrigin) ? null : forbidden;
+  }
+
   /** The refusal of an unsafe request from another site or without the right token; null when it may go on. */
-  function forgery({ request, body }: GateContext, state: RequestState): HttpError | null {
+  function forgery(ctx: GateContext, state: RequestState): HttpError | null {
+    const { request, body } = ctx;
     if (isSafeMethod(request.method)) return null;
-    if (!isSameOrigin(request.headers, settings.appOrigin)) return forbidden;
+    if (crossSite(ctx)) return forbidden;
     // The form's own field first: it is drawn with the form, so it is never stale.
     const token = (body as Record<string, unknown> | undefined)?.csrf ?? request.headers.get("x-csrf-token");
     return state.visit.csrfTokenMatches(token) ? null : forbidden;
@@ -313,8 +319,8 @@ export function authGates(settings: GateSettings) {
     if (!state) return restartSignIn(ctx);
     const step = stepOf(state.visit.current);
     if (step !== "signed_in") return sendTo(ctx, step);
-    if (!isSafeMethod(ctx.request.method) && !isSameOrigin(ctx.request.headers, settings.appOrigin))
-      return errors.answer(ctx, forbidden);
+    const refused = crossSite(ctx);
+    if (refused) return errors.answer(ctx, refused);
     keepState(ctx.request, state);
   }
 
