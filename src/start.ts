@@ -71,11 +71,11 @@ export async function start(mode: "production" | "development", extra: Pick<AppD
     stopping = true;
     logMessage(`${signal}: finishing the requests in flight, then stopping`);
     clearInterval(cleanup);
-    const grace = Bun.sleep(SHUTDOWN_GRACE_MS);
-    setTimeout(() => app.server?.stop(true), SHUTDOWN_GRACE_MS).unref();
+    // At the end of the grace, the connections still open are closed, and the stop goes on.
+    const graceOver = Bun.sleep(SHUTDOWN_GRACE_MS).then(() => app.server?.stop(true));
     await app.stop();
     // The server is done with requests whose client has gone; their handlers may not be.
-    await Promise.race([inFlight.idle(), grace]);
+    await Promise.race([inFlight.idle(), graceOver]);
     // Elysia logs each answer on the next turn of the event loop; let the last ones through.
     await new Promise((resolve) => setImmediate(resolve));
     await closeQuietly(database);
