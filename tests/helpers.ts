@@ -24,7 +24,8 @@ export type TestApp = Awaited<ReturnType<typeof testApp>>;
 /** What the flow helpers need of a test app: its routes and its clock. */
 type AppAndClock = Pick<TestApp, "app" | "clock">;
 
-type RequestOptions = { htmx?: boolean; headers?: Record<string, string> };
+/** `signal` hangs up: over HTTP, the connection is dropped, as a browser's closed tab drops it. */
+type RequestOptions = { htmx?: boolean; headers?: Record<string, string>; signal?: AbortSignal };
 
 /**
  * A minimal browser: keeps cookies, sends the CSRF token the last page gave it,
@@ -106,6 +107,7 @@ export function overHttp(base: string) {
         headers: request.headers,
         body,
         redirect: "manual",
+        signal: request.signal,
       });
     },
   };

@@ -177,28 +177,18 @@ describe("several instances on one database", () => {
     const instance = await startInstance(url, { IP_RATE_LIMIT: "0" }, "pipe");
     const browsers = Array.from({ length: 8 }, () => instance.browser());
     await Promise.all(browsers.map((browser) => browser.get("/register")));
-    // Sent straight over the socket, so that the client can hang up while the server hashes.
     const leave = new AbortController();
     const sent = browsers.map((browser, i) =>
-      fetch(`${instance.base}/register`, {
-        method: "POST",
-        redirect: "manual",
-        signal: leave.signal,
-        headers: {
-          "content-type": "application/x-www-form-urlencoded",
-          origin: PUBLIC_ORIGIN,
-          cookie: [...browser.cookies].map(([name, value]) => `${name}=${value}`).join("; "),
-        },
-        body: new URLSearchParams({
-          csrf: browser.csrfToken,
-          username: `left${i}`,
-          password: GOOD_PASSWORD,
-          confirm: GOOD_PASSWORD,
-        }).toString(),
-      }).then(
-        (response) => response.status,
-        (error: Error) => error.name,
-      ),
+      browser
+        .post(
+          "/register",
+          { username: `left${i}`, password: GOOD_PASSWORD, confirm: GOOD_PASSWORD },
+          { signal: leave.signal },
+        )
+        .then(
+          (response) => response.status,
+          (error: Error) => error.name,
+        ),
     );
     // Hashing runs a few at a time: a moment in, some are hashing and the rest wait their turn.
     await Bun.sleep(40);
