@@ -29,6 +29,19 @@ export type Behaviour = {
   synced: boolean;
   /** Makes a discoverable credential (credProps.rk). */
   residentKey: boolean;
+  /** Sets the user-present flag: a real authenticator always does. */
+  userPresent: boolean;
+  /** What the client data says of the frame the ceremony ran in. */
+  crossOrigin?: boolean;
+  topOrigin?: string;
+  /** The registration's `transports`, whatever it is: a list of strings from a real browser. */
+  transports?: unknown;
+  /** The length in bytes of a new credential's id. */
+  idBytes?: number;
+  /** The assertion's user handle: the credential's own by default, none when null. */
+  userHandle?: string | null;
+  /** Signs with a key of its own instead of the credential's: a forgery. */
+  forged?: boolean;
 };
 
 type StoredCredential = {
@@ -54,6 +67,9 @@ function derSignature(raw: Uint8Array): Uint8Array {
   return Uint8Array.from([0x30, r.length + s.length, ...r, ...s]);
 }
 
+const newKeyPair = async () =>
+  (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
+
 function counterBytes(counter: number): Uint8Array {
   const bytes = new Uint8Array(4);
   new DataView(bytes.buffer).setUint32(0, counter);
@@ -65,11 +81,11 @@ export class SoftAuthenticator {
   behaviour: Behaviour;
 
   constructor(behaviour: Partial<Behaviour> & { origin: string }) {
-    this.behaviour = { userVerified: true, synced: false, residentKey: true, ...behaviour };
+    this.behaviour = { userVerified: true, synced: false, residentKey: true, userPresent: true, ...behaviour };
   }
 
   private flags(behaviour: Behaviour, extra: number) {
-    let flags = USER_PRESENT | extra;
+    let flags = (behaviour.userPresent ? USER_PRESENT : 0) | extra;
     if (behaviour.userVerified) flags |= USER_VERIFIED;
     if (behaviour.synced) flags |= BACKUP_ELIGIBLE | BACKED_UP;
     return flags;
@@ -80,10 +96,7 @@ export class SoftAuthenticator {
     const behaviour = { ...this.behaviour, ...overrides };
     const rp = options.rp as { id: string };
     const rpId = behaviour.rpId ?? rp.id;
-    const keys = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, [
-      "sign",
-      "verify",
-    ])) as CryptoKeyPair;
+    const keys = await newKeyPair();
     const jwk = await crypto.subtle.exportKey("jwk", keys.publicKey);
     const coseKey = encodeCBOR(
       new Map<number, number | Uint8Array>([
@@ -94,7 +107,7 @@ export class SoftAuthenticator {
         [-3, Buffer.from(jwk.y ?? "", "base64url")],
       ]),
     );
-    const id = crypto.getRandomValues(new Uint8Array(32));
+    const id = crypto.getRandomValues(new Uint8Array(behaviour.idBytes ?? 32));
     const authData = Uint8Array.from([
       ...sha256(rpId),
       this.flags(behaviour, ATTESTED_DATA),
@@ -109,7 +122,8 @@ export class SoftAuthenticator {
       type: "webauthn.create",
       challenge: options.challenge,
       origin: behaviour.origin,
-      crossOrigin: false,
+      crossOrigin: behaviour.crossOrigin ?? false,
+      topOrigin: behaviour.topOrigin,
     });
     const user = options.user as { id: string };
     this.credentials.push({ id, keys, rpId, userHandle: user.id, counter: 0, synced: behaviour.synced });
@@ -128,7 +142,7 @@ export class SoftAuthenticator {
             ]),
           ),
         ),
-        transports: ["internal"],
+        transports: "transports" in behaviour ? behaviour.transports : ["internal"],
       },
       clientExtensionResults: { credProps: { rk: behaviour.residentKey } },
       authenticatorAttachment: "platform",
@@ -159,13 +173,13 @@ export class SoftAuthenticator {
         type: "webauthn.get",
         challenge: options.challenge,
         origin: behaviour.origin,
-        crossOrigin: false,
+        crossOrigin: behaviour.crossOrigin ?? false,
+        topOrigin: behaviour.topOrigin,
       }),
     );
     const signed = Uint8Array.from([...authData, ...sha256(clientDataJSON)]);
-    const raw = new Uint8Array(
-      await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, credential.keys.privateKey, signed),
-    );
+    const signer = behaviour.forged ? (await newKeyPair()).privateKey : credential.keys.privateKey;
+    const raw = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, signer, signed));
     return JSON.stringify({
       id: b64url(credential.id),
       rawId: b64url(credential.id),
@@ -174,7 +188,7 @@ export class SoftAuthenticator {
         clientDataJSON: b64url(clientDataJSON),
         authenticatorData: b64url(authData),
         signature: b64url(derSignature(raw)),
-        userHandle: credential.userHandle,
+        userHandle: behaviour.userHandle === undefined ? credential.userHandle : (behaviour.userHandle ?? undefined),
       },
       clientExtensionResults: {},
     });

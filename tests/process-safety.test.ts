@@ -52,6 +52,16 @@ function rawRequest(port: number, request: string): Promise<string> {
   });
 }
 
+/** Stops the server as an operator would and reads its request log, one JSON object a line. */
+async function stopAndReadLog(child: Bun.Subprocess) {
+  child.kill("SIGTERM");
+  expect(await child.exited).toBe(0);
+  return (await new Response(child.stdout as ReadableStream).text())
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+}
+
 // A Host that cannot be part of a URL, or none at all under HTTP/1.0 (HAProxy's default health check).
 const malformedHosts = ["a b", "[::1", "x:99999", "localhost:abc", "a?b", "@", "\xff"];
 const hostileRequests = [
@@ -81,17 +91,35 @@ test("requests with a missing or malformed Host get 400, and the server keeps se
   expect(child.exitCode).toBeNull();
 
   // The request log recorded each refusal with its path and its real status.
-  child.kill("SIGTERM");
-  expect(await child.exited).toBe(0);
-  const log = (await new Response(child.stdout as ReadableStream).text())
-    .trim()
-    .split("\n")
-    .map((line) => JSON.parse(line));
+  const log = await stopAndReadLog(child);
   const refusals = log.filter((entry) => entry.status === 400);
   expect(refusals).toHaveLength(hostileRequests.length * 2);
   expect(new Set(refusals.map((entry) => entry.path))).toEqual(
     new Set(["/", "/healthz", "/login", "/account/sessions/abc/revoke"]),
   );
+  expect(await new Response(child.stderr as ReadableStream).text()).toBe("");
+});
+
+test("a body over 64 KB over a real socket gets the app's 413 page and a log line, however large", async () => {
+  const { child, port } = await startServer();
+  const form = { "content-type": "application/x-www-form-urlencoded" };
+  const post = (body: string | ReadableStream) =>
+    fetch(`http://127.0.0.1:${port}/login`, { method: "POST", headers: form, body });
+  const chunked = new ReadableStream({
+    pull(controller) {
+      controller.enqueue(new TextEncoder().encode("x".repeat(16 * 1024)));
+    },
+  });
+  const answers = [await post("x".repeat(100 * 1024)), await post("x".repeat(20 * 1024 * 1024)), await post(chunked)];
+  for (const answer of answers) {
+    expect(answer.status).toBe(413);
+    expect(answer.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(await answer.text()).toContain("<h1>Form too large</h1>");
+  }
+  expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+
+  const log = await stopAndReadLog(child);
+  expect(log.filter((entry) => entry.path === "/login").map((entry) => entry.status)).toEqual([413, 413, 413]);
   expect(await new Response(child.stderr as ReadableStream).text()).toBe("");
 });
 

@@ -322,6 +322,48 @@ describe("recovery codes", () => {
     expect(responses.map((response) => response.status).sort()).toEqual([303, 422, 422]);
   });
 
+  test("a recovery code that loses a race to a code in the same session is not spent", async () => {
+    const { key, recoveryCodes: codes } = await enroll(new Browser(t.app), t, "rory");
+    const recoveryCode = codes[0] ?? "";
+    let spentByWinning = 0;
+    for (let trial = 0; trial < 6; trial++) {
+      const browser = new Browser(t.app);
+      await signInWithPassword(browser, "rory");
+      await browser.get("/verify-2fa");
+      // Both sent at once in one pending session, as two tabs would.
+      const [byCode, byRecoveryCode] = await Promise.all([
+        browser.post("/verify-2fa", { otp: codeAt(key, t.clock.now) }),
+        browser.post("/verify-2fa", { otp: recoveryCode }),
+      ]);
+      const statuses = [byCode.status, byRecoveryCode.status];
+      expect(statuses.sort()).toEqual([303, 422]);
+      const loser = byCode.status === 422 ? byCode : byRecoveryCode;
+      expect(await fieldError(loser)).toContain("already completed in another tab");
+      if (byRecoveryCode.status === 303) spentByWinning++;
+      t.clock.now += 30_000;
+      const [user] = await t.db.select().from(t.tables.users).where(eq(t.tables.users.usernameKey, "rory"));
+      // Spent only by a request that signed in with it, and then never again.
+      expect(user?.recoveryCodesLeft).toBe(10 - Math.min(spentByWinning, 1));
+      if (spentByWinning > 0) break;
+    }
+    if (spentByWinning === 0) {
+      const browser = new Browser(t.app);
+      await signInWithPassword(browser, "rory");
+      expect((await browser.post("/verify-2fa", { otp: recoveryCode })).headers.get("location")).toBe("/");
+    }
+  });
+
+  test("another user's recovery code is refused at the second step", async () => {
+    await enroll(new Browser(t.app), t, "alice");
+    const { recoveryCodes: malloryCodes } = await enroll(new Browser(t.app), t, "mallory");
+    const browser = new Browser(t.app);
+    await signInWithPassword(browser, "alice");
+    const response = await browser.post("/verify-2fa", { otp: malloryCodes[0] ?? "" });
+    expect(response.status).toBe(422);
+    expect(await fieldError(response)).toContain("not right");
+    expect((await browser.get("/")).headers.get("location")).toBe("/verify-2fa");
+  });
+
   test("recovery codes count against the code throttle", async () => {
     const { recoveryCodes: codes } = await enroll(new Browser(t.app), t, "liam");
     const browser = new Browser(t.app);

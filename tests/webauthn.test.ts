@@ -7,6 +7,7 @@ import { SoftAuthenticator } from "./authenticator";
 import {
   Browser,
   dom,
+  enroll,
   GOOD_PASSWORD,
   ORIGIN,
   register,
@@ -14,6 +15,7 @@ import {
   signInWithPassword,
   type TestApp,
   testApp,
+  wrongCodeAt,
 } from "./helpers";
 
 let t: TestApp;
@@ -310,7 +312,8 @@ describe("the second step with a passkey or security key", () => {
         credential: await attackerKey.authenticate(request),
       });
       expect(response.status).toBe(attempt < 5 ? 422 : 429);
-      if (attempt === 1) expect(await response.text()).toContain("not registered to your account");
+      // The answer a forged signature gets: nothing says whose the credential is.
+      if (attempt === 1) expect(await response.text()).toContain("could not be verified");
     }
     expect(await signedInPage(victim)).toBe(false);
   });
@@ -538,5 +541,238 @@ describe("managing passkeys and security keys", () => {
     await admin.resetTwoFactor("ari");
     expect(await credentialsOf(user.id)).toHaveLength(0);
     expect((await userNamed("ari")).twoFactorEnabledAt).toBeNull();
+  });
+});
+
+describe("answers an attacker shapes", () => {
+  /** The registration options of a fresh account at /setup-2fa, and its browser. */
+  async function enrolling(username: string) {
+    const browser = new Browser(t.app);
+    await register(browser, username);
+    await browser.get("/setup-2fa");
+    return { browser, creation: await options(browser, "/setup-2fa/webauthn/options") };
+  }
+
+  /** A credential this site never saw, for an authenticator to answer with. */
+  async function unregistered(authenticator: SoftAuthenticator) {
+    await authenticator.register({ rp: { id: "localhost" }, challenge: "unused", user: { id: "AAAA" } });
+    return authenticator.credentials.at(-1);
+  }
+
+  test("transports that are not a list of strings are a 422, never a 500, and store nothing", async () => {
+    for (const [index, transports] of ["usb", 5, { usb: true }, [1], null].entries()) {
+      const username = `tara${index}`;
+      const { browser, creation } = await enrolling(username);
+      const response = await browser.post("/setup-2fa/webauthn", {
+        credential: await passkey().register(creation, { transports }),
+      });
+      expect({ transports, status: response.status }).toEqual({ transports, status: 422 });
+      expect(await response.text()).toContain("could not be verified");
+      const user = await userNamed(username);
+      expect(user.twoFactorEnabledAt).toBeNull();
+      expect(await credentialsOf(user.id)).toHaveLength(0);
+    }
+    // A list keeps the transports WebAuthn names, once each, and drops the rest.
+    const { browser, creation } = await enrolling("theo");
+    const credential = await passkey().register(creation, { transports: ["usb", "nfc", "usb", "x".repeat(500)] });
+    expect((await browser.post("/setup-2fa/webauthn", { credential })).status).toBe(200);
+    const [stored] = await credentialsOf((await userNamed("theo")).id);
+    expect(stored?.transports).toBe("usb,nfc");
+  });
+
+  test("a refused registration on /account spends none of the recovery code given as proof", async () => {
+    const browser = new Browser(t.app);
+    const { recoveryCodes } = await enroll(browser, t, "tobi");
+    const code = recoveryCodes[0] ?? "";
+    await browser.get("/account");
+    for (const overrides of [{ transports: "usb" }, { origin: "https://evil.example" }, { idBytes: 1024 }]) {
+      const creation = await options(browser, "/account/credentials/options", { kind: "security_key" });
+      const response = await browser.post(
+        "/account/credentials",
+        { kind: "security_key", name: "Key", credential: await securityKey().register(creation, overrides), otp: code },
+        { htmx: true },
+      );
+      expect(response.status).toBe(422);
+    }
+    const user = await userNamed("tobi");
+    expect(user.recoveryCodesLeft).toBe(10);
+    expect(await credentialsOf(user.id)).toHaveLength(0);
+    // The code still works.
+    const creation = await options(browser, "/account/credentials/options", { kind: "security_key" });
+    const added = await browser.post(
+      "/account/credentials",
+      { kind: "security_key", name: "Key", credential: await securityKey().register(creation), otp: code },
+      { htmx: true },
+    );
+    expect(added.status).toBe(200);
+    expect((await userNamed("tobi")).recoveryCodesLeft).toBe(9);
+  });
+
+  test("a ceremony run inside another site's frame is refused: enrolling, at the second step, and passwordless", async () => {
+    for (const [index, frame] of [
+      { crossOrigin: true, topOrigin: "http://evil.test" },
+      { crossOrigin: true },
+    ].entries()) {
+      const { browser, creation } = await enrolling(`cora${index}`);
+      const response = await browser.post("/setup-2fa/webauthn", {
+        credential: await passkey().register(creation, frame),
+      });
+      expect(response.status).toBe(422);
+      expect((await userNamed(`cora${index}`)).twoFactorEnabledAt).toBeNull();
+    }
+    // A topOrigin without crossOrigin is no browser's answer either.
+    const { browser, creation } = await enrolling("cleo");
+    const topOnly = await browser.post("/setup-2fa/webauthn", {
+      credential: await passkey().register(creation, { topOrigin: ORIGIN }),
+    });
+    expect(topOnly.status).toBe(422);
+
+    const owner = new Browser(t.app);
+    const { authenticator } = await enrollWithPasskey(owner, "cyd");
+    const framed = new Browser(t.app);
+    expect((await passkeySignIn(framed, authenticator, { crossOrigin: true })).status).toBe(422);
+    expect(await signedInPage(framed)).toBe(false);
+
+    await owner.postAndFollow("/logout", {});
+    await signInWithPassword(owner, "cyd");
+    await owner.get("/verify-2fa");
+    const request = await options(owner, "/verify-2fa/webauthn/options");
+    const second = await owner.post("/verify-2fa/webauthn", {
+      credential: await authenticator.authenticate(request, { crossOrigin: true, topOrigin: "http://evil.test" }),
+    });
+    expect(second.status).toBe(422);
+    expect(await signedInPage(owner)).toBe(false);
+  });
+
+  test("credential ids over 1,023 bytes are refused; 1,023 is enough", async () => {
+    for (const idBytes of [1024, 4096]) {
+      const { browser, creation } = await enrolling(`ida${idBytes}`);
+      const response = await browser.post("/setup-2fa/webauthn", {
+        credential: await passkey().register(creation, { idBytes }),
+      });
+      expect(response.status).toBe(422);
+      expect(await credentialsOf((await userNamed(`ida${idBytes}`)).id)).toHaveLength(0);
+    }
+    const authenticator = new SoftAuthenticator({ origin: ORIGIN, idBytes: 1023 });
+    await enrollWithPasskey(new Browser(t.app), "ida", authenticator);
+    expect((await passkeySignIn(new Browser(t.app), authenticator)).status).toBe(303);
+  });
+
+  test("passwordless needs the credential's own user handle: another user's, a random one or none is refused", async () => {
+    const { authenticator } = await enrollWithPasskey(new Browser(t.app), "hana");
+    const { authenticator: other } = await enrollWithPasskey(new Browser(t.app), "hugo");
+    const othersHandle = other.credentials[0]?.userHandle ?? "";
+    const random = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+    for (const userHandle of [othersHandle, random, null, "not base64url!"]) {
+      const browser = new Browser(t.app);
+      const response = await passkeySignIn(browser, authenticator, { userHandle });
+      expect({ userHandle, status: response.status }).toEqual({ userHandle, status: 422 });
+      expect(await signedInPage(browser)).toBe(false);
+    }
+    expect((await passkeySignIn(new Browser(t.app), authenticator)).status).toBe(303);
+  });
+
+  test("at the second step, a user handle that is present must be the owner's", async () => {
+    const browser = new Browser(t.app);
+    const { authenticator } = await enrollWithPasskey(browser, "ulla");
+    const { authenticator: other } = await enrollWithPasskey(new Browser(t.app), "ugo");
+    await browser.postAndFollow("/logout", {});
+    await signInWithPassword(browser, "ulla");
+    await browser.get("/verify-2fa");
+    const request = await options(browser, "/verify-2fa/webauthn/options");
+    const response = await browser.post("/verify-2fa/webauthn", {
+      credential: await authenticator.authenticate(request, { userHandle: other.credentials[0]?.userHandle }),
+    });
+    expect(response.status).toBe(422);
+    expect(await signedInPage(browser)).toBe(false);
+  });
+
+  test("a forged signature gets one answer, whether the id is registered or not, and whatever its counter", async () => {
+    const { authenticator } = await enrollWithPasskey(new Browser(t.app), "fern");
+    expect((await passkeySignIn(new Browser(t.app), authenticator)).status).toBe(303); // stored counter 1
+    expect((await passkeySignIn(new Browser(t.app), authenticator)).status).toBe(303); // stored counter 2
+    const [registered] = authenticator.credentials;
+    const stranger = await unregistered(new SoftAuthenticator({ origin: ORIGIN }));
+    const answers: string[] = [];
+    for (const overrides of [
+      { credential: registered, counter: 1, forged: true }, // behind the stored counter
+      { credential: registered, counter: 9, forged: true }, // ahead of it
+      { credential: stranger, counter: 9, forged: false }, // an id nobody registered
+    ]) {
+      const browser = new Browser(t.app);
+      const response = await passkeySignIn(browser, authenticator, overrides);
+      expect(response.status).toBe(422);
+      answers.push((await dom(response)).querySelector("[id$=-error], .error, [role=alert]")?.textContent ?? "");
+      expect(await signedInPage(browser)).toBe(false);
+    }
+    expect(answers[0]).toContain("could not be verified");
+    expect(new Set(answers).size).toBe(1);
+  });
+
+  test("an assertion without the user-present flag is refused, even with a good signature", async () => {
+    const { authenticator } = await enrollWithPasskey(new Browser(t.app), "pria");
+    const browser = new Browser(t.app);
+    expect((await passkeySignIn(browser, authenticator, { userPresent: false })).status).toBe(422);
+    expect(await signedInPage(browser)).toBe(false);
+  });
+
+  test("two assertions with one counter value sent at once: one signs in, one is refused", async () => {
+    const { authenticator } = await enrollWithPasskey(new Browser(t.app), "cass");
+    const browsers = [new Browser(t.app), new Browser(t.app)];
+    const answers: string[] = [];
+    for (const browser of browsers) {
+      await browser.get("/login");
+      answers.push(await authenticator.authenticate(await options(browser, "/login/passkey/options"), { counter: 7 }));
+    }
+    const responses = await Promise.all(
+      browsers.map((browser, index) => browser.post("/login/passkey", { credential: answers[index] ?? "" })),
+    );
+    expect(responses.map((response) => response.status).sort()).toEqual([303, 422]);
+  });
+
+  test("one proof of a synced passkey (counter 0) is good for one action only", async () => {
+    const synced = new SoftAuthenticator({ origin: ORIGIN, synced: true });
+    const browser = new Browser(t.app);
+    await enrollWithPasskey(browser, "sybil", synced);
+    await browser.get("/account");
+    const proof = await synced.authenticate(await options(browser, "/account/credentials/proof-options"));
+    const first = await browser.post("/account/recovery-codes", { otp: "", assertion: proof }, { htmx: true });
+    expect(first.status).toBe(200);
+    const codes = (await dom(first)).querySelectorAll(".code-list code");
+    expect(codes.length).toBe(10);
+    const again = await browser.post("/account/recovery-codes", { otp: "", assertion: proof }, { htmx: true });
+    expect(again.status).toBe(422);
+    expect(await again.text()).toContain("expired or was already answered");
+  });
+
+  test("an answer to the add-credential challenge is no proof for another action", async () => {
+    const browser = new Browser(t.app);
+    const { authenticator } = await enrollWithPasskey(browser, "abel");
+    await browser.get("/account");
+    const madeAt = (await userNamed("abel")).recoveryCodesMadeAt;
+    const addOptions = await options(browser, "/account/credentials/options", { kind: "passkey" });
+    // Signed over the challenge handed out for adding a credential, by a key the account has.
+    const answer = await authenticator.authenticate({ challenge: addOptions.challenge, rpId: "localhost" });
+    const response = await browser.post("/account/recovery-codes", { otp: "", assertion: answer }, { htmx: true });
+    expect(response.status).toBe(422);
+    expect((await dom(response)).querySelector(".code-list")).toBeNull();
+    expect((await userNamed("abel")).recoveryCodesMadeAt).toBe(madeAt);
+  });
+
+  test("after five wrong codes, a valid security-key answer at the second step gets 429, not a sign-in", async () => {
+    const browser = new Browser(t.app);
+    const key = await registerWithTwoFactor(browser, t, "wendy");
+    const { authenticator } = await addSecurityKey(browser, key);
+    await browser.postAndFollow("/logout", {});
+    await signInWithPassword(browser, "wendy");
+    await browser.get("/verify-2fa");
+    for (let i = 0; i < 5; i++) await browser.post("/verify-2fa", { otp: wrongCodeAt(key, t.clock.now) });
+    const request = await options(browser, "/verify-2fa/webauthn/options");
+    const response = await browser.post("/verify-2fa/webauthn", {
+      credential: await authenticator.authenticate(request),
+    });
+    expect(response.status).toBe(429);
+    expect(await response.text()).toContain("Too many wrong codes");
+    expect(await signedInPage(browser)).toBe(false);
   });
 });

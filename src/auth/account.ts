@@ -196,10 +196,19 @@ export function accountFlows(
     ): Promise<{ added: WebAuthnCredential } | Refused<"name" | "otp" | "credential">> {
       const invalid = refusedFields({ name: nameProblem(form.name) });
       if (invalid) return invalid;
-      if (!form.credential) return { refused: { credential: "webauthn_failed" } };
+      // The registration is checked before the proof: a refused one spends no recovery code.
+      const made = await ceremonies.verifyRegistration(
+        user,
+        session.id,
+        "add",
+        form.kind,
+        form.credential,
+        form.name.trim(),
+      );
+      if (isFailure(made)) return refusedAt("credential", made);
       const proof = await prove.currentFactor(user, form, session.id, meta);
       if (isFailure(proof)) return refusedAt("otp", proof);
-      const added = await ceremonies.register(user, session.id, "add", form.kind, form.credential, form.name.trim());
+      const added = await ceremonies.store(made);
       if (isFailure(added)) return refusedAt("credential", added);
       await events.record("credential_added", user.id, meta, { credential: added.name });
       return { added };

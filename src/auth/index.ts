@@ -90,18 +90,17 @@ export function createAuth({
   });
 
   /**
-   * What follows any second factor given in a pending session: the signed-in session that
-   * replaces it, this browser trusted when asked, and when this factor turned 2FA on, the
-   * recovery codes. Null when another request completed the session first.
+   * What follows any second factor given in a pending session, whose claim ended that session
+   * with the factor's spend: the signed-in session that replaces it, this browser trusted when
+   * asked, and when this factor turned 2FA on, the recovery codes.
    */
   async function finishSecondStep(
     { session, user }: SessionWithUser,
     notes: SignInNotes,
     meta: RequestMeta,
     remember: boolean,
-  ): Promise<CodeAccepted | null> {
-    const signedIn = await sessions.signIn({ by: "second_factor", pending: session, notes }, meta);
-    if (!signedIn) return null;
+  ): Promise<CodeAccepted> {
+    const signedIn = await sessions.signIn({ by: "second_factor", claimed: session, notes }, meta);
     await events.record("signed_in", user.id, meta, { signedInWith: notes.signedInWith });
     const trustedBrowser = remember ? await trustedBrowsers.create(user.id, meta) : undefined;
     if (trustedBrowser) await events.record("trusted_browser_added", user.id, meta);
@@ -111,7 +110,6 @@ export function createAuth({
     await events.record("two_factor_enabled", user.id, meta);
     return { session: signedIn, recoveryCodes: await recoveryCodes.replaceAll(user.id), trustedBrowser };
   }
-  const alreadyCompleted = { refused: { otp: "already_completed" } } as const;
 
   return {
     async register(
@@ -156,8 +154,7 @@ export function createAuth({
       if (!user.twoFactorEnabledAt) return { session: await sessions.startPending(user.id, meta), next: "enroll" };
       if (trustedBrowserToken && (await trustedBrowsers.use(user.id, trustedBrowserToken))) {
         await events.record("trusted_browser_used", user.id, meta);
-        const session = await sessions.signIn({ by: "trusted_browser", userId: user.id }, meta);
-        if (session) return { session, next: "none" };
+        return { session: await sessions.signIn({ by: "trusted_browser", userId: user.id }, meta), next: "none" };
       }
       return { session: await sessions.startPending(user.id, meta), next: "code" };
     },
@@ -191,7 +188,11 @@ export function createAuth({
       // Enrolling, the key being linked; after, the linked one, if any: a person with only
       // passkeys may still hold an unconfirmed key from a look at the QR code, and it proves nothing.
       const key = !enabled ? await totpKeys.forEnrollment(user) : user.totpEnabledAt ? totpKeys.current(user) : null;
-      const proof = await prove.code(user, input, meta, { key, acceptRecoveryCodes: enabled });
+      const proof = await prove.code(user, input, meta, {
+        key,
+        acceptRecoveryCodes: enabled,
+        claim: sessions.claimPending(current.session),
+      });
       if (isFailure(proof)) return refusedAt("otp", proof);
 
       const usedRecoveryCode = proof.recoveryCodesLeft !== null;
@@ -201,7 +202,7 @@ export function createAuth({
         usedRecoveryCode,
         signedInWith: usedRecoveryCode ? "recovery_code" : "app",
       };
-      return (await finishSecondStep(current, notes, meta, remember)) ?? alreadyCompleted;
+      return finishSecondStep(current, notes, meta, remember);
     },
 
     /** The options a browser needs to register a passkey or security key while enrolling. */
@@ -220,12 +221,14 @@ export function createAuth({
       remember: boolean,
     ): Promise<CodeAccepted | Refused<"otp">> {
       const { session, user } = current;
-      if (user.twoFactorEnabledAt) return alreadyCompleted;
-      const credential = await ceremonies.register(user, session.id, "enroll", "either", response, name);
+      if (user.twoFactorEnabledAt) return { refused: { otp: "already_completed" } };
+      const made = await ceremonies.verifyRegistration(user, session.id, "enroll", "either", response, name);
+      if (isFailure(made)) return refusedAt("otp", made);
+      const credential = await ceremonies.store(made, sessions.claimPending(session));
       if (isFailure(credential)) return refusedAt("otp", credential);
       await events.record("credential_added", user.id, meta, { credential: credential.name });
       const notes: SignInNotes = { signedInWith: credential.kind };
-      return (await finishSecondStep(current, notes, meta, remember)) ?? alreadyCompleted;
+      return finishSecondStep(current, notes, meta, remember);
     },
 
     /** The options for the second step with a passkey or security key: only the user's own credentials. */
@@ -241,10 +244,11 @@ export function createAuth({
     ): Promise<CodeAccepted | Refused<"otp">> {
       const { session, user } = current;
       if (!user.twoFactorEnabledAt) return { refused: { otp: "webauthn_unknown" } };
-      const proof = await prove.assertion(user, session.id, "second_step", response, meta);
+      const claim = sessions.claimPending(session);
+      const proof = await prove.assertion(user, session.id, "second_step", response, meta, claim);
       if (isFailure(proof)) return refusedAt("otp", proof);
       const notes: SignInNotes = { failedCodesBefore: proof.failuresBefore, signedInWith: proof.credential.kind };
-      return (await finishSecondStep(current, notes, meta, remember)) ?? alreadyCompleted;
+      return finishSecondStep(current, notes, meta, remember);
     },
 
     /** The options for passwordless sign-in, bound to this anonymous browser (`browser`). */
@@ -269,7 +273,6 @@ export function createAuth({
       const user = await users.findById(credential.userId);
       if (!user?.twoFactorEnabledAt) return { refused: { passkey: "webauthn_unknown" } };
       const session = await sessions.signIn({ by: "passkey", userId: user.id, userVerified: true }, meta);
-      if (!session) return { refused: { passkey: "session_ended" } };
       await events.record("credential_used", user.id, meta, { credential: credential.name });
       await events.record("signed_in", user.id, meta, { signedInWith: "passwordless" });
       return { session };

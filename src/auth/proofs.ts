@@ -1,3 +1,4 @@
+import type { Claim } from "../db/database";
 import type { ChallengePurpose, User } from "../db/tables";
 import type { EventDetail, RequestMeta } from "./events";
 import { type Failure, isFailure } from "./outcomes";
@@ -42,15 +43,30 @@ export function proofs(
   }
 
   /**
+   * A right factor whose `claim` lost: another request ended the session first. Nothing was
+   * spent, and the factor was right, so its attempt is not held against the account.
+   */
+  async function lostToAnother(user: User): Promise<Failure> {
+    await throttle.reset(codeKey(user.id));
+    return { reason: "already_completed" };
+  }
+
+  /**
    * Checks `input` as a 6-digit code of `key`, or, when `acceptRecoveryCodes`, as a recovery
    * code. A matching code's time step goes to `accept`, one conditional write that refuses
-   * a replay; by default the user's last-used step.
+   * a replay; by default the user's last-used step. With `claim`, the step is accepted or the
+   * recovery code spent only in the transaction where the claim stands.
    */
   async function checkCode(
     user: User,
     input: string,
     meta: RequestMeta,
-    options: { key: string | null; acceptRecoveryCodes: boolean; accept?: (step: number) => Promise<boolean> },
+    options: {
+      key: string | null;
+      acceptRecoveryCodes: boolean;
+      accept?: (step: number) => Promise<boolean>;
+      claim?: Claim;
+    },
   ): Promise<CodeProof | Failure> {
     const digits = normalizeCode(input);
     const recoveryCode = digits || !options.acceptRecoveryCodes ? null : normalizeRecoveryCode(input);
@@ -70,12 +86,15 @@ export function proofs(
     if (digits) {
       const step = options.key ? matchingTimeStep(options.key, digits, clock()) : null;
       if (step === null) return failed("code_failed");
-      const accept = options.accept ?? ((step: number) => users.acceptTimeStep(user.id, step));
-      if (!(await accept(step))) return failed("replay_refused");
+      const accepted = await (options.accept ?? ((step) => users.acceptTimeStep(user.id, step, options.claim)))(step);
+      if (accepted === "unclaimed") return lostToAnother(user);
+      if (!accepted) return failed("replay_refused");
     } else if (recoveryCode) {
-      recoveryCodesLeft = await recoveryCodes.use(user.id, recoveryCode);
-      if (recoveryCodesLeft === null) return failed("code_failed", { factor: "recovery_code" });
-      await events.record("recovery_code_used", user.id, meta, { left: recoveryCodesLeft });
+      const left = await recoveryCodes.use(user.id, recoveryCode, options.claim);
+      if (left === "unclaimed") return lostToAnother(user);
+      if (left === null) return failed("code_failed", { factor: "recovery_code" });
+      recoveryCodesLeft = left;
+      await events.record("recovery_code_used", user.id, meta, { left });
     }
     await throttle.reset(codeKey(user.id));
     return { failuresBefore: attempt.failures - 1, recoveryCodesLeft };
@@ -84,7 +103,8 @@ export function proofs(
   /**
    * A passkey's or security key's answer to a challenge this session (`owner`) was given for
    * `purpose`, from one of the user's own credentials. Counted against the same throttle as
-   * a code: a failed assertion is a wrong second factor.
+   * a code: a failed assertion is a wrong second factor. With `claim`, its use is recorded
+   * only in the transaction where the claim stands.
    */
   async function checkAssertion(
     user: User,
@@ -92,6 +112,7 @@ export function proofs(
     purpose: ChallengePurpose,
     json: string,
     meta: RequestMeta,
+    claim?: Claim,
   ): Promise<(VerifiedAssertion & CodeProof) | Failure> {
     const attempt = await throttle.reserve(codeKey(user.id), codeLockout);
     if (!attempt.allowed) return { reason: "code_locked", lockedUntil: attempt.lockedUntil };
@@ -100,7 +121,9 @@ export function proofs(
       userId: user.id,
       // A security key may be the second factor without a PIN: the password was the first.
       requireUserVerification: false,
+      claim,
     });
+    if (isFailure(verified) && verified.reason === "already_completed") return lostToAnother(user);
     if (isFailure(verified)) {
       await recordFailure("code_failed", user.id, meta, attempt.lockedUntil, { factor: "webauthn" });
       return attempt.lockedUntil ? { reason: verified.reason, lockedUntil: attempt.lockedUntil } : verified;

@@ -1,6 +1,6 @@
 import { and, count, eq, isNull, sql } from "drizzle-orm";
 import type { Clock } from "../clock";
-import type { Database, Orm } from "../db/database";
+import type { Claim, Database, Orm } from "../db/database";
 import { deriveKey, keyedHmac } from "./crypto";
 
 // Crockford's base32: digits and lowercase letters without i, l, o and u, so nothing
@@ -101,11 +101,13 @@ export function recoveryCodeStore(database: Database, clock: Clock, appSecret: s
 
     /**
      * Spends a code in one conditional write, so two requests cannot both spend it, in the
-     * transaction that sets the count. The codes left, or null.
+     * transaction that sets the count. The codes left, or null. With `claim`, the code is
+     * spent only if the claim stands too: "unclaimed" when it lost, and the code is kept.
      */
-    async use(userId: number, symbols: string): Promise<number | null> {
+    async use(userId: number, symbols: string, claim?: Claim): Promise<number | null | "unclaimed"> {
       const unused = and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt));
-      const { followed } = await database.atomically(
+      const userRow: Claim = (on) => on.select({ id: users.id }).from(users).where(eq(users.id, userId));
+      const { followed, kept } = await database.atomically(
         // The user's row first, as every writer of the codes; the count is set once the code is spent.
         (transaction) => counts.setLeftOn(transaction, userId, sql`${users.recoveryCodesLeft}`),
         (transaction) => ({
@@ -115,9 +117,13 @@ export function recoveryCodeStore(database: Database, clock: Clock, appSecret: s
             .where(and(unused, eq(recoveryCodes.codeHash, hash(symbols))))
             .returning({ id: recoveryCodes.id }),
           counted: counts.setLeftOn(transaction, userId, sql`(SELECT count(*) FROM ${recoveryCodes} WHERE ${unused})`),
+          // Without a claim, the user's own row, which is always there, stands in for one.
+          claimed: (claim ?? userRow)(transaction),
         }),
+        ({ followed }) => followed.spent.length === 1 && followed.claimed.length > 0,
       );
-      return followed.spent.length === 1 ? (followed.counted[0]?.left ?? 0) : null;
+      if (followed.spent.length !== 1) return null;
+      return kept ? (followed.counted[0]?.left ?? 0) : "unclaimed";
     },
   };
 }

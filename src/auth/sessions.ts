@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, lte, ne, sql } from "drizzle-orm";
 import type { Clock } from "../clock";
-import type { Database, Orm } from "../db/database";
+import type { Claim, Database, Orm } from "../db/database";
 import type { Session, SessionState, SignInFactor, User } from "../db/tables";
 import { rememberLately } from "../memo";
 import { randomToken, sha256Hex } from "./crypto";
@@ -23,8 +23,11 @@ export type SignInNotes = { failedCodesBefore?: number; usedRecoveryCode?: boole
  * passkey, a magic link) must add its proof here, where it is seen beside the others.
  */
 export type SignInProof =
-  /** The second factor, given in this pending session, which it replaces. */
-  | { by: "second_factor"; pending: Session; notes: SignInNotes }
+  /**
+   * The second factor, given in this pending session, which it replaces: the factor was spent
+   * in the transaction that ended the pending session (its claim, `claimPending`).
+   */
+  | { by: "second_factor"; claimed: Session; notes: SignInNotes }
   /** The right password on a browser this user trusted. */
   | { by: "trusted_browser"; userId: number }
   /**
@@ -95,28 +98,43 @@ export function sessionStore({ orm, reads, tables: { sessions } }: Database, clo
     return create(session.userId, state, meta, notes);
   }
 
+  /**
+   * The one door into a signed-in session: nothing else writes one. Only a renewal can find its
+   * session gone (another request revoked it first): null then.
+   */
+  function signIn(proof: Exclude<SignInProof, { by: "renewal" }>, meta: RequestMeta): Promise<NewSession>;
+  function signIn(proof: SignInProof, meta: RequestMeta): Promise<NewSession | null>;
+  function signIn(proof: SignInProof, meta: RequestMeta): Promise<NewSession | null> {
+    switch (proof.by) {
+      case "second_factor":
+        return create(proof.claimed.userId, "signed_in", meta, proof.notes);
+      case "trusted_browser":
+        return create(proof.userId, "signed_in", meta, { signedInWith: "trusted_browser" });
+      case "passkey":
+        return create(proof.userId, "signed_in", meta, { signedInWith: "passwordless" });
+      case "renewal":
+        if (proof.signedIn.state !== "signed_in") return Promise.resolve(null);
+        return rotate(proof.signedIn, "signed_in", meta, { signedInWith: proof.signedIn.signedInWith ?? undefined });
+    }
+  }
+
   return {
+    /**
+     * The end of a pending session, to write with the second factor that completes it: of two
+     * requests completing one session, one claim finds the row and the other nothing.
+     */
+    claimPending:
+      (pending: Session): Claim =>
+      (transaction) =>
+        transaction
+          .delete(sessions)
+          .where(and(eq(sessions.id, pending.id), eq(sessions.state, "pending")))
+          .returning({ id: sessions.id }),
+
     /** A session that has passed the password and waits for the second factor. */
     startPending: (userId: number, meta: RequestMeta): Promise<NewSession> => create(userId, "pending", meta),
 
-    /**
-     * The one door into a signed-in session: nothing else writes one. Null when the proof's
-     * session is no longer there (another request completed or ended it first).
-     */
-    signIn(proof: SignInProof, meta: RequestMeta): Promise<NewSession | null> {
-      switch (proof.by) {
-        case "second_factor":
-          if (proof.pending.state !== "pending") return Promise.resolve(null);
-          return rotate(proof.pending, "signed_in", meta, proof.notes);
-        case "trusted_browser":
-          return create(proof.userId, "signed_in", meta, { signedInWith: "trusted_browser" });
-        case "passkey":
-          return create(proof.userId, "signed_in", meta, { signedInWith: "passwordless" });
-        case "renewal":
-          if (proof.signedIn.state !== "signed_in") return Promise.resolve(null);
-          return rotate(proof.signedIn, "signed_in", meta, { signedInWith: proof.signedIn.signedInWith ?? undefined });
-      }
-    },
+    signIn,
 
     /** The live session behind a cookie token, or null when it is unknown or expired. Use slides the idle expiry. */
     async validate(token: string): Promise<SessionWithUser | null> {

@@ -1,6 +1,6 @@
 import { and, eq, isNull, lt, or } from "drizzle-orm";
 import type { Clock } from "../clock";
-import type { Database, Orm, Statements, Written } from "../db/database";
+import { type Claim, type Database, type Orm, type Statements, type Written, writeWithClaim } from "../db/database";
 import type { User } from "../db/tables";
 import type { Reason } from "./outcomes";
 
@@ -64,15 +64,20 @@ export function userStore(database: Database, clock: Clock) {
 
     /**
      * Records a code's time step as used, in one conditional write: false when this step
-     * or a later one was already accepted, which makes the code a replay.
+     * or a later one was already accepted, which makes the code a replay. With `claim`, the
+     * step stands only if the claim does ("unclaimed" when it lost).
      */
-    async acceptTimeStep(userId: number, step: number): Promise<boolean> {
-      const updated = await orm
-        .update(users)
-        .set({ totpLastStep: step })
-        .where(and(eq(users.id, userId), or(isNull(users.totpLastStep), lt(users.totpLastStep, step))))
-        .returning({ id: users.id });
-      return updated.length === 1;
+    acceptTimeStep(userId: number, step: number, claim?: Claim): Promise<boolean | "unclaimed"> {
+      return writeWithClaim(
+        database,
+        (on) =>
+          on
+            .update(users)
+            .set({ totpLastStep: step })
+            .where(and(eq(users.id, userId), or(isNull(users.totpLastStep), lt(users.totpLastStep, step))))
+            .returning({ id: users.id }),
+        claim,
+      );
     },
 
     async findById(userId: number): Promise<User | null> {

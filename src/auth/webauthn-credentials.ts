@@ -1,6 +1,6 @@
 import { and, asc, count, eq, gt, isNull, lte, sql } from "drizzle-orm";
 import type { Clock } from "../clock";
-import type { Database, Orm } from "../db/database";
+import { type Claim, type Database, type Orm, writeWithClaim } from "../db/database";
 import type { ChallengePurpose, User, WebAuthnCredential } from "../db/tables";
 import { randomToken } from "./crypto";
 
@@ -34,6 +34,12 @@ export function webauthnStore(database: Database, clock: Clock) {
 
   /** The delete of every credential of the user, on `on`: the database or a transaction. */
   const deleteAllOn = (on: Orm, userId: number) => on.delete(credentials).where(eq(credentials.userId, userId));
+
+  /** The user handle of `userId`, or null when they have none (or are gone). */
+  async function handleOf(userId: number): Promise<string | null> {
+    const [row] = await orm.select({ handle: users.webauthnUserId }).from(users).where(eq(users.id, userId));
+    return row?.handle ?? null;
+  }
 
   async function find(id: string): Promise<WebAuthnCredential | null> {
     const [credential] = await orm.select().from(credentials).where(eq(credentials.id, id));
@@ -73,10 +79,12 @@ export function webauthnStore(database: Database, clock: Clock) {
         .update(users)
         .set({ webauthnUserId: randomToken(32) })
         .where(and(eq(users.id, user.id), isNull(users.webauthnUserId)));
-      const [fresh] = await orm.select({ handle: users.webauthnUserId }).from(users).where(eq(users.id, user.id));
-      if (!fresh?.handle) throw new Error(`user ${user.id} vanished during a WebAuthn registration`);
-      return fresh.handle;
+      const handle = await handleOf(user.id);
+      if (!handle) throw new Error(`user ${user.id} vanished during a WebAuthn registration`);
+      return handle;
     },
+
+    handleOf,
 
     list: (userId: number): Promise<WebAuthnCredential[]> => ofUser.execute({ userId }),
 
@@ -96,28 +104,43 @@ export function webauthnStore(database: Database, clock: Clock) {
 
     find,
 
-    /** Stores a registered credential; false when its id is registered already, to anyone. */
-    async add(credential: NewCredential): Promise<boolean> {
-      const added = await orm
-        .insert(credentials)
-        .values({ ...credential, createdAt: clock() })
-        .onConflictDoNothing()
-        .returning({ id: credentials.id });
-      return added.length === 1;
-    },
+    /**
+     * Stores a registered credential; false when its id is registered already, to anyone.
+     * With `claim`, stored only if the claim stands too ("unclaimed" when it lost).
+     */
+    add: (credential: NewCredential, claim?: Claim): Promise<boolean | "unclaimed"> =>
+      writeWithClaim(
+        database,
+        (on) =>
+          on
+            .insert(credentials)
+            .values({ ...credential, createdAt: clock() })
+            .onConflictDoNothing()
+            .returning({ id: credentials.id }),
+        claim,
+      ),
 
     /**
      * Records a use, in one conditional write on the counter it was checked against: of two
      * assertions racing with one counter value, the second finds it moved and is refused.
+     * With `claim`, recorded only if the claim stands too ("unclaimed" when it lost).
      */
-    async recordUse(credential: WebAuthnCredential, counter: number, backedUp: boolean): Promise<boolean> {
-      const used = await orm
-        .update(credentials)
-        .set({ counter, backedUp, lastUsedAt: clock() })
-        .where(and(eq(credentials.id, credential.id), eq(credentials.counter, credential.counter)))
-        .returning({ id: credentials.id });
-      return used.length === 1;
-    },
+    recordUse: (
+      credential: WebAuthnCredential,
+      counter: number,
+      backedUp: boolean,
+      claim?: Claim,
+    ): Promise<boolean | "unclaimed"> =>
+      writeWithClaim(
+        database,
+        (on) =>
+          on
+            .update(credentials)
+            .set({ counter, backedUp, lastUsedAt: clock() })
+            .where(and(eq(credentials.id, credential.id), eq(credentials.counter, credential.counter)))
+            .returning({ id: credentials.id }),
+        claim,
+      ),
 
     /** Renames one of the user's credentials; null when it is not theirs. */
     async rename(userId: number, id: string, name: string): Promise<WebAuthnCredential | null> {

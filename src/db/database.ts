@@ -2,6 +2,7 @@ import type { Database, DatabaseOptions } from "./handle";
 import { isPostgresUrl } from "./handle";
 
 export {
+  type Claim,
   type Database,
   type DatabaseOptions,
   isPostgresUrl,
@@ -9,6 +10,7 @@ export {
   type Statements,
   type Written,
   withoutCredentials,
+  writeWithClaim,
 } from "./handle";
 
 /** Opens the database `url` names, creating and migrating it as needed. */

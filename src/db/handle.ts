@@ -22,6 +22,52 @@ export type Written<Then extends Statements> = {
   [Name in keyof Then]: Awaited<Then[Name]> extends readonly (infer Row)[] ? Row[] : never[];
 };
 
+/** What a transaction's statements returned: `first`'s rows, and each named statement's. */
+export type Transacted<Row, Then extends Statements> = { first: Row[]; followed: Written<Then> };
+
+/** Thrown inside a transaction to roll it back when `keep` says no; never seen outside `atomically`. */
+export class RolledBack<Result> extends Error {
+  constructor(readonly written: Result) {
+    super("rolled back");
+  }
+}
+
+/** Runs a transaction that may roll itself back by throwing RolledBack: `kept` says which it did. */
+export async function keptOrRolledBack<Result>(transaction: () => Result | Promise<Result>) {
+  try {
+    return { ...(await transaction()), kept: true };
+  } catch (error) {
+    if (error instanceof RolledBack) return { ...(error.written as Result), kept: false };
+    throw error;
+  }
+}
+
+/**
+ * A write that must stand or fall with another row's change: the pending session a second
+ * factor ends, say. Returns the rows it changed; none means it lost, and the write with it.
+ */
+export type Claim = (transaction: Orm) => PromiseLike<readonly unknown[]>;
+
+/**
+ * `write`, and when given, `claim` in the same transaction, which stands only if both changed a
+ * row: "unclaimed" when the write did and the claim did not (so nothing was written), else
+ * whether the write changed a row. Without a claim, the write alone, outside a transaction.
+ */
+export async function writeWithClaim(
+  database: Pick<Database, "orm" | "atomically">,
+  write: (on: Orm) => PromiseLike<readonly unknown[]>,
+  claim?: Claim,
+): Promise<boolean | "unclaimed"> {
+  if (!claim) return (await write(database.orm)).length > 0;
+  const { first, followed } = await database.atomically(
+    (transaction) => write(transaction) as PromiseLike<unknown[]>,
+    (transaction) => ({ claimed: claim(transaction) }),
+    ({ first, followed }) => first.length > 0 && followed.claimed.length > 0,
+  );
+  if (first.length === 0) return false;
+  return followed.claimed.length > 0 ? true : "unclaimed";
+}
+
 /**
  * The reads behind every request with a session cookie, by primary key. Each dialect answers
  * them its fastest way: SQLite with bun:sqlite statements of its own, which skip Drizzle's result
@@ -63,11 +109,14 @@ export type Database = {
    * One transaction, all or nothing: `first`, then the named statements `then` makes from the
    * rows `first` returned, in the order they are named. Both build on the transaction they
    * are given. Resolves to the rows each returned, by name (none without `.returning()`).
+   * When `keep` is given and says no to those rows, the transaction is rolled back instead
+   * (`kept` false): the rows then tell what each statement found, but none of it was written.
    */
   atomically<Row, Then extends Statements>(
     first: (transaction: Orm) => PromiseLike<Row[]>,
     then: (transaction: Orm, rows: Row[]) => Then,
-  ): Promise<{ first: Row[]; followed: Written<Then> }>;
+    keep?: (written: Transacted<Row, Then>) => boolean,
+  ): Promise<Transacted<Row, Then> & { kept: boolean }>;
   /** The reads every request with a session makes. */
   reads: HotReads;
   /**

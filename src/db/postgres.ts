@@ -8,7 +8,9 @@ import {
   type Database,
   type DatabaseOptions,
   drizzleHotReads,
+  keptOrRolledBack,
   type Orm,
+  RolledBack,
   type Written,
   withoutCredentials,
 } from "./handle";
@@ -37,14 +39,18 @@ export async function openPostgres(url: string, { poolSize = 10 }: DatabaseOptio
     tables,
     reads: drizzleHotReads(orm as unknown as Orm, tables as Database["tables"]),
     soon: async (statement, values) => statement.execute(values),
-    atomically: (first, then) =>
-      orm.transaction(async (transaction) => {
-        const rows = await first(transaction);
-        const followed: Record<string, unknown> = {};
-        // One at a time, in order. Bun's client answers a statement without RETURNING with an empty array.
-        for (const [name, statement] of Object.entries(then(transaction, rows))) followed[name] = await statement;
-        return { first: rows, followed: followed as Written<ReturnType<typeof then>> };
-      }),
+    atomically: (first, then, keep) =>
+      keptOrRolledBack(() =>
+        orm.transaction(async (transaction) => {
+          const rows = await first(transaction);
+          const followed: Record<string, unknown> = {};
+          // One at a time, in order. Bun's client answers a statement without RETURNING with an empty array.
+          for (const [name, statement] of Object.entries(then(transaction, rows))) followed[name] = await statement;
+          const written = { first: rows, followed: followed as Written<ReturnType<typeof then>> };
+          if (keep && !keep(written)) throw new RolledBack(written);
+          return written;
+        }),
+      ),
     answers: (timeoutMs) => answersWithin(() => client`SELECT 1`, timeoutMs),
     close: () => client.close({ timeout: 5 }),
     description: withoutCredentials(url),

@@ -5,7 +5,16 @@ import { getTableColumns, getTableName, type Table } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/bun-sqlite";
 import { migrate } from "drizzle-orm/bun-sqlite/migrator";
 import { projectFolder } from "../files";
-import { answersWithin, type Database, type HotReads, type Orm, type PreparedWrite, type Written } from "./handle";
+import {
+  answersWithin,
+  type Database,
+  type HotReads,
+  keptOrRolledBack,
+  type Orm,
+  type PreparedWrite,
+  RolledBack,
+  type Written,
+} from "./handle";
 import * as tables from "./schema.sqlite";
 import type { Session, User } from "./tables";
 
@@ -136,20 +145,24 @@ export function openSqlite(path: string): Database {
     soon: <Row>(statement: PreparedWrite<Row>, values: Record<string, unknown>) =>
       // Drizzle's SQLite statements also run synchronously, as a transaction must here.
       committedSoon(() => (statement as unknown as { all(values: Record<string, unknown>): Row[] }).all(values)),
-    async atomically(first, then) {
+    async atomically(first, then, keep) {
       // bun:sqlite runs statements synchronously, so the whole transaction runs in one go:
       // no other request's statement can slip into it between two awaits.
-      return sqlite.transaction((transaction) => {
-        const orm = transaction as unknown as Orm;
-        const rows = (first(orm) as unknown as { all(): Awaited<ReturnType<typeof first>> }).all();
-        const followed = Object.fromEntries(
-          Object.entries(then(orm, rows)).map(([name, statement]) => [
-            name,
-            (statement as unknown as { all(): unknown[] }).all(),
-          ]),
-        );
-        return { first: rows, followed: followed as Written<ReturnType<typeof then>> };
-      });
+      return keptOrRolledBack(() =>
+        sqlite.transaction((transaction) => {
+          const orm = transaction as unknown as Orm;
+          const rows = (first(orm) as unknown as { all(): Awaited<ReturnType<typeof first>> }).all();
+          const followed = Object.fromEntries(
+            Object.entries(then(orm, rows)).map(([name, statement]) => [
+              name,
+              (statement as unknown as { all(): unknown[] }).all(),
+            ]),
+          );
+          const written = { first: rows, followed: followed as Written<ReturnType<typeof then>> };
+          if (keep && !keep(written)) throw new RolledBack(written);
+          return written;
+        }),
+      );
     },
     answers: (timeoutMs) => answersWithin(async () => client.query("SELECT 1").get(), timeoutMs),
     async close() {

@@ -52,7 +52,9 @@ function sentence(reason: Reason, kind: FieldKind, lockedUntil: number | undefin
     case "not_a_code_or_recovery_code":
       return "Enter the 6-digit code from your authenticator app, or one of your recovery codes.";
     case "webauthn_failed":
-      return lockedToo("Your passkey or security key could not be verified. Try again, or use another way.");
+      return kind === "passkey at sign-in"
+        ? "This passkey could not be verified, or is not registered here. Sign in with your username and password."
+        : lockedToo("Your passkey or security key could not be verified. Try again, or use another way.");
     case "webauthn_expired":
       return lockedToo("That request expired or was already answered. Try again.");
     case "webauthn_unknown":
