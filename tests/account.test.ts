@@ -310,6 +310,21 @@ describe("replacing the authenticator", () => {
     expect((await dom(confirmed)).querySelectorAll("#two-factor .code-list code")).toHaveLength(10);
   });
 
+  test("only a code of the new key confirms it: a recovery code is refused there, and stays unspent", async () => {
+    const { browser, key, recoveryCodes } = await signedInUser("ines");
+    await browser.post("/account/reset-2fa", { password: GOOD_PASSWORD, otp: codeAt(key, t.clock.now) });
+    const confirm = await browser.post("/account/reset-2fa/confirm", { otp: recoveryCodes[0] ?? "" });
+    expect(confirm.status).toBe(422);
+    expect(noteOf(await dom(confirm), "confirm-otp")).toBe("Enter the 6-digit code from your authenticator app.");
+    const [user] = await t.db.select().from(t.tables.users).where(eq(t.tables.users.usernameKey, "ines"));
+    expect(user?.recoveryCodesLeft).toBe(10);
+    // The old key is still the one linked.
+    t.clock.now += 30_000;
+    await browser.post("/logout", {});
+    await signInWithPassword(browser, "ines");
+    expect((await browser.post("/verify-2fa", { otp: codeAt(key, t.clock.now) })).headers.get("location")).toBe("/");
+  });
+
   test("a started replacement is offered for 10 minutes, on the session that started it only", async () => {
     const { browser, key } = await signedInUser("jack");
     const other = new Browser(t.app);

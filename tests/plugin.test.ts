@@ -189,6 +189,10 @@ describe("mounted in a host app under a prefix", () => {
     expect(await fromElsewhere.text()).not.toContain("pong");
     const crossSite = await owner.post("/dashboard/ping", {}, { headers: { "sec-fetch-site": "cross-site" } });
     expect(crossSite.status).toBe(403);
+    // A sibling subdomain is same-site, not same-origin: refused too.
+    const sameSite = await owner.post("/dashboard/ping", {}, { headers: { "sec-fetch-site": "same-site" } });
+    expect(sameSite.status).toBe(403);
+    expect(await sameSite.text()).not.toContain("pong");
     const fromHere = await owner.post("/dashboard/ping", {});
     expect(fromHere.status).toBe(200);
     expect(await fromHere.text()).toBe("pong dave");

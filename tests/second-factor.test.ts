@@ -1,7 +1,18 @@
 import { afterEach, beforeEach, describe, expect, spyOn, test } from "bun:test";
 import { eq } from "drizzle-orm";
+import { secretBox } from "../src/auth/encryption";
 import { codeAt } from "../src/auth/totp";
-import { Browser, dom, enroll, register, signInWithPassword, type TestApp, testApp, wrongCodeAt } from "./helpers";
+import {
+  Browser,
+  dom,
+  enroll,
+  register,
+  signInWithPassword,
+  TEST_SECRET,
+  type TestApp,
+  testApp,
+  wrongCodeAt,
+} from "./helpers";
 
 let t: TestApp;
 beforeEach(async () => {
@@ -252,6 +263,13 @@ describe("guessing is bounded", () => {
       expect((await signInWithPassword(new Browser(t.app), "hank")).headers.get("location")).toBe("/verify-2fa");
     });
 
+    test("the lock is on the name whatever its case: five wrong as alice, then the right one as ALICE, is 429", async () => {
+      await enroll(new Browser(t.app), t, "alice");
+      const attacker = new Browser(t.app);
+      for (let i = 1; i <= 5; i++) await signInWithPassword(attacker, "alice", `wrong ${i}`);
+      expect((await signInWithPassword(new Browser(t.app), "ALICE")).status).toBe(429);
+    });
+
     test("an unknown name locks the same way, so lockouts do not reveal who has an account", async () => {
       await enroll(new Browser(t.app), t, "known");
       const answers: Record<string, (string | null)[]> = {};
@@ -403,6 +421,14 @@ describe("keys at rest", () => {
     expect(row?.totpSecret).toStartWith("v1:");
     expect(row?.totpSecret).not.toContain(key);
     expect(JSON.stringify(await t.db.select().from(t.tables.users))).not.toContain(key);
+  });
+
+  test("sealing one key twice gives two ciphertexts, each opening to it: a fresh IV every time", () => {
+    const box = secretBox(TEST_SECRET);
+    const [first, second] = [box.seal("JBSWY3DPEHPK3PXP", "user:1"), box.seal("JBSWY3DPEHPK3PXP", "user:1")];
+    expect(first).not.toBe(second);
+    expect(first.split(":")[1]).not.toBe(second.split(":")[1]);
+    expect([box.open(first, "user:1"), box.open(second, "user:1")]).toEqual(["JBSWY3DPEHPK3PXP", "JBSWY3DPEHPK3PXP"]);
   });
 
   test("a copied ciphertext does not open for another user", async () => {

@@ -329,6 +329,16 @@ describe("cookies", () => {
     expect((await browser.get("/login")).status).toBe(200);
   });
 
+  test("a session cookie without its signature, the bare token, sends the person to /login", async () => {
+    const browser = new Browser(t.app);
+    await registerWithTwoFactor(browser, t, "bart");
+    const [token] = decodeURIComponent(browser.cookies.get("session") ?? "").split(".");
+    browser.cookies.set("session", token ?? "");
+    const response = await browser.get("/");
+    expect(response.status).toBe(303);
+    expect(response.headers.get("location")).toBe("/login");
+  });
+
   test("a cookie signed under another APP_SECRET is not accepted", async () => {
     const browser = new Browser(t.app);
     await registerWithTwoFactor(browser, t, "quinn");

@@ -10,6 +10,7 @@ import {
   enroll,
   GOOD_PASSWORD,
   ORIGIN,
+  readKey,
   register,
   registerWithTwoFactor,
   signInWithPassword,
@@ -345,7 +346,44 @@ describe("the second step with a passkey or security key", () => {
   });
 });
 
+describe("an account with only passkeys", () => {
+  test("a code of the key shown on /setup-2fa but never confirmed proves nothing: at the second step, nor for new recovery codes", async () => {
+    const browser = new Browser(t.app);
+    await register(browser, "quin");
+    const unconfirmed = await readKey(browser); // looked at, then a passkey chosen instead
+    const creation = await options(browser, "/setup-2fa/webauthn/options");
+    const enrolled = await browser.post("/setup-2fa/webauthn", { credential: await passkey().register(creation) });
+    expect(enrolled.status).toBe(200);
+    await browser.get("/account");
+    const proof = await browser.post(
+      "/account/recovery-codes",
+      { otp: codeAt(unconfirmed, t.clock.now), assertion: "" },
+      { htmx: true },
+    );
+    expect(proof.status).toBe(422);
+    expect((await dom(proof)).querySelector(".code-list")).toBeNull();
+
+    await browser.postAndFollow("/logout", {});
+    await signInWithPassword(browser, "quin");
+    t.clock.now += 30_000;
+    const second = await browser.post("/verify-2fa", { otp: codeAt(unconfirmed, t.clock.now) });
+    expect(second.status).toBe(422);
+    expect(await signedInPage(browser)).toBe(false);
+  });
+});
+
 describe("managing passkeys and security keys", () => {
+  test("removing a credential that is not the last one still needs a proof", async () => {
+    const browser = new Browser(t.app);
+    const key = await registerWithTwoFactor(browser, t, "noor");
+    await addSecurityKey(browser, key);
+    const [credential] = await credentialsOf((await userNamed("noor")).id);
+    const path = `/account/credentials/${encodeURIComponent(credential?.id ?? "")}/remove`;
+    const response = await browser.post(path, { otp: "", assertion: "" }, { htmx: true });
+    expect(response.status).toBe(422);
+    expect(await credentialsOf((await userNamed("noor")).id)).toHaveLength(1);
+  });
+
   test("adding needs fresh proof: no code and no passkey answer is refused", async () => {
     const browser = new Browser(t.app);
     await registerWithTwoFactor(browser, t, "ada");
