@@ -50,7 +50,20 @@ export function createApp({ database, config, clock, policies, logRequest, inFli
     .use(errorPages({ ...pageSettings, routes: () => routes() }))
     .use(staticAssets())
     .use(healthCheck(database))
-    .use(twoFactorAuth({ database, config, clock, policies }))
+    .use(
+      twoFactorAuth({
+        database,
+        secret: config.appSecret,
+        origin: config.appOrigin,
+        appName: config.appName,
+        ipRateLimit: config.ipRateLimit,
+        trustedProxyHeader: config.trustedProxyHeader,
+        sessionIdleMs: config.sessionIdleMs,
+        sessionAbsoluteMs: config.sessionAbsoluteMs,
+        clock,
+        policies,
+      }),
+    )
     .get(
       "/",
       ({ twoFactor: { paths }, set, fragment, csrfToken, user, session }) => {

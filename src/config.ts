@@ -1,6 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { isPostgresUrl } from "./db/database";
+import { ConfigError, checkedOrigin, checkedSecret } from "./index";
+
+export { ConfigError };
 
 export type Config = {
   port: number;
@@ -23,13 +26,6 @@ export type Config = {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** A configuration mistake, worded as the one line an operator needs to fix it. */
-export class ConfigError extends Error {}
-
-const MIN_SECRET_LENGTH = 43; // 32 random bytes in base64
-const SECRET_HINT =
-  "generate one with: bun -e \"console.log(require('crypto').randomBytes(32).toString('base64url'))\"";
-
 type Env = Record<string, string | undefined>;
 
 /** The part of the configuration that reaches the database and no secret: all the admin command line needs. */
@@ -49,16 +45,13 @@ export function loadDatabaseConfig(
 
 export function loadConfig(env: Env, mode: "production" | "development"): Config {
   const port = parsePort(env.PORT);
-  const appOrigin = parseOrigin(env.APP_ORIGIN ?? `http://localhost:${port}`);
+  const appOrigin = checkedOrigin(env.APP_ORIGIN ?? `http://localhost:${port}`, "APP_ORIGIN");
   const database = loadDatabaseConfig(env);
   const { databaseUrl } = database;
-  const appSecret = env.APP_SECRET || (mode === "development" ? devSecret(databaseUrl) : "");
-  if (!appSecret) throw new ConfigError(`APP_SECRET is required in production; ${SECRET_HINT}`);
-  if (appSecret.length < MIN_SECRET_LENGTH) {
-    throw new ConfigError(
-      `APP_SECRET must be at least ${MIN_SECRET_LENGTH} characters (32 random bytes); ${SECRET_HINT}`,
-    );
-  }
+  const appSecret = checkedSecret(
+    env.APP_SECRET || (mode === "development" ? devSecret(databaseUrl) : ""),
+    "APP_SECRET",
+  );
   return {
     ...database,
     port,
@@ -93,22 +86,6 @@ function parsePort(value: string | undefined): number {
     throw new ConfigError(`PORT must be a whole number from 1 to 65535, got "${value}"`);
   }
   return port;
-}
-
-function parseOrigin(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(`APP_ORIGIN must be a URL such as https://example.com, got "${value}"`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new ConfigError(`APP_ORIGIN must start with http:// or https://, got "${value}"`);
-  }
-  if (url.pathname !== "/" || url.search || url.hash) {
-    throw new ConfigError(`APP_ORIGIN must be an origin without a path, such as https://example.com, got "${value}"`);
-  }
-  return url.origin;
 }
 
 /**

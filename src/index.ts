@@ -12,6 +12,7 @@ export {
   requestLog,
   requestsInFlight,
 } from "./web/operations";
-export { type AuthConfig, type TwoFactorAuthOptions, twoFactorAuth } from "./web/plugin";
+export { ConfigError, checkedOrigin, checkedSecret } from "./web/options";
+export { type TwoFactorAuthOptions, twoFactorAuth } from "./web/plugin";
 export type { PageLayout } from "./web/respond";
 export { securityHeaders } from "./web/security";

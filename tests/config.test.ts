@@ -32,7 +32,7 @@ describe("configuration", () => {
   });
 
   test.each([
-    [{}, "APP_SECRET is required in production"],
+    [{}, "APP_SECRET is required"],
     [{ APP_SECRET: "short" }, "at least 43 characters"],
     [{ APP_SECRET: TEST_SECRET, PORT: "http" }, "PORT must be a whole number"],
     [{ APP_SECRET: TEST_SECRET, PORT: "70000" }, "PORT must be a whole number"],
@@ -79,7 +79,7 @@ describe("bun run start", () => {
     expect(result.exitCode).toBe(1);
     const lines = result.stderr.toString().trim().split("\n");
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toStartWith("Cannot start: APP_SECRET is required in production");
+    expect(lines[0]).toStartWith("Cannot start: APP_SECRET is required");
   });
 
   test("refuses to start, in one line and without the password, when PostgreSQL cannot be reached", () => {

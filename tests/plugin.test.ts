@@ -2,9 +2,8 @@ import { afterEach, beforeEach, describe, expect, spyOn, test } from "bun:test";
 import Html from "@kitajs/html";
 import { Elysia } from "elysia";
 import { codeAt } from "../src/auth/totp";
-import { type Config, loadConfig } from "../src/config";
 import type { Database } from "../src/db/database";
-import { errorPages, type PageLayout, twoFactorAuth } from "../src/index";
+import { ConfigError, errorPages, type PageLayout, twoFactorAuth } from "../src/index";
 import { pageRenderer } from "../src/web/respond";
 import { SoftAuthenticator } from "./authenticator";
 import { testDatabase } from "./databases";
@@ -22,10 +21,19 @@ import {
 } from "./helpers";
 
 /** A host app of its own: the auth under /auth, its own JSON API, its own form, and its own signed-in page. */
-function hostApp(database: Database, config: Config, clock: { now: number }) {
+function hostApp(database: Database, clock: { now: number }) {
   const notes: unknown[] = [];
   const app = new Elysia()
-    .use(twoFactorAuth({ database, config, clock: () => clock.now, prefix: "/auth", homePath: "/dashboard" }))
+    .use(
+      twoFactorAuth({
+        database,
+        secret: TEST_SECRET,
+        origin: ORIGIN,
+        clock: () => clock.now,
+        prefix: "/auth",
+        homePath: "/dashboard",
+      }),
+    )
     .get("/dashboard", ({ user }) => `Hi ${user.username}`, { signedIn: true })
     .post(
       "/api/notes",
@@ -53,7 +61,7 @@ describe("mounted in a host app under a prefix", () => {
   beforeEach(async () => {
     const opened = await testDatabase();
     close = opened.close;
-    host = hostApp(opened.database, loadConfig({ APP_SECRET: TEST_SECRET }, "production"), clock);
+    host = hostApp(opened.database, clock);
   });
   afterEach(() => close());
 
@@ -89,12 +97,28 @@ describe("mounted in a host app under a prefix", () => {
     expect(response.headers.getSetCookie()).toEqual([]);
   });
 
+  test("a missing or short secret, or an origin that is not one, stops the mount with one line naming it", async () => {
+    const { database, close } = await testDatabase();
+    for (const [options, line] of [
+      [{ secret: "", origin: ORIGIN }, "secret is required; generate one with"],
+      [{ secret: "short", origin: ORIGIN }, "secret must be at least 43 characters"],
+      [{ secret: TEST_SECRET, origin: "" }, 'origin must be a URL such as https://example.com, got ""'],
+      [{ secret: TEST_SECRET, origin: "localhost:3000" }, "origin must start with http:// or https://"],
+      [{ secret: TEST_SECRET, origin: "https://example.com/app" }, "origin must be an origin without a path"],
+    ] as const) {
+      expect(() => twoFactorAuth({ database, ...options })).toThrow(ConfigError);
+      expect(() => twoFactorAuth({ database, ...options })).toThrow(line);
+    }
+    await close();
+  });
+
   test("a prefix with a trailing slash mounts the same; one that is not a path is refused at start", async () => {
     const { database, close } = await testDatabase();
-    const config = loadConfig({ APP_SECRET: TEST_SECRET }, "production");
-    const app = new Elysia().use(twoFactorAuth({ database, config, prefix: "/auth/" }));
+    const app = new Elysia().use(twoFactorAuth({ database, secret: TEST_SECRET, origin: ORIGIN, prefix: "/auth/" }));
     expect((await app.handle(new Request(`${ORIGIN}/auth/login`))).status).toBe(200);
-    expect(() => twoFactorAuth({ database, config, prefix: "auth" })).toThrow('the prefix must start with "/"');
+    expect(() => twoFactorAuth({ database, secret: TEST_SECRET, origin: ORIGIN, prefix: "auth" })).toThrow(
+      'the prefix must start with "/"',
+    );
     await close();
   });
 
@@ -213,13 +237,14 @@ describe("mounted in a host app under a prefix", () => {
 
 test("a host's own layout draws the auth's whole pages; htmx still gets fragments", async () => {
   const { database, close } = await testDatabase();
-  const config = loadConfig({ APP_SECRET: TEST_SECRET }, "production");
   const drawn: string[] = [];
   const layout: PageLayout = ({ title, appName, homePath, children }) => {
     drawn.push(title);
     return `<!doctype html><html><head><title>${Html.escapeHtml(`${title} – ${appName}`)}</title></head><body><a href="${homePath}" id="host-brand">Acme</a><main id="main">${children}</main></body></html>`;
   };
-  const app = new Elysia().use(twoFactorAuth({ database, config, layout, homePath: "/app" }));
+  const app = new Elysia().use(
+    twoFactorAuth({ database, secret: TEST_SECRET, origin: ORIGIN, layout, homePath: "/app" }),
+  );
   const browser = new Browser(app);
   const page = await dom(await browser.get("/login"));
   expect(page.querySelector("#host-brand")?.getAttribute("href")).toBe("/app");

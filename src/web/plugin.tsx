@@ -7,6 +7,7 @@ import { authCookies } from "./cookies";
 import { errorAnswers } from "./errors";
 import { authGates } from "./gates";
 import type { AuthKit } from "./kit";
+import { ConfigError, checkedOrigin, checkedSecret } from "./options";
 import { type PageLayout, pageRenderer } from "./respond";
 import { accountRoutes } from "./routes/account";
 import { loginRoutes } from "./routes/login";
@@ -14,37 +15,36 @@ import { registerRoutes } from "./routes/register";
 import { signOutRoutes } from "./routes/sign-out";
 import { twoFactorRoutes } from "./routes/two-factor";
 
-/** What the auth needs of the configuration; `loadConfig` in src/config.ts reads it from the environment. */
-export type AuthConfig = {
-  /** Shown in authenticator apps and page titles. */
-  appName: string;
-  /** At least 32 random bytes: keys cookie signatures, CSRF tokens, TOTP keys at rest and recovery-code hashes. */
-  appSecret: string;
-  /** The public origin: unsafe requests from any other are refused. */
-  appOrigin: string;
-  /** `Secure` cookies with the `__Host-` prefix: true when APP_ORIGIN is https. */
-  secureCookies: boolean;
-  /** Unsafe requests a minute per client IP on the auth's forms; 0 turns the budget off. */
-  ipRateLimit: number;
-  /** A header a trusted reverse proxy sets to the client's IP, or null to use the socket's address. */
-  trustedProxyHeader: string | null;
-  sessionIdleMs: number;
-  sessionAbsoluteMs: number;
-};
+const DAY_MS = 24 * 60 * 60_000;
 
 export type TwoFactorAuthOptions = {
   database: Database;
-  config: AuthConfig;
-  /** Milliseconds since the epoch; the system clock unless a test moves its own. */
-  clock?: Clock;
+  /**
+   * At least 43 characters (32 random bytes): keys cookie signatures, CSRF tokens, TOTP keys at
+   * rest and recovery-code hashes. Changing it signs everyone out and locks out app codes.
+   */
+  secret: string;
+  /** The public origin, such as `https://example.com`: unsafe requests from any other are refused, and passkeys are bound to its host. */
+  origin: string;
+  /** Shown in authenticator apps and page titles. "Two-Factor Auth" by default. */
+  appName?: string;
   /** Where the auth's pages live, such as `/auth`; none by default (`/login`, `/account`, …). */
   prefix?: string;
   /** Where a fully signed-in person lands: the host's page. `/` by default. */
   homePath?: string;
   /** The page shell of whole pages; ours by default. It must have `<main id="main">`, where htmx swaps. */
   layout?: PageLayout;
+  /** Unsafe requests a minute per client IP on the auth's forms; 0 turns the budget off. 60 by default. */
+  ipRateLimit?: number;
+  /** A header a trusted reverse proxy sets to the client's IP; the socket's address by default. */
+  trustedProxyHeader?: string | null;
+  /** A signed-in session ends after this long unused (7 days by default), and this long after sign-in (30). */
+  sessionIdleMs?: number;
+  sessionAbsoluteMs?: number;
   /** Lockouts, trusted-browser days and the reset window; each defaults to today's value. */
   policies?: Partial<AuthPolicies>;
+  /** Milliseconds since the epoch; the system clock unless a test moves its own. */
+  clock?: Clock;
 };
 
 /**
@@ -55,42 +55,52 @@ export type TwoFactorAuthOptions = {
  */
 export function twoFactorAuth({
   database,
-  config,
-  clock = systemClock,
+  secret,
+  origin,
+  appName = "Two-Factor Auth",
   prefix: givenPrefix = "",
   homePath = "/",
   layout,
+  ipRateLimit = 60,
+  trustedProxyHeader = null,
+  sessionIdleMs = 7 * DAY_MS,
+  sessionAbsoluteMs = 30 * DAY_MS,
   policies: overrides = {},
+  clock = systemClock,
 }: TwoFactorAuthOptions) {
+  // Checked here, at the mount: a wrong secret or origin stops the start, never a 403 later.
+  const appSecret = checkedSecret(secret, "secret");
+  const appOrigin = checkedOrigin(origin, "origin");
+  const secureCookies = appOrigin.startsWith("https:");
   // "/auth" and "/auth/" mount alike; a prefix must be a path.
   const prefix = givenPrefix.replace(/\/+$/, "");
-  if (prefix && !prefix.startsWith("/")) throw new Error(`the prefix must start with "/", got "${givenPrefix}"`);
+  if (prefix && !prefix.startsWith("/")) throw new ConfigError(`the prefix must start with "/", got "${givenPrefix}"`);
   const policies: AuthPolicies = { ...DEFAULT_POLICIES, ...overrides };
   const auth = createAuth({
     database,
     clock,
-    appName: config.appName,
-    appSecret: config.appSecret,
-    appOrigin: config.appOrigin,
-    sessionLifetime: { idleMs: config.sessionIdleMs, absoluteMs: config.sessionAbsoluteMs },
+    appName,
+    appSecret,
+    appOrigin,
+    sessionLifetime: { idleMs: sessionIdleMs, absoluteMs: sessionAbsoluteMs },
     policies,
   });
   const paths = authPaths(prefix, homePath);
-  const pages = pageRenderer({ appName: config.appName, homePath, layout });
+  const pages = pageRenderer({ appName, homePath, layout });
   const errors = errorAnswers(pages);
   const gates = authGates({
     auth,
     paths,
-    cookies: authCookies(config),
+    cookies: authCookies({ appSecret, secureCookies }),
     errors,
-    appSecret: config.appSecret,
-    appOrigin: config.appOrigin,
-    trustedProxyHeader: config.trustedProxyHeader,
-    ipRateLimit: config.ipRateLimit,
+    appSecret,
+    appOrigin,
+    trustedProxyHeader: trustedProxyHeader?.trim().toLowerCase() || null,
+    ipRateLimit,
     clock,
     seed: prefix,
   });
-  const kit: AuthKit = { gates, auth, paths, clock, policies, pages, rpId: new URL(config.appOrigin).hostname };
+  const kit: AuthKit = { gates, auth, paths, clock, policies, pages, rpId: new URL(appOrigin).hostname };
 
   return new Elysia({ name: "two-factor-auth", seed: prefix })
     .decorate({ twoFactor: { auth, paths } })
