@@ -10,7 +10,6 @@ import {
   type RequestsInFlight,
   requestLog,
   securityHeaders,
-  staticAssets,
   twoFactorAuth,
 } from "./index";
 import { HomePage } from "./views/pages/HomePage";
@@ -48,7 +47,6 @@ export function createApp({ database, config, clock, policies, logRequest, inFli
     .use(logRequest ? requestLog(logRequest) : new Elysia())
     .use(securityHeaders(config))
     .use(errorPages({ ...pageSettings, routes: () => routes() }))
-    .use(staticAssets())
     .use(healthCheck(database))
     .use(
       twoFactorAuth({

@@ -2,7 +2,6 @@
 export { type AuthPolicies, DEFAULT_POLICIES, type ThrottlePolicy } from "./auth";
 export { type Clock, systemClock } from "./clock";
 export { type Database, openDatabase } from "./db/database";
-export { staticAssets } from "./web/assets";
 export { errorPages } from "./web/errors";
 export { HttpError } from "./web/http-error";
 export {

@@ -83,6 +83,31 @@ describe("mounted in a host app under a prefix", () => {
     return key;
   }
 
+  test("the auth serves its own files under its prefix and sends its pages' security headers; the host's routes get neither", async () => {
+    const browser = new Browser(host.app);
+    const login = await browser.get("/auth/login");
+    expect(login.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(login.headers.get("x-frame-options")).toBe("DENY");
+    const page = await dom(login);
+    const loaded = [
+      ...[...page.querySelectorAll("script[src]")].map((element) => element.getAttribute("src") ?? ""),
+      ...[...page.querySelectorAll("link[href]")].map((element) => element.getAttribute("href") ?? ""),
+    ];
+    expect(loaded.length).toBe(7);
+    for (const path of loaded) {
+      expect(path).toStartWith("/auth/assets/");
+      const file = await browser.get(path);
+      expect({ path, status: file.status }).toEqual({ path, status: 200 });
+      expect(file.headers.get("content-type")).toMatch(/^(text\/javascript|text\/css|image\/svg\+xml)/);
+      expect((await file.arrayBuffer()).byteLength).toBeGreaterThan(100);
+    }
+    expect((await browser.get("/assets/htmx.min.js")).status).toBe(404);
+    const hostRoute = await browser.get("/contact");
+    expect(hostRoute.status).toBe(200);
+    expect(hostRoute.headers.get("content-security-policy")).toBeNull();
+    expect(hostRoute.headers.get("x-frame-options")).toBeNull();
+  });
+
   test("the host's JSON API is untouched: no form parser, no origin check, no CSRF token, no session lookup", async () => {
     const response = await host.app.handle(
       new Request(`${ORIGIN}/api/notes`, {

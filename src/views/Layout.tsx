@@ -18,32 +18,33 @@ const htmxConfig = JSON.stringify({
   ],
 });
 
-// The same on every page: rendered once, not escaped again on each request.
-const staticHead: JSX.Element = (
+/** What every page's head holds, with the auth's files under `assets` (such as `/auth/assets`). */
+export const pageHead = (assets: string): JSX.Element => (
   <>
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <meta name="color-scheme" content="light dark" />
     <meta name="htmx-config" content={htmxConfig} />
-    <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
-    <link rel="stylesheet" href="/assets/pico.min.css" />
-    <link rel="stylesheet" href="/assets/app.css" />
-    <script src="/assets/htmx.min.js" defer></script>
-    <script src="/assets/app.js" defer></script>
-    <script src="/assets/simplewebauthn-browser.min.js" defer></script>
-    <script src="/assets/webauthn.js" defer></script>
+    <link rel="icon" href={`${assets}/favicon.svg`} type="image/svg+xml" />
+    <link rel="stylesheet" href={`${assets}/pico.min.css`} />
+    <link rel="stylesheet" href={`${assets}/app.css`} />
+    <script src={`${assets}/htmx.min.js`} defer></script>
+    <script src={`${assets}/app.js`} defer></script>
+    <script src={`${assets}/simplewebauthn-browser.min.js`} defer></script>
+    <script src={`${assets}/webauthn.js`} defer></script>
   </>
 );
 
-export type LayoutProps = PropsWithChildren<{ title: string; appName: string; homePath: string }>;
+/** A page shell's props: `assets` is where the auth serves the files its pages load (pageHead). */
+export type LayoutProps = PropsWithChildren<{ title: string; appName: string; homePath: string; assets: string }>;
 
-export function Layout({ title, appName, homePath, children }: LayoutProps) {
+export function Layout({ title, appName, homePath, assets, children }: LayoutProps) {
   return (
     <>
       {"<!doctype html>"}
       <html lang="en">
         <head>
-          {staticHead}
+          {pageHead(assets)}
           <title safe>{`${title} · ${appName}`}</title>
         </head>
         <body>

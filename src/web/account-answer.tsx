@@ -7,7 +7,7 @@ import { NewAuthenticatorPanel, TwoFactorPanel } from "../views/account/TwoFacto
 import type { FieldErrors } from "../views/field-errors";
 import { AccountPage } from "../views/pages/AccountPage";
 import { keyToScan } from "./qr";
-import { markup, type PageContext, type PageRenderer } from "./respond";
+import type { PageContext, PageRenderer } from "./respond";
 
 /** What the account handlers use of a request. */
 type AccountContext = PageContext & { session: Session; user: User; visit: { trustedBrowserToken: string | null } };
@@ -165,7 +165,7 @@ export function accountAnswers({ auth, paths, pages, trustedBrowserDays, resetWi
           ""
         );
       const changedList = "list" in changed ? changed.list : null;
-      return markup(
+      return pages.answer(
         ctx,
         status,
         <>

@@ -38,6 +38,7 @@ export function errorAnswers(pages: PageRenderer) {
     const content = <ErrorPage title={refusal.title} message={refusal.message} homePath={pages.homePath} />;
     const body = await pages.pageMarkup({ fragment }, refusal.title, content);
     const headers = {
+      ...pages.securityHeaders,
       ...refusal.headers,
       vary: "HX-Request",
       "cache-control": "no-store",

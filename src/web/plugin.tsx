@@ -3,6 +3,7 @@ import { type AuthPolicies, createAuth, DEFAULT_POLICIES } from "../auth";
 import { type Clock, systemClock } from "../clock";
 import type { Database } from "../db/database";
 import { authPaths } from "../paths";
+import { authAssets } from "./assets";
 import { authCookies } from "./cookies";
 import { errorAnswers } from "./errors";
 import { authGates } from "./gates";
@@ -14,6 +15,7 @@ import { loginRoutes } from "./routes/login";
 import { registerRoutes } from "./routes/register";
 import { signOutRoutes } from "./routes/sign-out";
 import { twoFactorRoutes } from "./routes/two-factor";
+import { securityHeaderValues } from "./security";
 
 const DAY_MS = 24 * 60 * 60_000;
 
@@ -86,7 +88,14 @@ export function twoFactorAuth({
     policies,
   });
   const paths = authPaths(prefix, homePath);
-  const pages = pageRenderer({ appName, homePath, layout });
+  const assets = `${prefix}/assets`;
+  const pages = pageRenderer({
+    appName,
+    homePath,
+    assets,
+    layout,
+    securityHeaders: securityHeaderValues({ secureCookies }),
+  });
   const errors = errorAnswers(pages);
   const gates = authGates({
     auth,
@@ -104,6 +113,7 @@ export function twoFactorAuth({
 
   return new Elysia({ name: "two-factor-auth", seed: prefix })
     .decorate({ twoFactor: { auth, paths } })
+    .use(authAssets(assets))
     .use(gates)
     .use(registerRoutes(kit))
     .use(loginRoutes(kit))

@@ -9,7 +9,17 @@ import { Fragment, Layout, type LayoutProps } from "../views/Layout";
  */
 export type PageLayout = (props: LayoutProps) => JSX.Element;
 
-export type PageSettings = { appName: string; homePath: string; layout?: PageLayout };
+/**
+ * How pages are drawn: `assets` is the path the auth's files are served under (`/assets` by
+ * default), and `securityHeaders` go with every page and fragment (none by default).
+ */
+export type PageSettings = {
+  appName: string;
+  homePath: string;
+  assets?: string;
+  layout?: PageLayout;
+  securityHeaders?: Readonly<Record<string, string>>;
+};
 
 type MarkupContext = { fragment: boolean };
 export type PageContext = MarkupContext & { csrfToken: string; set: Context["set"] };
@@ -22,7 +32,13 @@ const CONTENT_SLOT = `<!--${crypto.randomUUID()}-->`;
 const MAX_SHELLS = 200;
 
 /** How one mount of the auth draws its pages: in its layout, under its app name. */
-export function pageRenderer({ appName, homePath, layout = Layout }: PageSettings) {
+export function pageRenderer({
+  appName,
+  homePath,
+  assets = "/assets",
+  layout = Layout,
+  securityHeaders = {},
+}: PageSettings) {
   type DrawnForm = { page?: string[]; fragment?: string[] };
   /** Each blank form drawn, by title, then variant: as a page and as a fragment. */
   const blankForms = new Map<string, Map<string, DrawnForm>>();
@@ -43,7 +59,7 @@ export function pageRenderer({ appName, homePath, layout = Layout }: PageSetting
   function shellMarkup(fragment: boolean, title: string, content: JSX.Element): JSX.Element {
     const Shell = fragment ? Fragment : layout;
     return (
-      <Shell title={title} appName={appName} homePath={homePath}>
+      <Shell title={title} appName={appName} homePath={homePath} assets={assets}>
         {content}
       </Shell>
     );
@@ -65,14 +81,22 @@ export function pageRenderer({ appName, homePath, layout = Layout }: PageSetting
     return typeof content === "string" ? before + content + after : content.then((html) => before + html + after);
   }
 
+  /** Any markup as the answer, with this status and the pages' security headers. */
+  function answer(ctx: PageContext, status: number, html: JSX.Element) {
+    Object.assign(ctx.set.headers, securityHeaders);
+    return markup(ctx, status, html);
+  }
+
   return {
     appName,
     homePath,
+    securityHeaders,
     pageMarkup,
+    answer,
 
     /** A page: the whole document for a normal request, the `#main` fragment for htmx. */
     page(ctx: PageContext, title: string, content: JSX.Element, status = 200) {
-      return markup(ctx, status, pageMarkup(ctx, title, content));
+      return answer(ctx, status, pageMarkup(ctx, title, content));
     },
 
     /**
@@ -91,10 +115,10 @@ export function pageRenderer({ appName, homePath, layout = Layout }: PageSetting
       const kind = ctx.fragment ? "fragment" : "page";
       const parts = drawn[kind];
       // Once drawn, answered at once: no promise, and no key string made for each request.
-      if (parts) return markup(ctx, 200, withToken(parts, ctx.csrfToken));
+      if (parts) return answer(ctx, 200, withToken(parts, ctx.csrfToken));
       return Promise.resolve(pageMarkup(ctx, title, render(TOKEN_SLOT))).then((html) => {
         drawn[kind] = html.split(TOKEN_SLOT);
-        return markup(ctx, 200, withToken(drawn[kind], ctx.csrfToken));
+        return answer(ctx, 200, withToken(drawn[kind], ctx.csrfToken));
       });
     },
   };
@@ -120,7 +144,7 @@ function withToken(parts: readonly string[], token: string): string {
  * our own (as `@elysiajs/html`'s `html()` makes) would be copied into a second one to add the
  * headers: GET /login 27.9k → 32.2k req/s without it (README, Performance).
  */
-export function markup(ctx: PageContext, status: number, html: JSX.Element) {
+function markup(ctx: PageContext, status: number, html: JSX.Element) {
   ctx.set.status = status;
   ctx.set.headers.vary = "HX-Request";
   ctx.set.headers["cache-control"] = "no-store";

@@ -38,7 +38,8 @@ export function securityHeaders(config: { secureCookies: boolean }) {
   return new Elysia({ name: "security-headers", seed: headers }).headers(headers);
 }
 
-function securityHeaderValues(config: { secureCookies: boolean }): Record<string, string> {
+/** The headers the auth's pages are built for, which it sends with each of them itself. */
+export function securityHeaderValues(config: { secureCookies: boolean }): Record<string, string> {
   const csp = [
     "default-src 'none'",
     "script-src 'self'",
