@@ -73,7 +73,7 @@ export function createApp({ database, config, clock, policies, logRequest, inFli
             recoveryCodesLeft={user.recoveryCodesLeft}
             failedCodesBefore={session.failedCodesBefore}
             usedRecoveryCode={session.usedRecoveryCode}
-            appLinked={user.totpEnabledAt !== null}
+            appLinked={user.appLinked}
           />
         );
         return pages.page({ set, fragment, csrfToken }, "Home", content);

@@ -1,5 +1,11 @@
 // The public entry: what a host app imports to mount the auth. See README, "Use it in your own Elysia app".
-export { type AuthPolicies, DEFAULT_POLICIES, type ThrottlePolicy } from "./auth";
+export {
+  type AuthPolicies,
+  DEFAULT_POLICIES,
+  type SignedInSession,
+  type SignedInUser,
+  type ThrottlePolicy,
+} from "./auth";
 export { type Clock, systemClock } from "./clock";
 export { type Database, openDatabase } from "./db/database";
 export { errorPages } from "./web/errors";

@@ -49,8 +49,9 @@ function hostApp(database: Database, clock: { now: number }) {
       signedIn: true,
       csrf: true,
     })
-    .post("/dashboard/ping", ({ user }) => `pong ${user.username}`, { signedIn: true });
-  return { app, notes };
+    .post("/dashboard/ping", ({ user }) => `pong ${user.username}`, { signedIn: true })
+    .get("/me", ({ user, session }) => ({ user, session }), { signedIn: true });
+  return { app, notes, database };
 }
 
 describe("mounted in a host app under a prefix", () => {
@@ -106,6 +107,28 @@ describe("mounted in a host app under a prefix", () => {
     expect(hostRoute.status).toBe(200);
     expect(hostRoute.headers.get("content-security-policy")).toBeNull();
     expect(hostRoute.headers.get("x-frame-options")).toBeNull();
+  });
+
+  test("a signed-in route gets public views of the user and the session: no hash, no key, no token", async () => {
+    const browser = new Browser(host.app);
+    const key = await enrolled(browser, "mia");
+    const me = await browser.get("/me");
+    expect(me.status).toBe(200);
+    const text = await me.text();
+    const { user, session } = JSON.parse(text);
+    expect(Object.keys(user).sort()).toEqual(
+      ["appLinked", "createdAt", "id", "recoveryCodesLeft", "twoFactorEnabledAt", "username"].sort(),
+    );
+    expect(user).toMatchObject({ username: "mia", appLinked: true, recoveryCodesLeft: 10 });
+    expect(Object.keys(session).sort()).toEqual(
+      ["createdAt", "expiresAt", "failedCodesBefore", "lastSeenAt", "signedInWith", "usedRecoveryCode"].sort(),
+    );
+    const [row] = await host.database.orm.select().from(host.database.tables.users);
+    const token = decodeURIComponent(browser.cookies.get("session") ?? "").split(".")[0] ?? "";
+    for (const secret of [row?.passwordHash ?? "", row?.totpSecret ?? "", key, token, "argon2"]) {
+      expect(secret.length).toBeGreaterThan(5);
+      expect(text).not.toContain(secret);
+    }
   });
 
   test("the host's JSON API is untouched: no form parser, no origin check, no CSRF token, no session lookup", async () => {

@@ -38,6 +38,7 @@ export { isRefused, type Reason, type Refused } from "./outcomes";
 export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./passwords";
 export { type AuthPolicies, DEFAULT_POLICIES } from "./policies";
 export type { FactorProof } from "./proofs";
+export { type SignedInSession, type SignedInUser, signedInSession, signedInUser } from "./public-views";
 export { RECOVERY_CODE_COUNT } from "./recovery-codes";
 export type { NewSession, SessionWithUser } from "./sessions";
 export type { ThrottlePolicy } from "./throttle";

@@ -9,6 +9,8 @@ import {
   type RequestMeta,
   randomToken,
   type SessionWithUser,
+  signedInSession,
+  signedInUser,
 } from "../auth";
 import { rememberLately } from "../memo";
 import { type AuthPaths, pathOfStep, type Step } from "../paths";
@@ -385,7 +387,8 @@ export function authGates(settings: GateSettings) {
         resolve({ request }) {
           const { visit, csrfToken, fragment } = stateOf(request);
           const { session, user } = visit.current as SessionWithUser;
-          return { session, user, csrfToken, fragment };
+          // Public views: a host that returns or logs them leaks no hash, key or token.
+          return { session: signedInSession(session), user: signedInUser(user), csrfToken, fragment };
         },
       },
       /**
