@@ -1,4 +1,5 @@
-// bun run build: the server bundled into dist/ (server.js and its chunks), which `bun run start` runs.
+// bun run build: the demo's server bundled into dist/ (server.js and its chunks), which `bun run start` runs.
+// bun run build:lib: the library, as the package ships it, into dist/lib (JS and .d.ts types).
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { projectFolder } from "../src/files";
@@ -56,4 +57,31 @@ export function startCommand(): { env: Record<string, string>; flags: string[]; 
 /** The app's own bundle, the one the start script runs: dist/server.js. */
 export const buildApp = () => buildServer(join(projectFolder, "src/server.ts"), join(projectFolder, "dist"));
 
-if (import.meta.main) console.info(`built ${await buildApp()}`);
+/**
+ * The library as the package ships it: its public entry compiled to JS (JSX already turned into
+ * calls of @kitajs/html, so a host's own JSX setting never applies), every dependency left to
+ * the host's node_modules, and its types from tsc.
+ */
+export async function buildLibrary(): Promise<string> {
+  const outdir = join(projectFolder, "dist/lib");
+  rmSync(outdir, { recursive: true, force: true });
+  const result = await Bun.build({
+    entrypoints: [join(projectFolder, "src/index.ts"), join(projectFolder, "src/cli.ts")],
+    outdir,
+    target: "bun",
+    packages: "external",
+    splitting: true,
+  });
+  if (!result.success) throw new AggregateError(result.logs, "bundling the library failed");
+  const types = Bun.spawnSync(["bunx", "tsc", "-p", join(projectFolder, "tsconfig.lib.json")], {
+    cwd: projectFolder,
+    stdout: "inherit",
+    stderr: "inherit",
+  });
+  if (types.exitCode !== 0) throw new Error("writing the library's types failed");
+  return outdir;
+}
+
+if (import.meta.main) {
+  console.info(`built ${process.argv.includes("--lib") ? await buildLibrary() : await buildApp()}`);
+}

@@ -24,7 +24,7 @@ const t = {
 };
 
 function admin(...args: string[]) {
-  const run = Bun.spawnSync(["bun", "src/admin.ts", ...args], {
+  const run = Bun.spawnSync(["bun", "src/cli.ts", ...args], {
     env: { ...process.env, DATABASE_URL: databaseUrl },
     cwd: join(import.meta.dir, ".."),
   });
@@ -109,6 +109,15 @@ describe("bun run admin", () => {
     expect(admin("list-users").out).toMatch(/\nalice\s+enrolling\s+-\s+1\s+0\s+-\n/);
   });
 
+  test("help, --help and -h print the usage and what each command does, and exit 0", () => {
+    for (const flag of ["help", "--help", "-h"]) {
+      const { code, out, err } = admin(flag);
+      expect({ flag, code, err }).toEqual({ flag, code: 0, err: "" });
+      expect(out).toStartWith("usage: elysia-two-factor list-users");
+      expect(out).toContain("reset-2fa <username>    turns 2FA off");
+    }
+  });
+
   test("a bad command, a missing or unknown user, or a missing database: one line, usage, exit 1, nothing changed", () => {
     const before = admin("list-users").out;
     for (const args of [
@@ -123,13 +132,13 @@ describe("bun run admin", () => {
       expect({ args, code, out }).toEqual({ args, code: 1, out: "" });
       const lines = err.trim().split("\n");
       expect(lines).toHaveLength(2);
-      expect(lines[1]).toStartWith("usage: bun run admin list-users");
+      expect(lines[1]).toStartWith("usage: elysia-two-factor list-users");
     }
     expect(admin("reset-2fa", "nobody").err).toStartWith('No user named "nobody".');
     expect(admin("list-users").out).toBe(before);
 
     const typo = join(tmpdir(), "bun-2fa-no-such-dir", "typo.sqlite");
-    const missing = Bun.spawnSync(["bun", "src/admin.ts", "list-users"], {
+    const missing = Bun.spawnSync(["bun", "src/cli.ts", "list-users"], {
       env: { ...process.env, DATABASE_URL: typo },
       cwd: join(import.meta.dir, ".."),
     });

@@ -15,7 +15,7 @@ export function freePort(): number {
 export const randomSecret = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
 
 /**
- * Runs `command` from the project's root and waits for its first 200 at `url`; also how
+ * Runs `command` from `cwd` (the project's root by default) and waits for its first 200 at `url`; also how
  * long that took from the spawn, in ms. A process that exits or takes 10 s is an error.
  * Its stdout (the request log) is dropped unless `stdout` is "pipe"; then the caller must read it.
  */
@@ -24,9 +24,10 @@ export async function launch(
   env: Record<string, string>,
   url: string,
   stdout: "ignore" | "pipe" = "ignore",
+  cwd = root,
 ) {
   const started = performance.now();
-  const child = Bun.spawn(command, { cwd: root, env: { ...process.env, ...env }, stdout, stderr: "pipe" });
+  const child = Bun.spawn(command, { cwd, env: { ...process.env, ...env }, stdout, stderr: "pipe" });
   for (;;) {
     if (performance.now() - started > 10_000 || child.exitCode !== null) {
       child.kill();

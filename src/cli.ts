@@ -1,3 +1,6 @@
+#!/usr/bin/env bun
+// The operator's command line: `elysia-two-factor <command>` where the package is installed,
+// `bun run admin <command>` in this repository.
 import { existsSync } from "node:fs";
 import { adminTasks } from "./auth/admin";
 import { keylessStores } from "./auth/stores";
@@ -6,7 +9,16 @@ import { ConfigError, loadDatabaseConfig } from "./config";
 import { isPostgresUrl, openDatabase, withoutCredentials } from "./db/database";
 import { plural } from "./words";
 
-const USAGE = "usage: bun run admin list-users | reset-2fa <username> | unlock <username> | revoke-sessions <username>";
+const USAGE =
+  "usage: elysia-two-factor list-users | reset-2fa <username> | unlock <username> | revoke-sessions <username>";
+const HELP = `${USAGE}
+
+Works on the database DATABASE_URL names (a SQLite path, or a postgres:// URL).
+  list-users              every account: 2FA state, lockout, live sessions, recovery codes
+  reset-2fa <username>    turns 2FA off: deletes the key, passkeys and recovery codes, ends sessions
+  unlock <username>       lifts the password and code lockouts
+  revoke-sessions <name>  ends every session of the user
+`;
 
 function fail(message: string): never {
   console.error(`${message}\n${USAGE}`);
@@ -14,6 +26,10 @@ function fail(message: string): never {
 }
 
 const [command, username, ...extra] = process.argv.slice(2);
+if (command === "help" || command === "--help" || command === "-h") {
+  console.info(HELP.trimEnd());
+  process.exit(0);
+}
 const takesUsername = ["reset-2fa", "unlock", "revoke-sessions"];
 if (command === "list-users" ? username !== undefined : !takesUsername.includes(command ?? "")) {
   fail(command ? `Unknown command or extra argument: ${process.argv.slice(2).join(" ")}` : "No command given.");
