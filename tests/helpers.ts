@@ -128,8 +128,8 @@ export async function register(browser: Browser, username: string, password = GO
 }
 
 /** Reads the TOTP key off the setup page, as a person typing it would. */
-export async function readKey(browser: Browser): Promise<string> {
-  const page = await dom(await browser.get("/setup-2fa"));
+export async function readKey(browser: Browser, setupPath = "/setup-2fa"): Promise<string> {
+  const page = await dom(await browser.get(setupPath));
   const key = page.querySelector(".totp-key")?.textContent?.replace(/\s/g, "");
   if (!key) throw new Error("no key on the setup page");
   return key;

@@ -109,6 +109,32 @@ describe("mounted in a host app under a prefix", () => {
     expect(hostRoute.headers.get("x-frame-options")).toBeNull();
   });
 
+  test("the host's home is reached by a full navigation, never swapped into the auth's #main", async () => {
+    const browser = new Browser(host.app);
+    await browser.get("/auth/register");
+    await browser.post("/auth/register", { username: "hal", password: GOOD_PASSWORD, confirm: GOOD_PASSWORD });
+    const key = await readKey(browser, "/auth/setup-2fa");
+    await browser.get("/auth/verify-2fa");
+    const enrolled = await browser.post("/auth/verify-2fa", { otp: codeAt(key, clock.now) }, { htmx: true });
+    const onward = [...(await dom(enrolled)).querySelectorAll("a")].find(
+      (a) => a.getAttribute("href") === "/dashboard",
+    );
+    expect(onward?.textContent).toContain("continue");
+    expect(onward?.hasAttribute("hx-get")).toBe(false);
+    clock.now += 30_000;
+
+    await browser.post("/auth/logout", {});
+    await browser.get("/auth/login");
+    await browser.post("/auth/login", { username: "hal", password: GOOD_PASSWORD });
+    await browser.get("/auth/verify-2fa");
+    const signedIn = await browser.post("/auth/verify-2fa", { otp: codeAt(key, clock.now) }, { htmx: true });
+    expect(signedIn.headers.get("hx-redirect")).toBe("/dashboard");
+    expect(signedIn.headers.get("hx-location")).toBeNull();
+    const account = await dom(await browser.get("/auth/account"));
+    const back = [...account.querySelectorAll("a")].find((a) => a.getAttribute("href") === "/dashboard");
+    expect(back?.hasAttribute("hx-get")).toBe(false);
+  });
+
   test("a signed-in route gets public views of the user and the session: no hash, no key, no token", async () => {
     const browser = new Browser(host.app);
     const key = await enrolled(browser, "mia");

@@ -104,7 +104,7 @@ export function authGates(settings: GateSettings) {
 
   /** The answer to a request at the wrong step: sent, changing nothing, to the step it is at. */
   const sendTo = ({ request, set }: GateContext, step: Step) =>
-    goTo({ set, fragment: wantsFragment(request.headers) }, pathOfStep(paths, step));
+    goTo({ set, fragment: wantsFragment(request.headers) }, pathOfStep(paths, step), step === "signed_in");
 
   /** A cookie signed with another secret (forged, or from before a rotation): forget them all and start over. */
   function restartSignIn({ request, set }: GateContext) {

@@ -155,14 +155,17 @@ function markup(ctx: PageContext, status: number, html: JSX.Element) {
 /**
  * After success: a 303 without JavaScript; with htmx, `HX-Location`, which fetches
  * the next step as a fragment into `#main` and updates the address bar, without a reload.
+ * A path that `leavesTheAuth` (the host's home page, a whole document of its own) is a full
+ * navigation with htmx too: `HX-Redirect`, never a swap into `#main`.
  */
-export function goTo(ctx: Pick<PageContext, "set" | "fragment">, path: string) {
+export function goTo(ctx: Pick<PageContext, "set" | "fragment">, path: string, leavesTheAuth = false) {
   ctx.set.headers.vary = "HX-Request";
   if (!ctx.fragment) {
     ctx.set.headers.location = path;
     return status(303, "");
   }
-  ctx.set.headers["hx-location"] = JSON.stringify({ path, target: "#main" });
+  if (leavesTheAuth) ctx.set.headers["hx-redirect"] = path;
+  else ctx.set.headers["hx-location"] = JSON.stringify({ path, target: "#main" });
   return status(200, "");
 }
 

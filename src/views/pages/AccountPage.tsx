@@ -1,6 +1,5 @@
 import type { PropsWithChildren } from "@kitajs/html";
 import type { AuthPaths } from "../../paths";
-import { SwapLink } from "../components/SwapLink";
 
 /** The security settings: one panel per concern, each updated in place by its own forms. */
 export function AccountPage({ paths, username, children }: PropsWithChildren<{ paths: AuthPaths; username: string }>) {
@@ -11,7 +10,7 @@ export function AccountPage({ paths, username, children }: PropsWithChildren<{ p
         <p safe>{`Signed in as ${username}`}</p>
       </hgroup>
       <p>
-        <SwapLink href={paths.home}>Back to home</SwapLink>
+        <a href={paths.home}>Back to home</a>
       </p>
       {children}
     </div>

@@ -1,6 +1,5 @@
 import type { AuthPaths } from "../../paths";
 import { RecoveryCodeList } from "../components/RecoveryCodeList";
-import { SwapLink } from "../components/SwapLink";
 
 type RecoveryCodesPageProps = { paths: AuthPaths; appName: string; username: string; codes: string[] };
 
@@ -18,9 +17,10 @@ export function RecoveryCodesPage({ paths, appName, username, codes }: RecoveryC
       </p>
       <RecoveryCodeList appName={appName} username={username} codes={codes} />
       <p>
-        <SwapLink href={paths.home} class="button">
+        {/* The host's page, a whole document: reached by a full navigation, never swapped into #main. */}
+        <a href={paths.home} class="button">
           I've saved them: continue
-        </SwapLink>
+        </a>
       </p>
     </article>
   );

@@ -38,7 +38,8 @@ export const loginRoutes = ({ gates, auth, paths, pages, clock }: AuthKit) =>
           );
         }
         visit.startSession(result.session);
-        return goTo({ set, fragment }, pathOfStep(paths, stepAfterPassword[result.next]));
+        const step = stepAfterPassword[result.next];
+        return goTo({ set, fragment }, pathOfStep(paths, step), step === "signed_in");
       },
       { anonymousOnly: true, body: t.Object({ username: t.String(), password: t.String() }) },
     )
@@ -57,7 +58,7 @@ export const loginRoutes = ({ gates, auth, paths, pages, clock }: AuthKit) =>
           return pages.page({ set, fragment, csrfToken }, title, content, 422);
         }
         visit.startSession(result.session);
-        return goTo({ set, fragment }, paths.home);
+        return goTo({ set, fragment }, paths.home, true);
       },
       { anonymousOnly: true, body: t.Object({ credential: t.String() }) },
     );

@@ -60,7 +60,7 @@ export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: 
   function afterSecondStep(ctx: SecondStepContext, username: string, result: CodeAccepted) {
     const nextCsrfToken = ctx.visit.startSession(result.session);
     if (result.trustedBrowser) ctx.visit.trustBrowser(result.trustedBrowser);
-    if (!result.recoveryCodes) return goTo(ctx, paths.home);
+    if (!result.recoveryCodes) return goTo(ctx, paths.home, true);
     // Shown in the answer itself, never stored in plain text: a reload cannot show them again.
     const content = (
       <RecoveryCodesPage paths={paths} appName={appName} username={username} codes={result.recoveryCodes} />
