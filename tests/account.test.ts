@@ -112,7 +112,7 @@ describe("new recovery codes", () => {
 
   test("replacements racing leave one set of ten, never two sets mixed", async () => {
     const { browser, key, recoveryCodes } = await signedInUser("dina");
-    const token = decodeURIComponent(browser.cookies.get("session") ?? "").split(".")[0] ?? "";
+    const token = decodeURIComponent(browser.cookies.get("tfa-session") ?? "").split(".")[0] ?? "";
     const current = await t.app.decorator.twoFactor.auth.session(token);
     if (!current) throw new Error("no session");
     const meta = { ip: null, userAgent: null };
@@ -142,7 +142,7 @@ describe("new recovery codes", () => {
 
   test("the count the home page shows, kept on the user's row, matches the codes after every kind of write, raced", async () => {
     const { browser, recoveryCodes } = await signedInUser("dave");
-    const token = decodeURIComponent(browser.cookies.get("session") ?? "").split(".")[0] ?? "";
+    const token = decodeURIComponent(browser.cookies.get("tfa-session") ?? "").split(".")[0] ?? "";
     const userId = (await t.app.decorator.twoFactor.auth.session(token))?.user.id ?? -1;
     const store = createStores(t.database, () => t.clock.now, { idleMs: DAY, absoluteMs: DAY }, TEST_SECRET);
     const counts = async () => {
@@ -353,7 +353,7 @@ describe("replacing the authenticator", () => {
     );
     const newKey = (await dom(started)).querySelector(".totp-key")?.textContent?.replace(/\s/g, "") ?? "";
     // Both requests read the session before either writes: only the conditional swap tells them apart.
-    const token = decodeURIComponent(browser.cookies.get("session") ?? "").split(".")[0] ?? "";
+    const token = decodeURIComponent(browser.cookies.get("tfa-session") ?? "").split(".")[0] ?? "";
     const current = await t.app.decorator.twoFactor.auth.session(token);
     if (!current) throw new Error("no session");
     const otp = codeAt(newKey, t.clock.now);
@@ -415,7 +415,7 @@ describe("changing the password", () => {
     const { browser, key } = await signedInUser("noah");
     const other = new Browser(t.app);
     await signIn(other, t, "noah", key, { remember: true });
-    const oldCookie = browser.cookies.get("session");
+    const oldCookie = browser.cookies.get("tfa-session");
 
     const changed = await browser.post("/account/password", {
       current_password: GOOD_PASSWORD,
@@ -424,13 +424,13 @@ describe("changing the password", () => {
     });
     expect(changed.status).toBe(303);
     expect(changed.headers.get("location")).toBe("/account?done=password#password");
-    expect(browser.cookies.get("session")).not.toBe(oldCookie);
+    expect(browser.cookies.get("tfa-session")).not.toBe(oldCookie);
     const page = await dom(await browser.get("/account?done=password"));
     expect(page.querySelector("#password .notice")?.textContent).toContain("Password changed");
 
     // The old token is dead, the other session is gone, and the trusted browser needs a code again.
     const stolen = new Browser(t.app);
-    stolen.cookies.set("session", oldCookie ?? "");
+    stolen.cookies.set("tfa-session", oldCookie ?? "");
     expect(await homeOf(stolen)).toBe("/login");
     expect(await homeOf(other)).toBe("/login");
     expect(await t.db.select().from(t.tables.trustedBrowsers)).toHaveLength(0);
@@ -533,12 +533,12 @@ describe("trusted browsers", () => {
     const browser = new Browser(t.app);
     await signInWithPassword(browser, "vic");
     const response = await browser.post("/verify-2fa", { otp: codeAt(key, t.clock.now), remember: "on" });
-    const cookie = response.headers.getSetCookie().find((header) => header.startsWith("trusted="));
+    const cookie = response.headers.getSetCookie().find((header) => header.startsWith("tfa-trusted="));
     expect(cookie).toContain("HttpOnly");
     expect(cookie).toContain("SameSite=Lax");
     const expires = Date.parse(/Expires=([^;]+)/i.exec(cookie ?? "")?.[1] ?? "");
     expect(Math.round((expires - t.clock.now) / 86_400_000)).toBe(30);
-    const token = decodeURIComponent(browser.cookies.get("trusted") ?? "").split(".")[0] ?? "";
+    const token = decodeURIComponent(browser.cookies.get("tfa-trusted") ?? "").split(".")[0] ?? "";
     const [row] = await t.db.select().from(t.tables.trustedBrowsers);
     expect(token.length).toBeGreaterThanOrEqual(43);
     expect(row?.id).not.toContain(token);

@@ -115,7 +115,7 @@ describe("session lifetime", () => {
     await browser.post("/logout", {});
     await signInWithPassword(browser, "carol", GOOD_PASSWORD);
     const signedIn = await browser.post("/verify-2fa", { otp: codeAt(key, t.clock.now) });
-    const cookie = signedIn.headers.getSetCookie().find((header) => header.startsWith("session="));
+    const cookie = signedIn.headers.getSetCookie().find((header) => header.startsWith("tfa-session="));
     expect(new Date(cookie?.match(/Expires=([^;]+)/)?.[1] ?? "").getTime()).toBe(
       Math.floor((t.clock.now + 2 * DAY) / 1000) * 1000,
     );

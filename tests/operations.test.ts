@@ -35,7 +35,7 @@ test("the request log has method, path, status and duration, and never a secret"
   await browser.post("/logout", {});
   await browser.get("/no-such-page");
   const forged = new Browser(app);
-  forged.cookies.set("session", `forged.${"A".repeat(43)}`);
+  forged.cookies.set("tfa-session", `forged.${"A".repeat(43)}`);
   await forged.get("/");
   // Each line is written once its answer is on its way, so the last one may lag a moment.
   for (let waited = 0; entries.length < 7 && waited < 1_000; waited += 10) await Bun.sleep(10);

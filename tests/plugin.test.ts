@@ -150,7 +150,7 @@ describe("mounted in a host app under a prefix", () => {
       ["createdAt", "expiresAt", "failedCodesBefore", "lastSeenAt", "signedInWith", "usedRecoveryCode"].sort(),
     );
     const [row] = await host.database.orm.select().from(host.database.tables.users);
-    const token = decodeURIComponent(browser.cookies.get("session") ?? "").split(".")[0] ?? "";
+    const token = decodeURIComponent(browser.cookies.get("tfa-session") ?? "").split(".")[0] ?? "";
     for (const secret of [row?.passwordHash ?? "", row?.totpSecret ?? "", key, token, "argon2"]) {
       expect(secret.length).toBeGreaterThan(5);
       expect(text).not.toContain(secret);
@@ -255,13 +255,26 @@ describe("mounted in a host app under a prefix", () => {
   test("a forged session cookie on a host route starts sign-in again, with every cookie of the auth cleared", async () => {
     const owner = new Browser(host.app);
     await enrolled(owner, "dora");
-    const [token] = (owner.cookies.get("session") ?? "").split(".");
-    owner.cookies.set("session", `${token}.${"A".repeat(43)}`);
+    const [token] = (owner.cookies.get("tfa-session") ?? "").split(".");
+    owner.cookies.set("tfa-session", `${token}.${"A".repeat(43)}`);
     const refused = await owner.get("/dashboard");
     expect(refused.status).toBe(303);
     expect(refused.headers.get("location")).toBe("/auth/login");
     const cleared = refused.headers.getSetCookie().filter((line) => /Max-Age=0/.test(line));
-    expect(cleared.map((line) => line.split("=")[0]).sort()).toEqual(["csrf", "session", "trusted"]);
+    expect(cleared.map((line) => line.split("=")[0]).sort()).toEqual(["tfa-csrf", "tfa-session", "tfa-trusted"]);
+  });
+
+  test("a host cookie named session is the host's: never read as the auth's, never cleared", async () => {
+    const owner = new Browser(host.app);
+    owner.cookies.set("session", "the-host-s-own-value");
+    await enrolled(owner, "sol");
+    expect((await owner.get("/dashboard")).status).toBe(200);
+    const [token] = (owner.cookies.get("tfa-session") ?? "").split(".");
+    owner.cookies.set("tfa-session", `${token}.${"A".repeat(43)}`);
+    const refused = await owner.get("/dashboard");
+    expect(refused.headers.get("location")).toBe("/auth/login");
+    await owner.post("/auth/logout", {});
+    expect(owner.cookies.get("session")).toBe("the-host-s-own-value");
   });
 
   test("a host route may ask for both guards: a signed-in session and the token", async () => {
@@ -404,7 +417,7 @@ describe("one door into a signed-in session", () => {
     await signInWithPassword(trusting, "walker");
     await trusting.get("/verify-2fa");
     await trusting.postAndFollow("/verify-2fa", { otp: codeAt(key, t.clock.now + 30_000), remember: "on" });
-    const trustedCookie = trusting.cookies.get("trusted") ?? "";
+    const trustedCookie = trusting.cookies.get("tfa-trusted") ?? "";
     expect(trustedCookie).not.toBe("");
     let newcomers = 0;
 
@@ -418,7 +431,7 @@ describe("one door into a signed-in session", () => {
       },
       "anonymous on a trusted browser": async () => {
         const browser = new Browser(t.app);
-        browser.cookies.set("trusted", trustedCookie);
+        browser.cookies.set("tfa-trusted", trustedCookie);
         await browser.get("/login");
         return { browser, otp: codeAt(key, t.clock.now), authenticator: walkersPasskey };
       },

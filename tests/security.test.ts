@@ -35,11 +35,11 @@ describe("CSRF", () => {
   test("a nonce cookie the server did not make is replaced, never used", async () => {
     for (const planted of ["chosen.by.an.attacker", "short", `${"x".repeat(43)}.`]) {
       const browser = new Browser(t.app);
-      browser.cookies.set("csrf", planted);
+      browser.cookies.set("tfa-csrf", planted);
       const page = await browser.get("/login");
-      const renewed = page.headers.getSetCookie().find((header) => header.startsWith("csrf="));
-      expect({ planted, renewed: /^csrf=[\w-]{43};/.test(renewed ?? "") }).toEqual({ planted, renewed: true });
-      expect(browser.cookies.get("csrf")).not.toBe(planted);
+      const renewed = page.headers.getSetCookie().find((header) => header.startsWith("tfa-csrf="));
+      expect({ planted, renewed: /^tfa-csrf=[\w-]{43};/.test(renewed ?? "") }).toEqual({ planted, renewed: true });
+      expect(browser.cookies.get("tfa-csrf")).not.toBe(planted);
       // The form drawn for the new nonce works.
       const signIn = await browser.post("/login", { username: "nobody", password: "wrong password" });
       expect(signIn.status).toBe(422);
@@ -88,7 +88,7 @@ describe("CSRF", () => {
     // The attacker plants their own nonce cookie and sends their own valid token, with the victim's session.
     const forged = new Browser(t.app);
     forged.cookies = new Map(victim.cookies);
-    forged.cookies.set("csrf", attacker.cookies.get("csrf") ?? "");
+    forged.cookies.set("tfa-csrf", attacker.cookies.get("tfa-csrf") ?? "");
     forged.csrfToken = attacker.csrfToken;
     expect((await forged.post("/account/sessions/revoke-others", {})).status).toBe(403);
     expect((await forged.post("/logout", {})).status).toBe(403);
@@ -98,19 +98,19 @@ describe("CSRF", () => {
   test("the nonce is renewed at every step up and at sign-out, and an older token is refused", async () => {
     const browser = new Browser(t.app);
     await browser.get("/register");
-    const nonces = [browser.cookies.get("csrf")];
+    const nonces = [browser.cookies.get("tfa-csrf")];
     const anonymousToken = browser.csrfToken;
     await register(browser, "rhea");
-    nonces.push(browser.cookies.get("csrf"));
+    nonces.push(browser.cookies.get("tfa-csrf"));
     const key = await readKey(browser);
     await browser.get("/verify-2fa");
     const pendingToken = browser.csrfToken;
     await browser.post("/verify-2fa", { otp: codeAt(key, t.clock.now) });
-    nonces.push(browser.cookies.get("csrf"));
+    nonces.push(browser.cookies.get("tfa-csrf"));
     await browser.get("/");
     const signedInToken = browser.csrfToken;
     await browser.post("/logout", {});
-    nonces.push(browser.cookies.get("csrf"));
+    nonces.push(browser.cookies.get("tfa-csrf"));
     expect(new Set(nonces).size).toBe(4);
     expect(new Set([anonymousToken, pendingToken, signedInToken]).size).toBe(3);
 
@@ -280,10 +280,10 @@ describe("cookies", () => {
   test("a session cookie sent percent-escaped, as Elysia's cookie jar once wrote them, still signs in", async () => {
     const browser = new Browser(t.app);
     await registerWithTwoFactor(browser, t, "olga");
-    const sent = browser.cookies.get("session") ?? "";
+    const sent = browser.cookies.get("tfa-session") ?? "";
     const escaped = sent.replace(/[+/=.]/g, (symbol) => `%${symbol.charCodeAt(0).toString(16).toUpperCase()}`);
     expect(escaped).toContain("%");
-    browser.cookies.set("session", escaped);
+    browser.cookies.set("tfa-session", escaped);
     const home = await browser.get("/");
     expect(home.status).toBe(200);
     expect((await dom(home)).querySelector("main")?.textContent).toContain("olga");
@@ -293,23 +293,23 @@ describe("cookies", () => {
     const browser = new Browser(t.app);
     await browser.get("/register");
     const response = await browser.post("/register", registration);
-    const session = response.headers.getSetCookie().find((header) => header.startsWith("session="));
+    const session = response.headers.getSetCookie().find((header) => header.startsWith("tfa-session="));
     expect(session).toBeDefined();
     expect(session).toContain("HttpOnly");
     expect(session).toContain("SameSite=Lax");
     expect(session).toContain("Path=/");
     expect(session).not.toContain("Domain=");
-    expect(decodeURIComponent(session?.split(";")[0] ?? "")).toMatch(/^session=[\w-]{43}\.[\w+/=-]+$/);
+    expect(decodeURIComponent(session?.split(";")[0] ?? "")).toMatch(/^tfa-session=[\w-]{43}\.[\w+/=-]+$/);
   });
 
   test("under an https APP_ORIGIN: Secure and the __Host- prefix", async () => {
     const https = await testApp({ APP_ORIGIN: "https://auth.example.com" });
     const browser = new Browser(https.app, "https://auth.example.com");
     const page = await browser.get("/register");
-    const csrf = page.headers.getSetCookie().find((header) => header.startsWith("__Host-csrf="));
+    const csrf = page.headers.getSetCookie().find((header) => header.startsWith("__Host-tfa-csrf="));
     expect(csrf).toContain("Secure");
     const response = await browser.post("/register", registration);
-    const session = response.headers.getSetCookie().find((header) => header.startsWith("__Host-session="));
+    const session = response.headers.getSetCookie().find((header) => header.startsWith("__Host-tfa-session="));
     expect(session).toContain("Secure");
     expect(session).toContain("HttpOnly");
     expect(session).toContain("Path=/");
@@ -320,20 +320,20 @@ describe("cookies", () => {
   test("a forged or stale signature sends the person to /login and clears the cookies", async () => {
     const browser = new Browser(t.app);
     await registerWithTwoFactor(browser, t, "pete");
-    const [token] = (browser.cookies.get("session") ?? "").split(".");
-    browser.cookies.set("session", `${token}.${"A".repeat(43)}`);
+    const [token] = (browser.cookies.get("tfa-session") ?? "").split(".");
+    browser.cookies.set("tfa-session", `${token}.${"A".repeat(43)}`);
     const response = await browser.get("/");
     expect(response.status).toBe(303);
     expect(response.headers.get("location")).toBe("/login");
-    expect(response.headers.getSetCookie().some((header) => /^session=;.*Max-Age=0/.test(header))).toBe(true);
+    expect(response.headers.getSetCookie().some((header) => /^tfa-session=;.*Max-Age=0/.test(header))).toBe(true);
     expect((await browser.get("/login")).status).toBe(200);
   });
 
   test("a session cookie without its signature, the bare token, sends the person to /login", async () => {
     const browser = new Browser(t.app);
     await registerWithTwoFactor(browser, t, "bart");
-    const [token] = decodeURIComponent(browser.cookies.get("session") ?? "").split(".");
-    browser.cookies.set("session", token ?? "");
+    const [token] = decodeURIComponent(browser.cookies.get("tfa-session") ?? "").split(".");
+    browser.cookies.set("tfa-session", token ?? "");
     const response = await browser.get("/");
     expect(response.status).toBe(303);
     expect(response.headers.get("location")).toBe("/login");

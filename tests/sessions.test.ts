@@ -74,7 +74,7 @@ describe("the gate: nothing behind sign-in answers while a session is pending", 
     t.clock.now += 10 * 60_000;
     const late = await attacker.post("/verify-2fa", { otp: codeAt(key, t.clock.now) });
     expect(late.headers.get("location")).toBe("/login");
-    expect(attacker.cookies.has("session")).toBe(false);
+    expect(attacker.cookies.has("tfa-session")).toBe(false);
   });
 });
 
@@ -82,22 +82,22 @@ describe("session tokens", () => {
   test("each step up issues a new token and the old one stops working", async () => {
     const browser = new Browser(t.app);
     await register(browser, "erin");
-    const pendingToken = browser.cookies.get("session");
+    const pendingToken = browser.cookies.get("tfa-session");
     const key = await readKey(browser);
     await browser.post("/verify-2fa", { otp: codeAt(key, t.clock.now) });
-    const signedInToken = browser.cookies.get("session");
+    const signedInToken = browser.cookies.get("tfa-session");
     expect(signedInToken).toBeDefined();
     expect(signedInToken).not.toBe(pendingToken);
 
     const thief = new Browser(t.app);
-    thief.cookies.set("session", pendingToken ?? "");
+    thief.cookies.set("tfa-session", pendingToken ?? "");
     expect((await thief.get("/")).headers.get("location")).toBe("/login");
   });
 
   test("the database holds the token's SHA-256, never the token", async () => {
     const browser = new Browser(t.app);
     await register(browser, "frank");
-    const cookieToken = decodeURIComponent(browser.cookies.get("session") ?? "").split(".")[0] ?? "";
+    const cookieToken = decodeURIComponent(browser.cookies.get("tfa-session") ?? "").split(".")[0] ?? "";
     expect(Buffer.from(cookieToken, "base64url").length).toBeGreaterThanOrEqual(32);
     const rows = await t.db.select().from(t.tables.sessions);
     expect(rows).toHaveLength(1);
@@ -159,7 +159,7 @@ test("a pending session read by two requests before either stepped up yields one
   await register(browser, "liam");
   const key = await readKey(browser);
   const auth = t.app.decorator.twoFactor.auth;
-  const token = decodeURIComponent(browser.cookies.get("session") ?? "").split(".")[0] ?? "";
+  const token = decodeURIComponent(browser.cookies.get("tfa-session") ?? "").split(".")[0] ?? "";
   const pending = await auth.session(token);
   if (!pending) throw new Error("no pending session");
   const otp = codeAt(key, t.clock.now);

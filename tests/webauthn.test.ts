@@ -287,7 +287,7 @@ describe("the second step with a passkey or security key", () => {
     });
     expect(signedIn.status).toBe(303);
     expect(signedIn.headers.get("location")).toBe("/");
-    expect(browser.cookies.has("trusted")).toBe(true);
+    expect(browser.cookies.has("tfa-trusted")).toBe(true);
     expect(await (await browser.get("/account")).text()).toContain("Signed in with a security key");
   });
 

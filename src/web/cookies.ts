@@ -43,7 +43,8 @@ function readCookies(header: string | null, wanted: readonly string[]): Readonly
  * cookie jar. `__Host-` under https, where the browser then insists on Secure, Path=/ and no Domain.
  */
 export function authCookies({ appSecret, secureCookies }: CookieSettings) {
-  const prefix = secureCookies ? "__Host-" : "";
+  // Named apart from any cookie of the host's (a `session` of its own, say), which the auth never reads or clears.
+  const prefix = secureCookies ? "__Host-tfa-" : "tfa-";
   const names = { session: `${prefix}session`, csrf: `${prefix}csrf`, trustedBrowser: `${prefix}trusted` };
   const allNames = Object.values(names);
   // The format of Elysia's signed cookies, under the key it was given before, so cookies set
