@@ -7,6 +7,7 @@ import { ConfigError, errorPages, type PageLayout, twoFactorAuth } from "../src/
 import { pageRenderer } from "../src/web/respond";
 import { SoftAuthenticator } from "./authenticator";
 import { testDatabase } from "./databases";
+import { freePort } from "./processes";
 import {
   Browser,
   dom,
@@ -183,6 +184,29 @@ describe("mounted in a host app under a prefix", () => {
       expect(() => twoFactorAuth({ database, ...options })).toThrow(ConfigError);
       expect(() => twoFactorAuth({ database, ...options })).toThrow(line);
     }
+    await close();
+  });
+
+  test("a route that names a guard before the auth is mounted stops the start, naming the route", async () => {
+    const { database, close } = await testDatabase();
+    for (const guard of ["signedIn", "csrf"]) {
+      const app = new Elysia()
+        .get("/early", () => "for anyone", { [guard]: true } as Record<string, boolean>)
+        .use(twoFactorAuth({ database, secret: TEST_SECRET, origin: ORIGIN }))
+        .get("/late", ({ user }) => user.username, { signedIn: true });
+      const port = freePort();
+      expect(() => app.listen(port)).toThrow(
+        `GET /early asks for ${guard}, but was registered before .use(twoFactorAuth(…))`,
+      );
+      // Nothing is left listening.
+      expect(await fetch(`http://127.0.0.1:${port}/early`).catch(() => "refused")).toBe("refused");
+    }
+    const fine = new Elysia()
+      .use(twoFactorAuth({ database, secret: TEST_SECRET, origin: ORIGIN }))
+      .get("/late", ({ user }) => user.username, { signedIn: true })
+      .listen(0);
+    expect((await fetch(`http://127.0.0.1:${fine.server?.port}/late`, { redirect: "manual" })).status).toBe(303);
+    await fine.stop(true);
     await close();
   });
 
