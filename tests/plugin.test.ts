@@ -7,7 +7,6 @@ import { ConfigError, errorPages, type PageLayout, twoFactorAuth } from "../src/
 import { pageRenderer } from "../src/web/respond";
 import { SoftAuthenticator } from "./authenticator";
 import { testDatabase } from "./databases";
-import { freePort } from "./processes";
 import {
   Browser,
   dom,
@@ -20,6 +19,7 @@ import {
   TEST_SECRET,
   testApp,
 } from "./helpers";
+import { freePort } from "./processes";
 
 /** A host app of its own: the auth under /auth, its own JSON API, its own form, and its own signed-in page. */
 function hostApp(database: Database, clock: { now: number }) {

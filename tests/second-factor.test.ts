@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, spyOn, test } from "bun:test";
 import { eq } from "drizzle-orm";
+import { createApp } from "../src/app";
 import { secretBox } from "../src/auth/encryption";
 import { codeAt } from "../src/auth/totp";
+import { loadConfig } from "../src/config";
 import {
   Browser,
   dom,
@@ -447,9 +449,30 @@ describe("keys at rest", () => {
     // Tampered data is the server's fault to report, not the person's: no way in, and no detail.
     expect(response.status).toBe(500);
     expect(response.headers.get("location")).toBeNull();
-    expect((await dom(response)).querySelector("h1")?.textContent).toBe("Something went wrong");
+    expect((await dom(response)).querySelector("h1")?.textContent).toBe("Your authenticator app cannot be checked");
     expect(String(error.mock.calls[0]?.[0])).not.toContain(victimKey);
     error.mockRestore();
+  });
+
+  test("after the secret changed, a code gets a page offering a recovery code, and the operator one line saying why", async () => {
+    await enroll(new Browser(t.app), t, "rene");
+    const config = loadConfig({ APP_SECRET: "another-secret-another-secret-another-secret" }, "production");
+    const rotated = createApp({ database: t.database, config, clock: () => t.clock.now });
+    const browser = new Browser(rotated);
+    await signInWithPassword(browser, "rene");
+    const error = spyOn(console, "error").mockImplementation(() => {});
+    const response = await browser.post("/verify-2fa", { otp: "123456" });
+    expect(error.mock.calls).toHaveLength(1);
+    const line = String(error.mock.calls[0]?.[0]);
+    error.mockRestore();
+    expect(line).toBe(
+      "POST /verify-2fa: a TOTP key could not be decrypted: the secret (APP_SECRET) is not the one it was sealed with, or its row was altered; the person was offered a recovery code",
+    );
+    expect(response.status).toBe(500);
+    const page = await dom(response);
+    expect(page.querySelector("h1")?.textContent).toBe("Your authenticator app cannot be checked");
+    const wayOut = [...page.querySelectorAll("a")].find((a) => a.textContent === "Use a recovery code");
+    expect(wayOut?.getAttribute("href")).toBe("/verify-2fa?recovery");
   });
 });
 

@@ -42,6 +42,7 @@ export { type SignedInSession, type SignedInUser, signedInSession, signedInUser 
 export { RECOVERY_CODE_COUNT } from "./recovery-codes";
 export type { NewSession, SessionWithUser } from "./sessions";
 export type { ThrottlePolicy } from "./throttle";
+export { UnreadableKey } from "./totp-keys";
 export type { NewTrustedBrowser } from "./trusted-browsers";
 export type { Enrollment, PasswordChangeForm, RegistrationForm } from "./types";
 export { USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH, USERNAME_PATTERN } from "./users";

@@ -5,6 +5,16 @@ import type { User } from "../db/tables";
 import type { SecretBox } from "./encryption";
 import { newTotpSecret } from "./totp";
 
+/**
+ * A sealed TOTP key that does not open: the secret is not the one it was sealed with, or the row
+ * was altered. No code of that key can be checked until the operator puts the secret back.
+ */
+export class UnreadableKey extends Error {
+  constructor() {
+    super("a sealed TOTP key did not open");
+  }
+}
+
 /** Users' TOTP keys, sealed at rest with the user's id bound in: a key copied onto another row does not open. */
 export function totpKeyStore(database: Database, box: SecretBox, clock: Clock) {
   const {
@@ -12,7 +22,13 @@ export function totpKeyStore(database: Database, box: SecretBox, clock: Clock) {
     tables: { users },
   } = database;
   const context = (user: User) => `user:${user.id}`;
-  const open = (user: User, sealed: string) => box.open(sealed, context(user));
+  const open = (user: User, sealed: string) => {
+    try {
+      return box.open(sealed, context(user));
+    } catch {
+      throw new UnreadableKey();
+    }
+  };
 
   return {
     open,

@@ -1,4 +1,5 @@
 import { type Context, Elysia, type ErrorHandler, status } from "elysia";
+import { UnreadableKey } from "../auth";
 import { ErrorPage } from "../views/pages/ErrorPage";
 import { wantsFragment } from "./fragments";
 import { HttpError } from "./http-error";
@@ -6,15 +7,27 @@ import { methodNotAllowed, type Route } from "./methods";
 import { logUnexpected, pathOf } from "./operations";
 import { type PageRenderer, type PageSettings, pageRenderer } from "./respond";
 
+const UNREADABLE_KEY_CAUSE =
+  "a TOTP key could not be decrypted: the secret (APP_SECRET) is not the one it was sealed with, or its row was altered; the person was offered a recovery code";
+
 /** Our own refusal behind an error, if it is one: Elysia wraps what a body parser throws in a ParseError. */
 function refusalOf(error: unknown): HttpError | null {
   if (error instanceof HttpError) return error;
   return error instanceof Error && error.cause instanceof HttpError ? error.cause : null;
 }
 
-function describeError(code: string | number, error: unknown): HttpError {
+function describeError(code: string | number, error: unknown, recoveryPath?: string): HttpError {
   const refusal = refusalOf(error);
   if (refusal) return refusal;
+  if (error instanceof UnreadableKey) {
+    return new HttpError(
+      500,
+      "Your authenticator app cannot be checked",
+      "Something is wrong on our side with the key of your authenticator app. Use a recovery code or a passkey instead; if that fails too, please tell us.",
+      {},
+      recoveryPath ? { href: recoveryPath, label: "Use a recovery code" } : undefined,
+    );
+  }
   switch (code) {
     case "NOT_FOUND":
       return new HttpError(404, "Page not found", "There is no page at this address.");
@@ -31,11 +44,13 @@ type ErrorContext = { request: Request; set: Context["set"] };
 type ErrorHookContext = Pick<Parameters<ErrorHandler>[0], "code" | "error" | "request" | "set">;
 
 /** Error answers drawn as pages (or fragments, for htmx): the same words wherever they are raised. */
-export function errorAnswers(pages: PageRenderer) {
+export function errorAnswers(pages: PageRenderer, recoveryPath?: string) {
   const render = async ({ request, set }: ErrorContext, refusal: HttpError) => {
     set.status = refusal.status; // what the request log records
     const fragment = wantsFragment(request.headers);
-    const content = <ErrorPage title={refusal.title} message={refusal.message} homePath={pages.homePath} />;
+    const content = (
+      <ErrorPage title={refusal.title} message={refusal.message} homePath={pages.homePath} wayOut={refusal.wayOut} />
+    );
     const body = await pages.pageMarkup({ fragment }, refusal.title, content);
     const headers = {
       ...pages.securityHeaders,
@@ -65,8 +80,11 @@ export function errorAnswers(pages: PageRenderer) {
         code === "NOT_FOUND" && routes
           ? (methodNotAllowed(routes, request.method, pathOf(request.url)) ?? error)
           : error;
-      const refusal = describeError(code, refused);
-      if (refusal.status >= 500) logUnexpected(`${request.method} ${pathOf(request.url)}`, error);
+      const refusal = describeError(code, refused, recoveryPath);
+      const where = `${request.method} ${pathOf(request.url)}`;
+      // The operator's mistake, not a bug: one line that names its likely cause, no stack.
+      if (error instanceof UnreadableKey) console.error(`${where}: ${UNREADABLE_KEY_CAUSE}`);
+      else if (refusal.status >= 500) logUnexpected(where, error);
       const { body, headers } = await render({ request, set }, refusal);
       const sent = new Headers();
       for (const [name, value] of Object.entries(set.headers)) {
@@ -98,8 +116,9 @@ export function errorPages(settings: PageSettings & { routes?: () => readonly Ro
         if (!URL.canParse(request.url)) throw badHost;
       })
       // Errors of every route, and requests no route serves: the app's own concern, so global.
+      // A key that does not open is the auth's to answer: its page offers the auth's way out.
       .onError({ as: "global" }, ({ code, error, request, set }) =>
-        answers.onError({ code, error, request, set }, settings.routes),
+        error instanceof UnreadableKey ? undefined : answers.onError({ code, error, request, set }, settings.routes),
       )
   );
 }

@@ -96,7 +96,7 @@ export function twoFactorAuth({
     layout,
     securityHeaders: securityHeaderValues({ secureCookies }),
   });
-  const errors = errorAnswers(pages);
+  const errors = errorAnswers(pages, `${paths.verify}?recovery`);
   const gates = authGates({
     auth,
     paths,
