@@ -4,7 +4,6 @@ import { ConfigError, loadConfig } from "./config";
 import { type Database, openDatabase, withoutCredentials } from "./db/database";
 import { batchedLines, keepServingThroughUncaughtErrors, requestsInFlight } from "./web/operations";
 
-const HOUR = 60 * 60 * 1000;
 /** How long a SIGTERM waits for in-flight requests before it closes their connections anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -52,15 +51,6 @@ export async function start(mode: "production" | "development", extra: Pick<AppD
   }
   keepServingThroughUncaughtErrors();
 
-  // Expired sessions and trusted browsers are refused on sight; this only keeps the tables small.
-  const cleanup = setInterval(
-    () =>
-      app.decorator.twoFactor.auth
-        .deleteExpired()
-        .catch((error: unknown) => logMessage(`deleting expired sessions failed: ${describe(error)}`)),
-    HOUR,
-  );
-  cleanup.unref();
   logMessage(
     `${config.appName} (${mode}) listening on ${config.appOrigin}, port ${app.server?.port}, database ${database.description}`,
   );
@@ -70,7 +60,6 @@ export async function start(mode: "production" | "development", extra: Pick<AppD
     if (stopping) return;
     stopping = true;
     logMessage(`${signal}: finishing the requests in flight, then stopping`);
-    clearInterval(cleanup);
     // At the end of the grace, the connections still open are closed, and the stop goes on.
     const graceOver = Bun.sleep(SHUTDOWN_GRACE_MS).then(() => app.server?.stop(true));
     await app.stop();

@@ -210,6 +210,17 @@ describe("mounted in a host app under a prefix", () => {
     await close();
   });
 
+  test("mounting it twice in one app stops the start with one line", async () => {
+    const { database, close } = await testDatabase();
+    const app = new Elysia()
+      .use(twoFactorAuth({ database, secret: TEST_SECRET, origin: ORIGIN, prefix: "/auth" }))
+      .use(twoFactorAuth({ database, secret: TEST_SECRET, origin: ORIGIN, prefix: "/other" }));
+    const port = freePort();
+    expect(() => app.listen(port)).toThrow('twoFactorAuth is mounted twice in one app (prefixes "/auth" and "/other")');
+    expect(await fetch(`http://127.0.0.1:${port}/auth/login`).catch(() => "refused")).toBe("refused");
+    await close();
+  });
+
   test("a prefix with a trailing slash mounts the same; one that is not a path is refused at start", async () => {
     const { database, close } = await testDatabase();
     const app = new Elysia().use(twoFactorAuth({ database, secret: TEST_SECRET, origin: ORIGIN, prefix: "/auth/" }));

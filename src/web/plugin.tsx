@@ -18,6 +18,13 @@ import { twoFactorRoutes } from "./routes/two-factor";
 import { securityHeaderValues } from "./security";
 
 const DAY_MS = 24 * 60 * 60_000;
+const CLEANUP_INTERVAL_MS = 60 * 60_000;
+
+/** The prefix the auth is mounted under in each app started: one mount an app. */
+const mountedIn = new WeakMap<object, string>();
+
+/** What went wrong, without the message, which for a failed query carries its parameters. */
+const errorName = (error: unknown) => (error instanceof Error ? error.name : typeof error);
 
 export type TwoFactorAuthOptions = {
   database: Database;
@@ -111,7 +118,31 @@ export function twoFactorAuth({
   });
   const kit: AuthKit = { gates, auth, paths, clock, policies, pages, rpId: new URL(appOrigin).hostname };
 
+  let cleanup: Timer | undefined;
   return new Elysia({ name: "two-factor-auth", seed: prefix })
+    .onStart((app) => {
+      const other = mountedIn.get(app);
+      if (other !== undefined) {
+        app.server?.stop(true);
+        throw new ConfigError(
+          `twoFactorAuth is mounted twice in one app (prefixes "${other}" and "${prefix}"): its guards are named, so the second would replace the first's; mount it once`,
+        );
+      }
+      mountedIn.set(app, prefix);
+      // Expired rows are refused on sight; this only keeps the tables small.
+      cleanup = setInterval(
+        () =>
+          auth
+            .deleteExpired()
+            .catch((error: unknown) => console.error(`deleting expired sessions failed: ${errorName(error)}`)),
+        CLEANUP_INTERVAL_MS,
+      );
+      cleanup.unref();
+    })
+    .onStop((app) => {
+      clearInterval(cleanup);
+      mountedIn.delete(app);
+    })
     .decorate({ twoFactor: { auth, paths } })
     .use(authAssets(assets))
     .use(gates)
