@@ -7,7 +7,7 @@ import { projectFolder } from "../src/files";
 /**
  * Bundles a server entry point into `outdir` and says where the bundle is. One module at start
  * instead of about 490: each module Bun loads keeps its record and code in the heap for good, and the
- * heap grows to a multiple of what it keeps (README, Performance). Whitespace and syntax are
+ * heap grows to a multiple of what it keeps (bench/HISTORY.md). Whitespace and syntax are
  * minified, as Elysia's deployment guide does; names are kept, so that the stacks of unexpected
  * errors in the log still name their functions.
  */

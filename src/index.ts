@@ -1,4 +1,4 @@
-// The public entry: what a host app imports to mount the auth. See README, "Use it in your own Elysia app".
+// The public entry: what a host app imports to mount the auth. See README, "Add it to your Elysia app".
 export {
   type AuthPolicies,
   DEFAULT_POLICIES,

@@ -36,10 +36,9 @@ export const COMMON_PASSWORDS_FILE = join(projectFolder, "src/auth/common-passwo
 
 /**
  * The common passwords of @zxcvbn-ts/language-common, as `bun run passwords:generate` listed
- * them (the library's module builds its array by decompressing a string, which took 21 MB at
- * its peak). Read from the file at each use, about a millisecond: only choosing a password
- * needs them, and kept for good their 0.6 MB would raise the heap's peak under load by a
- * few times that (README, Performance).
+ * them (the library's own module decompresses them into a large array). Read from the file at
+ * each use: only choosing a password needs them, and kept for good they would raise the heap's
+ * peak under load by several times their size (bench/HISTORY.md).
  */
 export function commonPasswords(): SortedWords {
   return sortedWords(readFileSync(COMMON_PASSWORDS_FILE, "utf8"));

@@ -13,7 +13,7 @@ export function newTotpSecret(): string {
 
 /**
  * otpauth's custom HMAC, from its README: native code for the three HMACs a code check makes,
- * where the bundled build hashes in JavaScript: a wrong code 210 → 185 µs (README, Performance).
+ * where the bundled build hashes in JavaScript, more slowly (bench/HISTORY.md).
  */
 const nativeHmac = (algorithm: string, key: Uint8Array, message: Uint8Array): Uint8Array =>
   createHmac(algorithm, key).update(message).digest();

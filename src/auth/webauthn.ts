@@ -19,9 +19,8 @@ export const relyingPartyOf = (appOrigin: string, appName: string): RelyingParty
 });
 
 /**
- * @simplewebauthn/server and the X.509 and ASN.1 libraries it brings, loaded at start, made start
- * take 254 ms, not 163, and peak RSS 161.8 MB, not 143.9 (README, Performance): loaded at the
- * first ceremony instead.
+ * @simplewebauthn/server and the X.509 and ASN.1 libraries it brings slow the start and raise the
+ * peak memory (bench/HISTORY.md): loaded at the first ceremony instead.
  */
 let library: Promise<typeof import("@simplewebauthn/server")> | undefined;
 const simpleWebAuthn = () => {

@@ -80,7 +80,7 @@ export type HotReads = {
 
 /** The hot reads as Drizzle's prepared statements, on either dialect. */
 export function drizzleHotReads(orm: Orm, { sessions, users }: Tables): HotReads {
-  // Two lookups by primary key: even in bun:sqlite a join of the two is slower (README, Performance).
+  // Two lookups by primary key: even in bun:sqlite a join of the two is slower (bench/HISTORY.md).
   const liveSession = orm
     .select()
     .from(sessions)

@@ -74,8 +74,8 @@ function sqliteHotReads(client: SqliteClient): HotReads {
 /**
  * Group commit: the writes requests make while the event loop is busy wait for its next turn,
  * then commit in one transaction, each in a savepoint of its own so that one that fails fails
- * alone. A commit takes the file locks and writes the WAL pages once for them all; on this
- * machine that took a wrong code from 185 to 100 µs (README, Performance).
+ * alone. A commit takes the file locks and writes the WAL pages once for them all, which were
+ * most of a wrong code's cost on this machine (bench/HISTORY.md).
  */
 function groupCommit(client: SqliteClient) {
   type Waiting = { write: () => unknown[]; resolve(rows: unknown[]): void; reject(error: unknown): void };

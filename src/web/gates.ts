@@ -100,7 +100,7 @@ export function authGates(settings: GateSettings) {
     (nonceWasSent ? csrfHmacLately : csrfHmac)(`${nonce}.${sessionToken ?? ""}`);
   // The host's server, for a client's address: kept when the host starts listening (none under
   // `app.handle`). A hook that named `server` would have Elysia define it on every request's
-  // context, a cost every request of the auth's paid (README, Performance).
+  // context, a cost every request of the auth's would pay (bench/HISTORY.md).
   let server: SocketSource | null = null;
 
   /** The answer to a request at the wrong step: sent, changing nothing, to the step it is at. */
@@ -214,8 +214,8 @@ export function authGates(settings: GateSettings) {
 
   /**
    * What a handler sees of the request: whether it wants a fragment, the CSRF token its forms
-   * carry, and its `visit`. Three fields, as Elysia copies each onto the context: ten of them,
-   * handed over one by one, cost GET /login 1 µs (README, Performance).
+   * carry, and its `visit`. Three fields, as Elysia copies each onto the context one by one
+   * (bench/HISTORY.md).
    */
   function requestState(
     { request, set }: GateContext,
@@ -248,7 +248,7 @@ export function authGates(settings: GateSettings) {
   /**
    * Read once a request, however many guards a host route names (`signedIn` and `csrf`, say).
    * What a request's hooks share is carried on its Request, under keys no one else has: a
-   * signed-in page a little cheaper than through WeakMaps keyed by it (README, Performance).
+   * a little cheaper than through WeakMaps keyed by it (bench/HISTORY.md).
    */
   function readRequest(ctx: GateContext) {
     const carried = ctx.request as Carried;
@@ -278,7 +278,7 @@ export function authGates(settings: GateSettings) {
   const stateOf = (request: Request) => (request as Carried)[STATE] as RequestState;
   /**
    * The same, as a resolve hook of its own: Elysia awaits any hook whose source returns a call
-   * (README, Performance), and this one, reading the state in place, it runs without a wait.
+   * (bench/HISTORY.md), and this one, reading the state in place, it runs without a wait.
    */
   const stateOfRequest = ({ request }: { request: Request }) => (request as Carried)[STATE] as RequestState;
 

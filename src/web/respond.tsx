@@ -65,8 +65,8 @@ export function pageRenderer({
     );
   }
   // A shell depends on its props alone, so each is drawn once per title and the content put in
-  // its slot: drawing the layout's JSX on every page cost a signed-in GET / 8 µs of its 42
-  // (README, Performance). One that comes out async, or without the slot once, is drawn each time.
+  // its slot, not drawn on every page (bench/HISTORY.md). One that comes out async, or without
+  // the slot once, is drawn each time.
   const shellsBy = (fragment: boolean) =>
     rememberLately(
       MAX_SHELLS,
@@ -128,8 +128,7 @@ export type PageRenderer = ReturnType<typeof pageRenderer>;
 
 /**
  * A drawn form's parts with the token between them. Joined with `+`, which leaves the copying
- * to the response's write: `join` copies the page into a new string first, 0.6 µs for the
- * sign-in page's 2.6 kB against 0.02 (README, Performance).
+ * to the response's write, where `join` copies the page into a new string first.
  */
 function withToken(parts: readonly string[], token: string): string {
   let html = parts[0] ?? "";
@@ -142,7 +141,7 @@ function withToken(parts: readonly string[], token: string): string {
  * and it may hold session-specific content or, during enrollment, the TOTP key: never stored.
  * Answered as a string with its type set, which Elysia sends in one Response: a Response of
  * our own (as `@elysiajs/html`'s `html()` makes) would be copied into a second one to add the
- * headers: GET /login 27.9k → 32.2k req/s without it (README, Performance).
+ * headers (bench/HISTORY.md).
  */
 function markup(ctx: PageContext, status: number, html: JSX.Element) {
   ctx.set.status = status;
