@@ -1,7 +1,8 @@
 // The app as `bun run start` runs it, except that failures never lock: the benchmark measures
 // the wrong-code path itself (each failure still counted in the database), not a locked account's 429.
+
+import { start } from "../src/demo/start";
 import { DEFAULT_POLICIES } from "../src/index";
-import { start } from "../src/start";
 
 const NEVER = 1_000_000_000;
 await start("production", {

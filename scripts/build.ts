@@ -55,7 +55,7 @@ export function startCommand(): { env: Record<string, string>; flags: string[]; 
 }
 
 /** The app's own bundle, the one the start script runs: dist/server.js. */
-export const buildApp = () => buildServer(join(projectFolder, "src/server.ts"), join(projectFolder, "dist"));
+export const buildApp = () => buildServer(join(projectFolder, "src/demo/server.ts"), join(projectFolder, "dist"));
 
 /**
  * The library as the package ships it: its public entry compiled to JS (JSX already turned into

@@ -5,7 +5,6 @@ import { existsSync } from "node:fs";
 import { adminTasks } from "./auth/admin";
 import { keylessStores } from "./auth/stores";
 import { systemClock } from "./clock";
-import { ConfigError, loadDatabaseConfig } from "./config";
 import { isPostgresUrl, openDatabase, withoutCredentials } from "./db/database";
 import { plural } from "./words";
 
@@ -36,25 +35,21 @@ if (command === "list-users" ? username !== undefined : !takesUsername.includes(
 }
 if (takesUsername.includes(command ?? "") && (!username || extra.length > 0)) fail(`${command} takes one username.`);
 
-let config: ReturnType<typeof loadDatabaseConfig>;
-try {
-  config = loadDatabaseConfig(process.env);
-} catch (error) {
-  fail(error instanceof ConfigError ? error.message : String(error));
-}
+const databaseUrl = process.env.DATABASE_URL || "db/app.sqlite";
 // A mistyped DATABASE_URL must not quietly create an empty database and report "no such user".
 // (PostgreSQL refuses a connection to a database that does not exist by itself.)
-if (!isPostgresUrl(config.databaseUrl) && config.databaseUrl !== ":memory:" && !existsSync(config.databaseUrl)) {
-  fail(`No database at ${config.databaseUrl}.`);
+if (!isPostgresUrl(databaseUrl) && databaseUrl !== ":memory:" && !existsSync(databaseUrl)) {
+  fail(`No database at ${databaseUrl}.`);
 }
 
-const database = await openDatabase(config.databaseUrl, { poolSize: 1 }).catch((error: unknown) =>
+const database = await openDatabase(databaseUrl, { poolSize: 1 }).catch((error: unknown) =>
   fail(
-    `Cannot open the database at ${withoutCredentials(config.databaseUrl)}: ${error instanceof Error ? error.message : error}`,
+    `Cannot open the database at ${withoutCredentials(databaseUrl)}: ${error instanceof Error ? error.message : error}`,
   ),
 );
 const tasks = adminTasks(
-  keylessStores(database, systemClock, { idleMs: config.sessionIdleMs, absoluteMs: config.sessionAbsoluteMs }),
+  // No command here makes a session, so their lifetimes are never read.
+  keylessStores(database, systemClock, { idleMs: 0, absoluteMs: 0 }),
 );
 const noSuchUser = () => fail(`No user named "${username}".`);
 

@@ -7,11 +7,15 @@ export {
   type ThrottlePolicy,
 } from "./auth";
 export { type Clock, systemClock } from "./clock";
-export { type Database, openDatabase } from "./db/database";
+export { type Database, isPostgresUrl, openDatabase, withoutCredentials } from "./db/database";
+export type { AuthPaths } from "./paths";
+export { SignOutButton } from "./views/components/SignOutButton";
 export { errorPages } from "./web/errors";
 export { HttpError } from "./web/http-error";
 export {
+  batchedLines,
   healthCheck,
+  keepServingThroughUncaughtErrors,
   type RequestLogEntry,
   type RequestsInFlight,
   requestLog,
@@ -19,5 +23,5 @@ export {
 } from "./web/operations";
 export { ConfigError, checkedOrigin, checkedSecret } from "./web/options";
 export { type TwoFactorAuthOptions, twoFactorAuth } from "./web/plugin";
-export type { PageLayout } from "./web/respond";
+export type { PageContext, PageLayout } from "./web/respond";
 export { securityHeaders } from "./web/security";

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createApp } from "../src/app";
 import { codeAt } from "../src/auth/totp";
-import { loadConfig } from "../src/config";
 import { openDatabase } from "../src/db/database";
+import { createApp } from "../src/demo/app";
+import { loadConfig } from "../src/demo/config";
 import { freshDatabaseUrl } from "./databases";
 import { Browser, dom, enroll, signIn, signInWithPassword, TEST_SECRET, wrongCodeAt } from "./helpers";
 

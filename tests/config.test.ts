@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, loadConfig } from "../src/config";
+import { loadConfig } from "../src/demo/config";
+import { ConfigError } from "../src/index";
 import { TEST_SECRET } from "./helpers";
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -72,7 +73,7 @@ describe("configuration", () => {
 describe("bun run start", () => {
   test("refuses to start without APP_SECRET, in one line", () => {
     const { PATH, HOME } = process.env;
-    const result = Bun.spawnSync(["bun", "src/server.ts"], {
+    const result = Bun.spawnSync(["bun", "src/demo/server.ts"], {
       env: { PATH, HOME, NODE_ENV: "production" },
       stderr: "pipe",
     });
@@ -84,7 +85,7 @@ describe("bun run start", () => {
 
   test("refuses to start, in one line and without the password, when PostgreSQL cannot be reached", () => {
     const { PATH, HOME } = process.env;
-    const result = Bun.spawnSync(["bun", "src/server.ts"], {
+    const result = Bun.spawnSync(["bun", "src/demo/server.ts"], {
       env: {
         PATH,
         HOME,

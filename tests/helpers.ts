@@ -1,7 +1,7 @@
 import { parseHTML } from "linkedom";
-import { createApp } from "../src/app";
 import { codeAt } from "../src/auth/totp";
-import { type Config, loadConfig } from "../src/config";
+import { createApp } from "../src/demo/app";
+import { type Config, loadConfig } from "../src/demo/config";
 import { testDatabase } from "./databases";
 
 export const ORIGIN = "http://localhost:3000";

@@ -1,6 +1,6 @@
 import { afterEach, expect, spyOn, test } from "bun:test";
 import { Elysia } from "elysia";
-import { createApp } from "../src/app";
+import { createApp } from "../src/demo/app";
 import { batchedLines, type RequestLogEntry, requestsInFlight } from "../src/web/operations";
 import { Browser, GOOD_PASSWORD, ORIGIN, register, registerWithTwoFactor, type TestApp, testApp } from "./helpers";
 

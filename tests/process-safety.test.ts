@@ -25,7 +25,12 @@ async function startServer(port = freePort()) {
     APP_SECRET: randomSecret(),
     DATABASE_URL: join(directory, "app.sqlite"),
   };
-  const { child } = await launch(["bun", "--smol", "src/server.ts"], env, `http://127.0.0.1:${port}/healthz`, "pipe");
+  const { child } = await launch(
+    ["bun", "--smol", "src/demo/server.ts"],
+    env,
+    `http://127.0.0.1:${port}/healthz`,
+    "pipe",
+  );
   started.push({ child, directory });
   return { child, port, env };
 }
@@ -125,7 +130,7 @@ test("a body over 64 KB over a real socket gets the app's 413 page and a log lin
 
 test("a second instance on a port in use exits 1 with one line, and the first one goes on", async () => {
   const first = await startServer();
-  const second = Bun.spawn(["bun", "--smol", "src/server.ts"], {
+  const second = Bun.spawn(["bun", "--smol", "src/demo/server.ts"], {
     cwd: join(import.meta.dir, ".."),
     env: { ...process.env, ...first.env, DATABASE_URL: join(started[0]?.directory ?? tmpdir(), "other.sqlite") },
     stdout: "pipe",

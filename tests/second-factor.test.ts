@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, spyOn, test } from "bun:test";
 import { eq } from "drizzle-orm";
-import { createApp } from "../src/app";
 import { secretBox } from "../src/auth/encryption";
 import { codeAt } from "../src/auth/totp";
-import { loadConfig } from "../src/config";
+import { createApp } from "../src/demo/app";
+import { loadConfig } from "../src/demo/config";
 import {
   Browser,
   dom,

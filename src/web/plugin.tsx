@@ -119,36 +119,39 @@ export function twoFactorAuth({
   const kit: AuthKit = { gates, auth, paths, clock, policies, pages, rpId: new URL(appOrigin).hostname };
 
   let cleanup: Timer | undefined;
-  return new Elysia({ name: "two-factor-auth", seed: prefix })
-    .onStart((app) => {
-      const other = mountedIn.get(app);
-      if (other !== undefined) {
-        app.server?.stop(true);
-        throw new ConfigError(
-          `twoFactorAuth is mounted twice in one app (prefixes "${other}" and "${prefix}"): its guards are named, so the second would replace the first's; mount it once`,
+  return (
+    new Elysia({ name: "two-factor-auth", seed: prefix })
+      .onStart((app) => {
+        const other = mountedIn.get(app);
+        if (other !== undefined) {
+          app.server?.stop(true);
+          throw new ConfigError(
+            `twoFactorAuth is mounted twice in one app (prefixes "${other}" and "${prefix}"): its guards are named, so the second would replace the first's; mount it once`,
+          );
+        }
+        mountedIn.set(app, prefix);
+        // Expired rows are refused on sight; this only keeps the tables small.
+        cleanup = setInterval(
+          () =>
+            auth
+              .deleteExpired()
+              .catch((error: unknown) => console.error(`deleting expired sessions failed: ${errorName(error)}`)),
+          CLEANUP_INTERVAL_MS,
         );
-      }
-      mountedIn.set(app, prefix);
-      // Expired rows are refused on sight; this only keeps the tables small.
-      cleanup = setInterval(
-        () =>
-          auth
-            .deleteExpired()
-            .catch((error: unknown) => console.error(`deleting expired sessions failed: ${errorName(error)}`)),
-        CLEANUP_INTERVAL_MS,
-      );
-      cleanup.unref();
-    })
-    .onStop((app) => {
-      clearInterval(cleanup);
-      mountedIn.delete(app);
-    })
-    .decorate({ twoFactor: { auth, paths } })
-    .use(authAssets(assets))
-    .use(gates)
-    .use(registerRoutes(kit))
-    .use(loginRoutes(kit))
-    .use(twoFactorRoutes(kit))
-    .use(signOutRoutes(kit))
-    .use(accountRoutes(kit));
+        cleanup.unref();
+      })
+      .onStop((app) => {
+        clearInterval(cleanup);
+        mountedIn.delete(app);
+      })
+      // A host's page drawn in the auth's layout, with its headers: `twoFactor.page(ctx, title, content)`.
+      .decorate({ twoFactor: { auth, paths, page: pages.page } })
+      .use(authAssets(assets))
+      .use(gates)
+      .use(registerRoutes(kit))
+      .use(loginRoutes(kit))
+      .use(twoFactorRoutes(kit))
+      .use(signOutRoutes(kit))
+      .use(accountRoutes(kit))
+  );
 }

@@ -1,7 +1,7 @@
-import type { AuthPaths } from "../../paths";
-import { plural } from "../../words";
-import { SignOutButton } from "../components/SignOutButton";
-import { SwapLink } from "../components/SwapLink";
+import { type AuthPaths, SignOutButton } from "../index";
+
+/** "1 recovery code", "3 recovery codes". */
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? "" : "s"}`;
 
 type HomePageProps = {
   paths: AuthPaths;
@@ -64,9 +64,9 @@ export function HomePage({
         </p>
       )}
       <p>
-        <SwapLink href={paths.account} class="button">
+        <a href={paths.account} class="button" hx-get={paths.account} hx-target="#main" hx-push-url="true">
           Security settings
-        </SwapLink>
+        </a>
       </p>
       <SignOutButton paths={paths} csrfToken={csrfToken} />
     </article>

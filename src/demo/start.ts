@@ -1,8 +1,15 @@
+import {
+  batchedLines,
+  ConfigError,
+  type Database,
+  keepServingThroughUncaughtErrors,
+  openDatabase,
+  requestsInFlight,
+  systemClock,
+  withoutCredentials,
+} from "../index";
 import { type AppDeps, createApp } from "./app";
-import { systemClock } from "./clock";
-import { ConfigError, loadConfig } from "./config";
-import { type Database, openDatabase, withoutCredentials } from "./db/database";
-import { batchedLines, keepServingThroughUncaughtErrors, requestsInFlight } from "./web/operations";
+import { loadConfig } from "./config";
 
 /** How long a SIGTERM waits for in-flight requests before it closes their connections anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;

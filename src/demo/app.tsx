@@ -1,9 +1,8 @@
 import { Elysia } from "elysia";
-import type { Clock } from "./clock";
-import type { Config } from "./config";
-import type { Database } from "./db/database";
 import {
   type AuthPolicies,
+  type Clock,
+  type Database,
   errorPages,
   healthCheck,
   type RequestLogEntry,
@@ -11,10 +10,9 @@ import {
   requestLog,
   securityHeaders,
   twoFactorAuth,
-} from "./index";
-import { HomePage } from "./views/pages/HomePage";
-import type { Route } from "./web/methods";
-import { pageRenderer } from "./web/respond";
+} from "../index";
+import type { Config } from "./config";
+import { HomePage } from "./HomePage";
 
 export type AppDeps = {
   database: Database;
@@ -35,18 +33,15 @@ export type AppDeps = {
  * `app.handle(request)`.
  */
 export function createApp({ database, config, clock, policies, logRequest, inFlight }: AppDeps) {
-  const pageSettings = { appName: config.appName, homePath: "/" };
-  const pages = pageRenderer(pageSettings);
-
   // The 405s need the routes, known once the app below is built.
-  let routes: () => readonly Route[] = () => [];
+  let routes: () => readonly { method: string; path: string }[] = () => [];
   // Bun answers a body over its own limit itself, unseen by the request log; the auth refuses
   // any form over 64 KB without reading it (Bun reads no body a handler leaves), so Bun's is lifted.
   const app = new Elysia({ serve: { maxRequestBodySize: Number.MAX_SAFE_INTEGER } })
     .use(inFlight ? inFlight.plugin : new Elysia())
     .use(logRequest ? requestLog(logRequest) : new Elysia())
     .use(securityHeaders(config))
-    .use(errorPages({ ...pageSettings, routes: () => routes() }))
+    .use(errorPages({ appName: config.appName, homePath: "/", routes: () => routes() }))
     .use(healthCheck(database))
     .use(
       twoFactorAuth({
@@ -64,7 +59,7 @@ export function createApp({ database, config, clock, policies, logRequest, inFli
     )
     .get(
       "/",
-      ({ twoFactor: { paths }, set, fragment, csrfToken, user, session }) => {
+      ({ twoFactor: { paths, page }, set, fragment, csrfToken, user, session }) => {
         const content = (
           <HomePage
             paths={paths}
@@ -76,7 +71,7 @@ export function createApp({ database, config, clock, policies, logRequest, inFli
             appLinked={user.appLinked}
           />
         );
-        return pages.page({ set, fragment, csrfToken }, "Home", content);
+        return page({ set, fragment, csrfToken }, "Home", content);
       },
       { signedIn: true },
     );

@@ -1,9 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { isPostgresUrl } from "./db/database";
-import { ConfigError, checkedOrigin, checkedSecret } from "./index";
-
-export { ConfigError };
+import { ConfigError, checkedOrigin, checkedSecret, isPostgresUrl } from "../index";
 
 export type Config = {
   port: number;
@@ -28,8 +25,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 type Env = Record<string, string | undefined>;
 
-/** The part of the configuration that reaches the database and no secret: all the admin command line needs. */
-export function loadDatabaseConfig(
+/** The part of the configuration that reaches the database, and the session lifetimes. */
+function loadDatabaseConfig(
   env: Env,
 ): Pick<Config, "databaseUrl" | "databasePoolSize" | "sessionIdleMs" | "sessionAbsoluteMs"> {
   const databasePoolSize = parseWholeNumber("DATABASE_POOL_SIZE", env.DATABASE_POOL_SIZE, 10);
