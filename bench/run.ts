@@ -177,6 +177,14 @@ const cases: Case[] = [
     load: get(`${origin}/verify-2fa`, { cookie: pending.cookieHeader, "hx-request": "true" }),
   },
   { name: "GET /account, full page, signed in", load: get(`${origin}/account`, { cookie: owner.cookieHeader }) },
+  {
+    name: "GET /bench/guarded, a host route behind signedIn",
+    load: get(`${origin}/bench/guarded`, { cookie: owner.cookieHeader }),
+  },
+  {
+    name: "GET /bench/open, the same host handler unguarded",
+    load: get(`${origin}/bench/open`, { cookie: owner.cookieHeader }),
+  },
   { name: "POST /verify-2fa, wrong code (422)", load: pending.form("/verify-2fa", { otp: wrongCode }, 422) },
   {
     name: "POST /login, wrong password, argon2id (422)",
@@ -280,6 +288,10 @@ const loginRow = byName("GET /login");
 const homeRow = byName("GET /,");
 const fragmentRow = byName("GET /verify-2fa");
 const wrongCodeRow = byName("POST /verify-2fa");
+const guardedRow = byName("GET /bench/guarded");
+const openRow = byName("GET /bench/open");
+// Each measured against the bare server of its own rounds: their ratio is the guard's cost.
+const guardRatio = (guardedRow?.bare ?? 0) / (openRow?.bare ?? 1);
 const startMedian = median(starts);
 const ratio = (row: Row | undefined) => `${row?.bare.toFixed(2)}× bare`;
 const targets: [string, string, boolean][] = [
@@ -287,6 +299,11 @@ const targets: [string, string, boolean][] = [
   ["GET / signed in ≥ 0.3× bare", ratio(homeRow), (homeRow?.bare ?? 0) >= 0.3],
   ["GET /verify-2fa fragment, pending ≥ 0.3× bare", ratio(fragmentRow), (fragmentRow?.bare ?? 0) >= 0.3],
   ["POST /verify-2fa wrong code ≥ 0.1× bare", ratio(wrongCodeRow), (wrongCodeRow?.bare ?? 0) >= 0.1],
+  [
+    "a host route behind signedIn ≥ 0.6× the same handler unguarded",
+    `${guardRatio.toFixed(2)}× unguarded`,
+    guardRatio >= 0.6,
+  ],
   ["p99 GET /login at 50 connections < 10 ms", `${loginRow?.p99.toFixed(1)} ms`, (loginRow?.p99 ?? 99) < 10],
   [
     `p99 GET /login while ${SIGN_INS_AT_ONCE} sign-ins hash < 25 ms`,

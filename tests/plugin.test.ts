@@ -3,6 +3,8 @@ import Html from "@kitajs/html";
 import { Elysia } from "elysia";
 import { codeAt } from "../src/auth/totp";
 import type { Database } from "../src/db/database";
+import { createApp } from "../src/demo/app";
+import { loadConfig } from "../src/demo/config";
 import { ConfigError, errorPages, type PageLayout, twoFactorAuth } from "../src/index";
 import { pageRenderer } from "../src/web/respond";
 import { SoftAuthenticator } from "./authenticator";
@@ -555,4 +557,18 @@ describe("one door into a signed-in session", () => {
       t.clock.now += 30_000;
     }
   });
+});
+
+test("the benchmark's host routes exist only when asked for, and the guarded one is guarded", async () => {
+  const plain = await testApp();
+  expect((await plain.app.handle(new Request(`${ORIGIN}/bench/open`))).status).toBe(404);
+  await plain.close();
+  const { database, close } = await testDatabase();
+  const config = loadConfig({ APP_SECRET: TEST_SECRET }, "production");
+  const app = createApp({ database, config, clock: () => Date.now(), guardBenchmark: true });
+  expect(await (await app.handle(new Request(`${ORIGIN}/bench/open`))).text()).toBe("Dashboard");
+  const guarded = await app.handle(new Request(`${ORIGIN}/bench/guarded`));
+  expect(guarded.status).toBe(303);
+  expect(guarded.headers.get("location")).toBe("/login");
+  await close();
 });

@@ -20,6 +20,11 @@ export type AppDeps = {
   clock: Clock;
   /** The benchmark's only: lockouts that never lock, to measure the wrong-code path; never from configuration. */
   policies?: Partial<AuthPolicies>;
+  /**
+   * The benchmark's only: one host handler twice, at `/bench/guarded` behind `signedIn` and at
+   * `/bench/open` without it, to measure what the guard costs a host's route.
+   */
+  guardBenchmark?: boolean;
   /** Where request log lines go: stdout when serving, nowhere in tests unless a test asks. */
   logRequest?: (entry: RequestLogEntry) => void;
   /** The count of requests being handled, which a stop waits for. */
@@ -32,7 +37,7 @@ export type AppDeps = {
  * count of requests in flight) and a home page behind `signedIn`. Tests drive it through
  * `app.handle(request)`.
  */
-export function createApp({ database, config, clock, policies, logRequest, inFlight }: AppDeps) {
+export function createApp({ database, config, clock, policies, logRequest, inFlight, guardBenchmark }: AppDeps) {
   // The 405s need the routes, known once the app below is built.
   let routes: () => readonly { method: string; path: string }[] = () => [];
   // Bun answers a body over its own limit itself, unseen by the request log; the auth refuses
@@ -75,6 +80,10 @@ export function createApp({ database, config, clock, policies, logRequest, inFli
       },
       { signedIn: true },
     );
+  if (guardBenchmark) {
+    const dashboard = () => "Dashboard";
+    app.get("/bench/guarded", dashboard, { signedIn: true }).get("/bench/open", dashboard);
+  }
   routes = () => app.routes;
   return app;
 }

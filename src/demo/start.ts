@@ -36,7 +36,10 @@ const logMessage = (message: string) => {
  * do. SIGTERM (or Ctrl-C) stops taking connections, lets the requests in flight finish, closes
  * the database and exits 0, so a load balancer can roll instances without failing a request.
  */
-export async function start(mode: "production" | "development", extra: Pick<AppDeps, "policies"> = {}) {
+export async function start(
+  mode: "production" | "development",
+  extra: Pick<AppDeps, "policies" | "guardBenchmark"> = {},
+) {
   const config = orExit(() => loadConfig(process.env, mode));
   const database = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize }).catch(
     (error: unknown) =>
