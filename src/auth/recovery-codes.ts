@@ -106,21 +106,25 @@ export function recoveryCodeStore(database: Database, clock: Clock, appSecret: s
      */
     async use(userId: number, symbols: string, claim?: Claim): Promise<number | null | "unclaimed"> {
       const unused = and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt));
-      const userRow: Claim = (on) => on.select({ id: users.id }).from(users).where(eq(users.id, userId));
       const { followed, kept } = await database.atomically(
         // The user's row first, as every writer of the codes; the count is set once the code is spent.
         (transaction) => counts.setLeftOn(transaction, userId, sql`${users.recoveryCodesLeft}`),
-        (transaction) => ({
-          spent: transaction
-            .update(recoveryCodes)
-            .set({ usedAt: clock() })
-            .where(and(unused, eq(recoveryCodes.codeHash, hash(symbols))))
-            .returning({ id: recoveryCodes.id }),
-          counted: counts.setLeftOn(transaction, userId, sql`(SELECT count(*) FROM ${recoveryCodes} WHERE ${unused})`),
-          // Without a claim, the user's own row, which is always there, stands in for one.
-          claimed: (claim ?? userRow)(transaction),
-        }),
-        ({ followed }) => followed.spent.length === 1 && followed.claimed.length > 0,
+        (transaction) => {
+          const spending = {
+            spent: transaction
+              .update(recoveryCodes)
+              .set({ usedAt: clock() })
+              .where(and(unused, eq(recoveryCodes.codeHash, hash(symbols))))
+              .returning({ id: recoveryCodes.id }),
+            counted: counts.setLeftOn(
+              transaction,
+              userId,
+              sql`(SELECT count(*) FROM ${recoveryCodes} WHERE ${unused})`,
+            ),
+          };
+          return claim ? { ...spending, claimed: claim(transaction) } : spending;
+        },
+        ({ followed }) => followed.spent.length === 1 && (!("claimed" in followed) || followed.claimed.length > 0),
       );
       if (followed.spent.length !== 1) return null;
       return kept ? (followed.counted[0]?.left ?? 0) : "unclaimed";

@@ -90,12 +90,12 @@ export function sessionStore({ orm, reads, tables: { sessions } }: Database, clo
       .returning({ id: sessions.id });
   };
 
-  /** Replaces a session by a new one in `state`, so that a token seen before the step is worthless after it. */
-  async function rotate(session: Session, state: SessionState, meta: RequestMeta, notes: SignInNotes = {}) {
+  /** Replaces a signed-in session by a new one, so that its old token is worthless after a password change. */
+  async function renew(session: Session, meta: RequestMeta) {
     const deleted = await orm.delete(sessions).where(eq(sessions.id, session.id)).returning({ id: sessions.id });
-    // Two requests racing on one session: only the one that deleted it may step up.
+    // Revoked meanwhile by another request: it stays ended.
     if (deleted.length === 0) return null;
-    return create(session.userId, state, meta, notes);
+    return create(session.userId, "signed_in", meta, { signedInWith: session.signedInWith ?? undefined });
   }
 
   /**
@@ -114,7 +114,7 @@ export function sessionStore({ orm, reads, tables: { sessions } }: Database, clo
         return create(proof.userId, "signed_in", meta, { signedInWith: "passwordless" });
       case "renewal":
         if (proof.signedIn.state !== "signed_in") return Promise.resolve(null);
-        return rotate(proof.signedIn, "signed_in", meta, { signedInWith: proof.signedIn.signedInWith ?? undefined });
+        return renew(proof.signedIn, meta);
     }
   }
 

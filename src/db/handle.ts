@@ -32,6 +32,12 @@ export class RolledBack<Result> extends Error {
   }
 }
 
+/** What a transaction wrote, to return from inside it; thrown as RolledBack, which rolls it back, when `keep` says no. */
+export function keptWithin<Result>(written: Result, keep?: (written: Result) => boolean): Result {
+  if (keep && !keep(written)) throw new RolledBack(written);
+  return written;
+}
+
 /** Runs a transaction that may roll itself back by throwing RolledBack: `kept` says which it did. */
 export async function keptOrRolledBack<Result>(transaction: () => Result | Promise<Result>) {
   try {

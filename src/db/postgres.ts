@@ -9,8 +9,8 @@ import {
   type DatabaseOptions,
   drizzleHotReads,
   keptOrRolledBack,
+  keptWithin,
   type Orm,
-  RolledBack,
   type Written,
   withoutCredentials,
 } from "./handle";
@@ -46,9 +46,7 @@ export async function openPostgres(url: string, { poolSize = 10 }: DatabaseOptio
           const followed: Record<string, unknown> = {};
           // One at a time, in order. Bun's client answers a statement without RETURNING with an empty array.
           for (const [name, statement] of Object.entries(then(transaction, rows))) followed[name] = await statement;
-          const written = { first: rows, followed: followed as Written<ReturnType<typeof then>> };
-          if (keep && !keep(written)) throw new RolledBack(written);
-          return written;
+          return keptWithin({ first: rows, followed: followed as Written<ReturnType<typeof then>> }, keep);
         }),
       ),
     answers: (timeoutMs) => answersWithin(() => client`SELECT 1`, timeoutMs),

@@ -10,9 +10,9 @@ import {
   type Database,
   type HotReads,
   keptOrRolledBack,
+  keptWithin,
   type Orm,
   type PreparedWrite,
-  RolledBack,
   type Written,
 } from "./handle";
 import * as tables from "./schema.sqlite";
@@ -158,9 +158,7 @@ export function openSqlite(path: string): Database {
               (statement as unknown as { all(): unknown[] }).all(),
             ]),
           );
-          const written = { first: rows, followed: followed as Written<ReturnType<typeof then>> };
-          if (keep && !keep(written)) throw new RolledBack(written);
-          return written;
+          return keptWithin({ first: rows, followed: followed as Written<ReturnType<typeof then>> }, keep);
         }),
       );
     },

@@ -57,7 +57,8 @@ export function loadConfig(env: Env, mode: "production" | "development"): Config
     appSecret,
     appName: env.APP_NAME?.trim() || "Two-Factor Auth",
     ipRateLimit: parseWholeNumber("IP_RATE_LIMIT", env.IP_RATE_LIMIT, 60),
-    trustedProxyHeader: env.TRUSTED_PROXY_HEADER?.trim().toLowerCase() || null,
+    // Trimmed and lower-cased by the plugin, as any host's value is.
+    trustedProxyHeader: env.TRUSTED_PROXY_HEADER || null,
   };
 }
 

@@ -17,7 +17,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 /**
  * JSON lines on stdout, in batches: the request log, and what the process itself does. Through
  * Bun's own writer, which keeps their order when the pipe is full. Node's `process.stdout`
- * loads the stream modules: in a bare script, 0.5 MB more heap and 2.3 MB more memory.
+ * would load the stream modules, and their memory (bench/HISTORY.md).
  */
 const stdout = Bun.stdout.writer();
 const stdoutLines = batchedLines((chunk) => {

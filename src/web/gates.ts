@@ -22,7 +22,6 @@ import { readForm } from "./forms";
 import { wantsFragment } from "./fragments";
 import { HttpError } from "./http-error";
 import { ipBudget } from "./ip-budget";
-import { ConfigError } from "./options";
 import { goTo } from "./respond";
 import { isSafeMethod, isSameOrigin } from "./security";
 
@@ -343,11 +342,6 @@ export function authGates(settings: GateSettings) {
 
   return new Elysia({ name: "two-factor-auth-gates", seed: settings.seed })
     .onStart((app) => {
-      const unguarded = unappliedGuards(app.routes);
-      if (unguarded) {
-        app.server?.stop(true);
-        throw new ConfigError(unguarded);
-      }
       server = app.server;
     })
     .macro({
@@ -409,20 +403,3 @@ export function authGates(settings: GateSettings) {
 }
 
 export type AuthGates = ReturnType<typeof authGates>;
-
-/** The guards a host names on its routes: Elysia applies a macro only to routes registered after it. */
-const HOST_GUARDS = ["signedIn", "csrf"] as const;
-
-/**
- * What is wrong, in one line, when a route names a guard that Elysia never applied (it was
- * registered before the auth was mounted, and would answer everyone); null when none does.
- */
-function unappliedGuards(routes: readonly { method: string; path: string; hooks?: unknown }[]): string | null {
-  for (const { method, path, hooks } of routes) {
-    const guard = HOST_GUARDS.find((name) => typeof hooks === "object" && hooks !== null && Object.hasOwn(hooks, name));
-    if (guard) {
-      return `${method} ${path} asks for ${guard}, but was registered before .use(twoFactorAuth(…)), so Elysia ignores the guard and the route would answer anyone: register it after`;
-    }
-  }
-  return null;
-}

@@ -107,8 +107,8 @@ function sentStatus(answer: unknown, status: number | keyof typeof StatusMap | u
 /**
  * Lines for a stream, written in batches: one write a few milliseconds rather than one a
  * request. Each line is encoded at once into one buffer that is used again and again, so no
- * line is kept as a string until the write: in a bare Bun.serve logging each request, lines
- * joined into one string cost 11.4 µs a request against 10.3 this way. `write` gets a copy of
+ * line is kept as a string until the write, which joining lines into one string costs more
+ * (bench/HISTORY.md). `write` gets a copy of
  * the batch. `flush` writes what is waiting, as a stop must before it exits; a killed process
  * loses at most the last `delayMs` of lines.
  */

@@ -16,12 +16,10 @@ import { registerRoutes } from "./routes/register";
 import { signOutRoutes } from "./routes/sign-out";
 import { twoFactorRoutes } from "./routes/two-factor";
 import { securityHeaderValues } from "./security";
+import { forgetMount, startRefusal } from "./start-checks";
 
 const DAY_MS = 24 * 60 * 60_000;
 const CLEANUP_INTERVAL_MS = 60 * 60_000;
-
-/** The prefix the auth is mounted under in each app started: one mount an app. */
-const mountedIn = new WeakMap<object, string>();
 
 /** What went wrong, without the message, which for a failed query carries its parameters. */
 const errorName = (error: unknown) => (error instanceof Error ? error.name : typeof error);
@@ -122,14 +120,11 @@ export function twoFactorAuth({
   return (
     new Elysia({ name: "two-factor-auth", seed: prefix })
       .onStart((app) => {
-        const other = mountedIn.get(app);
-        if (other !== undefined) {
+        const refusal = startRefusal(app, prefix);
+        if (refusal) {
           app.server?.stop(true);
-          throw new ConfigError(
-            `twoFactorAuth is mounted twice in one app (prefixes "${other}" and "${prefix}"): its guards are named, so the second would replace the first's; mount it once`,
-          );
+          throw new ConfigError(refusal);
         }
-        mountedIn.set(app, prefix);
         // Expired rows are refused on sight; this only keeps the tables small.
         cleanup = setInterval(
           () =>
@@ -142,7 +137,7 @@ export function twoFactorAuth({
       })
       .onStop((app) => {
         clearInterval(cleanup);
-        mountedIn.delete(app);
+        forgetMount(app);
       })
       // A host's page drawn in the auth's layout, with its headers: `twoFactor.page(ctx, title, content)`.
       .decorate({ twoFactor: { auth, paths, page: pages.page } })
