@@ -4,6 +4,7 @@
 # directory is touched, and `stop` deletes it.
 #
 #   eval "$(scripts/throwaway-postgres.sh start)"   # exports TEST_DATABASE_URL and PG_THROWAWAY_DIR
+#   scripts/throwaway-postgres.sh restart "$PG_THROWAWAY_DIR" 1   # down for 1 s, as in a restart or failover
 #   scripts/throwaway-postgres.sh stop "$PG_THROWAWAY_DIR"
 set -euo pipefail
 
@@ -27,10 +28,17 @@ case "${1:-}" in
     port=$(bun -e 'const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() }); console.log(s.port); s.stop(true)')
     as_owner "$bin/initdb" -D "$dir/data" -U app -A trust --no-sync >"$dir/initdb.log"
     # fsync off: the cluster is thrown away, so only its speed matters. The crash tests kill the app, not it.
-    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
+    echo "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" >"$dir/options"
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o "$(cat "$dir/options")" start >/dev/null
     echo "export PG_THROWAWAY_DIR=$dir"
     echo "export TEST_DATABASE_URL=postgres://app@127.0.0.1:$port/postgres"
+    ;;
+  restart)
+    dir=${2:?the directory that start printed}
+    bin=$(bin_dir)
+    as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    sleep "${3:-0}"
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o "$(cat "$dir/options")" start >/dev/null
     ;;
   stop)
     dir=${2:?the directory that start printed}
@@ -38,7 +46,7 @@ case "${1:-}" in
     rm -rf "$dir"
     ;;
   *)
-    echo "usage: $0 start | stop DIR" >&2
+    echo "usage: $0 start | restart DIR [SECONDS DOWN] | stop DIR" >&2
     exit 2
     ;;
 esac

@@ -23,7 +23,16 @@ describe("configuration", () => {
       trustedProxyHeader: null,
       sessionIdleMs: 7 * DAY,
       sessionAbsoluteMs: 30 * DAY,
+      shutdownDrainMs: 10_000,
     });
+  });
+
+  test("a SIGTERM drains for 10 s in production, none in development, or SHUTDOWN_DRAIN_SECONDS", () => {
+    expect(loadConfig({ APP_SECRET: TEST_SECRET }, "development").shutdownDrainMs).toBe(0);
+    expect(loadConfig({ APP_SECRET: TEST_SECRET, SHUTDOWN_DRAIN_SECONDS: "3" }, "production").shutdownDrainMs).toBe(
+      3_000,
+    );
+    expect(loadConfig({ APP_SECRET: TEST_SECRET, SHUTDOWN_DRAIN_SECONDS: "0" }, "production").shutdownDrainMs).toBe(0);
   });
 
   test("APP_ORIGIN follows PORT, and https turns on secure cookies", () => {
@@ -45,6 +54,7 @@ describe("configuration", () => {
     [{ APP_SECRET: TEST_SECRET, SESSION_ABSOLUTE_DAYS: "forever" }, "SESSION_ABSOLUTE_DAYS must be a number"],
     [{ APP_SECRET: TEST_SECRET, DATABASE_POOL_SIZE: "0" }, "DATABASE_POOL_SIZE must be at least 1"],
     [{ APP_SECRET: TEST_SECRET, DATABASE_POOL_SIZE: "many" }, "DATABASE_POOL_SIZE must be a whole number"],
+    [{ APP_SECRET: TEST_SECRET, SHUTDOWN_DRAIN_SECONDS: "1.5" }, "SHUTDOWN_DRAIN_SECONDS must be a whole number"],
   ])("%p is refused with a clear message", (env, message) => {
     expect(() => loadConfig(env, "production")).toThrow(ConfigError);
     expect(() => loadConfig(env, "production")).toThrow(message);

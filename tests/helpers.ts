@@ -120,9 +120,9 @@ export async function dom(response: Response) {
 }
 
 /** Registers through the routes; the browser ends up pending at the setup step. */
-export async function register(browser: Browser, username: string, password = GOOD_PASSWORD) {
-  await browser.get("/register");
-  const response = await browser.post("/register", { username, password, confirm: password });
+export async function register(browser: Browser, username: string, password = GOOD_PASSWORD, prefix = "") {
+  await browser.get(`${prefix}/register`);
+  const response = await browser.post(`${prefix}/register`, { username, password, confirm: password });
   if (response.status !== 303) throw new Error(`registration of ${username} failed: ${response.status}`);
   return response;
 }

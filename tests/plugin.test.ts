@@ -8,7 +8,7 @@ import { loadConfig } from "../src/demo/config";
 import { ConfigError, errorPages, type PageLayout, twoFactorAuth } from "../src/index";
 import { pageRenderer } from "../src/web/respond";
 import { SoftAuthenticator } from "./authenticator";
-import { testDatabase } from "./databases";
+import { backend, testDatabase } from "./databases";
 import {
   Browser,
   dom,
@@ -422,6 +422,40 @@ test("errorPages answers a host route's unexpected error as a page, keeping each
   expect(page).toContain("Something went wrong");
   expect(page).not.toContain("nothing a person should read");
 });
+
+test.skipIf(backend !== "postgres")(
+  "with its database out of reach, a host's guarded route and the auth's pages answer 503 with Retry-After, with no error handler of the host's",
+  async () => {
+    const { database, close } = await testDatabase();
+    const { app } = hostApp(database, { now: Date.now() });
+    const browser = new Browser(app);
+    await register(browser, "ulla", GOOD_PASSWORD, "/auth");
+    await database.close(); // the pool is gone: every query now fails to reach the server
+    const stderr = spyOn(console, "error").mockImplementation(() => {});
+    try {
+      for (const [path, htmx] of [
+        ["/dashboard", false],
+        ["/dashboard", true],
+        ["/auth/setup-2fa", false],
+      ] as const) {
+        const answer = await browser.request("GET", path, { htmx });
+        expect({ path, status: answer.status }).toEqual({ path, status: 503 });
+        expect(answer.headers.get("retry-after")).toBe("5");
+        expect(answer.headers.get("content-type")).toBe("text/html; charset=utf-8");
+        const text = await answer.text();
+        expect(text).toContain("Try again in a moment");
+        expect(text.includes("<html")).toBe(!htmx);
+      }
+      // A route that needs no database is untouched.
+      expect((await browser.request("GET", "/auth/assets/htmx.min.js")).status).toBe(200);
+      // An outage is counted, not a stack a request.
+      expect(stderr.mock.calls.flat().join("\n")).not.toContain(" at ");
+    } finally {
+      stderr.mockRestore();
+      await close().catch(() => {});
+    }
+  },
+);
 
 describe("one door into a signed-in session", () => {
   let t: Awaited<ReturnType<typeof testApp>>;

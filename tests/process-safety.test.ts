@@ -24,6 +24,8 @@ async function startServer(port = freePort()) {
     PORT: String(port),
     APP_SECRET: randomSecret(),
     DATABASE_URL: join(directory, "app.sqlite"),
+    // Nothing balances these servers: a SIGTERM stops them at once.
+    SHUTDOWN_DRAIN_SECONDS: "0",
   };
   const { child } = await launch(
     ["bun", "--smol", "src/demo/server.ts"],
@@ -35,10 +37,14 @@ async function startServer(port = freePort()) {
   return { child, port, env };
 }
 
-/** Writes these bytes to the port as they are and returns the status line of the answer, if any came. */
-function rawRequest(port: number, request: string): Promise<string> {
+/** Writes these bytes to the port as they are and reads the answer until the server closes or it is whole. */
+function rawAnswer(port: number, request: string): Promise<{ status: string; head: string; body: string }> {
   return new Promise((resolve, reject) => {
     let answer = "";
+    const done = () => {
+      const [head = "", body = ""] = answer.split(/\r\n\r\n(.*)/s);
+      resolve({ status: head.split("\r\n")[0] ?? "", head: `${head}\r\n`, body });
+    };
     Bun.connect({
       hostname: "127.0.0.1",
       port,
@@ -48,14 +54,21 @@ function rawRequest(port: number, request: string): Promise<string> {
         },
         data: (socket, chunk) => {
           answer += chunk.toString("latin1");
-          if (answer.includes("\r\n\r\n")) socket.end();
+          const [head = "", body = ""] = answer.split(/\r\n\r\n(.*)/s);
+          const length = /\r\ncontent-length: (\d+)/i.exec(head)?.[1];
+          const whole =
+            answer.includes("\r\n\r\n") &&
+            (request.startsWith("HEAD") || length === undefined || Buffer.byteLength(body, "latin1") >= Number(length));
+          if (whole) socket.end();
         },
-        close: () => resolve(answer.split("\r\n")[0] ?? ""),
+        close: done,
         error: (_socket, error) => reject(error),
       },
     }).catch(reject);
   });
 }
+
+const rawRequest = async (port: number, request: string) => (await rawAnswer(port, request)).status;
 
 /** Stops the server as an operator would and reads its request log, one JSON object a line. */
 async function stopAndReadLog(child: Bun.Subprocess) {
@@ -67,20 +80,16 @@ async function stopAndReadLog(child: Bun.Subprocess) {
     .map((line) => JSON.parse(line));
 }
 
-// A Host that cannot be part of a URL, or none at all under HTTP/1.0 (HAProxy's default health check).
-const malformedHosts = ["a b", "[::1", "x:99999", "localhost:abc", "a?b", "@", "\xff"];
-const hostileRequests = [
-  "OPTIONS / HTTP/1.0\r\n\r\n",
-  "GET /healthz HTTP/1.0\r\n\r\n",
-  ...malformedHosts.flatMap((host) => [
-    `GET /healthz HTTP/1.1\r\nHost: ${host}\r\n\r\n`,
-    `GET /login HTTP/1.1\r\nHost: ${host}\r\n\r\n`,
-    `POST /login HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 3\r\n\r\na=b`,
-    `POST /account/sessions/abc/revoke HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 0\r\n\r\n`,
-  ]),
-];
+// A Host that cannot be part of a URL, or an empty one.
+const malformedHosts = ["a b", "[::1", "x:99999", "localhost:abc", "a?b", "@", "\xff", ""];
+const hostileRequests = malformedHosts.flatMap((host) => [
+  `GET /healthz HTTP/1.1\r\nHost: ${host}\r\n\r\n`,
+  `GET /login HTTP/1.1\r\nHost: ${host}\r\n\r\n`,
+  `POST /login HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 3\r\n\r\na=b`,
+  `POST /account/sessions/abc/revoke HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 0\r\n\r\n`,
+]);
 
-test("requests with a missing or malformed Host get 400, and the server keeps serving", async () => {
+test("requests with a malformed Host get 400, and the server keeps serving", async () => {
   const { child, port } = await startServer();
   for (const request of hostileRequests) {
     expect({ request, status: await rawRequest(port, request) }).toEqual({
@@ -100,8 +109,37 @@ test("requests with a missing or malformed Host get 400, and the server keeps se
   const refusals = log.filter((entry) => entry.status === 400);
   expect(refusals).toHaveLength(hostileRequests.length * 2);
   expect(new Set(refusals.map((entry) => entry.path))).toEqual(
-    new Set(["/", "/healthz", "/login", "/account/sessions/abc/revoke"]),
+    new Set(["/healthz", "/login", "/account/sessions/abc/revoke"]),
   );
+  expect(await new Response(child.stderr as ReadableStream).text()).toBe("");
+});
+
+test("HTTP/1.0 without Host (a balancer's health check) is served as the app's own host; HTTP/1.1 without one gets 400", async () => {
+  const { child, port } = await startServer();
+  const answer = (request: string) => rawAnswer(port, request);
+  for (const method of ["GET", "HEAD", "OPTIONS"]) {
+    const health = await answer(`${method} /healthz HTTP/1.0\r\n\r\n`);
+    expect({ method, status: health.status }).toEqual({ method, status: "HTTP/1.1 200 OK" });
+    if (method !== "HEAD") expect(health.body).toBe("ok\n");
+  }
+  expect((await answer("OPTIONS /healthz HTTP/1.0\r\n\r\n")).head).toMatch(/\r\nallow: GET, HEAD, OPTIONS\r\n/i);
+  const login = await answer("GET /login?next=1 HTTP/1.0\r\n\r\n");
+  expect(login.status).toBe("HTTP/1.1 200 OK");
+  expect(login.body).toContain('action="/login"');
+  // A form without Host is a form without its origin's proof: refused, as from anywhere else.
+  const form =
+    "POST /login HTTP/1.0\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 3\r\n\r\na=b";
+  expect((await answer(form)).status).toBe("HTTP/1.1 403 Forbidden");
+  expect((await answer("GET /healthz HTTP/1.1\r\n\r\n")).status).toBe("HTTP/1.1 400 Bad Request");
+
+  const log = await stopAndReadLog(child);
+  const health = log.filter((entry) => entry.path === "/healthz" && entry.method !== "GET");
+  expect(health.map((entry) => `${entry.method} ${entry.status}`).sort()).toEqual([
+    "HEAD 200",
+    "OPTIONS 200",
+    "OPTIONS 200",
+  ]);
+  expect(log.filter((entry) => entry.path === "/login").map((entry) => entry.status)).toEqual([200, 403]);
   expect(await new Response(child.stderr as ReadableStream).text()).toBe("");
 });
 

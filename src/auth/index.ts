@@ -22,6 +22,7 @@ import type { Enrollment, RegistrationForm } from "./types";
 import { usernameProblem } from "./users";
 import { type RegistrationKind, relyingPartyOf, webauthnCeremonies } from "./webauthn";
 
+export { unreachableDatabaseCode } from "../db/database";
 // The domain's public entry: the web layer imports from here, never from the files behind it.
 export type {
   SecurityEventType,
@@ -35,7 +36,7 @@ export { type AccountOverview, CREDENTIAL_NAME_MAX_LENGTH, type Revoked } from "
 export { constantTimeEqual, deriveKey, keyedHmac, randomToken } from "./crypto";
 export type { EventDetail, LoggedEvent, RequestMeta } from "./events";
 export { isRefused, type Reason, type Refused } from "./outcomes";
-export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./passwords";
+export { MOST_WAITING_HASHES, Overloaded, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./passwords";
 export { type AuthPolicies, DEFAULT_POLICIES } from "./policies";
 export type { FactorProof } from "./proofs";
 export { type SignedInSession, type SignedInUser, signedInSession, signedInUser } from "./public-views";

@@ -41,14 +41,37 @@ const ARGON2ID = { algorithm: "argon2id", memoryCost: 7_168, timeCost: 5 } as co
  * Bun hashes on its thread pool, off the event loop; at most this many at once leave the
  * event loop a core of its own, so pages stay fast while people sign in.
  */
-const hashing = pLimit(Math.max(1, availableParallelism() - 1));
+const HASHING_WORKERS = Math.max(1, availableParallelism() - 1);
+const hashing = pLimit(HASHING_WORKERS);
+
+/**
+ * The most hashes that may wait for a worker: about two seconds of work for each (a hash takes
+ * about 30 ms on one core here). Past it, a request is refused at once rather than left to wait
+ * longer than its person would, so an overloaded server sheds work instead of doing it for nobody.
+ */
+export const MOST_WAITING_HASHES = 64 * HASHING_WORKERS;
+
+/** Too many passwords are waiting to be hashed: try again in a moment. Nothing was done. */
+export class Overloaded extends Error {
+  override name = "Overloaded";
+}
+
+/** Refuses at once when the line of hashes is full; a flow that writes before hashing asks first. */
+export function ensureHashingRoom(): void {
+  if (hashing.pendingCount >= MOST_WAITING_HASHES) throw new Overloaded("too many passwords waiting to be hashed");
+}
+
+function hashed<T>(work: () => Promise<T>): Promise<T> {
+  ensureHashingRoom();
+  return hashing(work);
+}
 
 export function hashPassword(password: string): Promise<string> {
-  return hashing(() => Bun.password.hash(normalizePassword(password), ARGON2ID));
+  return hashed(() => Bun.password.hash(normalizePassword(password), ARGON2ID));
 }
 
 export function verifyPassword(password: string, hash: string): Promise<boolean> {
-  return hashing(() => Bun.password.verify(normalizePassword(password), hash));
+  return hashed(() => Bun.password.verify(normalizePassword(password), hash));
 }
 
 /**

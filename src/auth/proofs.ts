@@ -2,7 +2,7 @@ import type { Claim } from "../db/database";
 import type { ChallengePurpose, User } from "../db/tables";
 import type { EventDetail, RequestMeta } from "./events";
 import { type Failure, isFailure } from "./outcomes";
-import { verifyAgainstDummy, verifyPassword } from "./passwords";
+import { ensureHashingRoom, verifyAgainstDummy, verifyPassword } from "./passwords";
 import type { AuthPolicies } from "./policies";
 import { normalizeRecoveryCode } from "./recovery-codes";
 import { codeKey, passwordKey, type Stores } from "./stores";
@@ -145,6 +145,8 @@ export function proofs(
      * hash, in the same time, under the same throttle key scheme.
      */
     async password(username: string, password: string, meta: RequestMeta): Promise<User | Failure> {
+      // Before the attempt is counted: a person turned away by an overload loses no try.
+      ensureHashingRoom();
       const attempt = await throttle.reserve(passwordKey(username), passwordLockout);
       if (!attempt.allowed) return { reason: "password_locked", lockedUntil: attempt.lockedUntil };
       const user = await users.findByUsername(username);

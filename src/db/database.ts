@@ -8,6 +8,7 @@ export {
   isPostgresUrl,
   type Orm,
   type Statements,
+  unreachableDatabaseCode,
   type Written,
   withoutCredentials,
   writeWithClaim,

@@ -169,3 +169,29 @@ export function withoutCredentials(url: string): string {
   const { protocol, host, pathname } = new URL(url);
   return `${protocol}//${host}${pathname}`;
 }
+
+/** Bun's PostgreSQL client's codes for a server it cannot reach or lost on the way. */
+const CONNECTION_LOST = new Set([
+  "ERR_POSTGRES_CONNECTION_CLOSED",
+  "ERR_POSTGRES_CONNECTION_FAILED",
+  "ERR_POSTGRES_CONNECTION_REFUSED",
+  "ERR_POSTGRES_CONNECTION_TIMEOUT",
+  "ERR_POSTGRES_IDLE_TIMEOUT",
+  "ERR_POSTGRES_LIFETIME_TIMEOUT",
+]);
+/** SQLSTATEs of a server that is going away or not there yet: class 08 (connection) and 57P (shutting down, starting up), and a full house. */
+const SERVER_AWAY = /^(08...|57P0[1-4]|53300)$/;
+
+/**
+ * When an error means the database could not be reached (a restart, a failover, no connection
+ * left on the server), not that the query was wrong: the driver's code for it, which is safe to
+ * log; null for any other error. Drizzle wraps the driver's error as its cause.
+ */
+export function unreachableDatabaseCode(error: unknown): string | null {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 4; cause = cause.cause, depth++) {
+    const { code, errno } = cause as { code?: unknown; errno?: unknown };
+    if (typeof code === "string" && CONNECTION_LOST.has(code)) return code;
+    if (code === "ERR_POSTGRES_SERVER_ERROR" && typeof errno === "string" && SERVER_AWAY.test(errno)) return errno;
+  }
+  return null;
+}

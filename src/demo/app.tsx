@@ -46,8 +46,8 @@ export function createApp({ database, config, clock, policies, logRequest, inFli
     .use(inFlight ? inFlight.plugin : new Elysia())
     .use(logRequest ? requestLog(logRequest) : new Elysia())
     .use(securityHeaders(config))
-    .use(errorPages({ appName: config.appName, homePath: "/", routes: () => routes() }))
-    .use(healthCheck(database))
+    .use(errorPages({ appName: config.appName, homePath: "/", routes: () => routes(), origin: config.appOrigin }))
+    .use(healthCheck(database, inFlight))
     .use(
       twoFactorAuth({
         database,

@@ -19,6 +19,8 @@ export type Config = {
   trustedProxyHeader: string | null;
   sessionIdleMs: number;
   sessionAbsoluteMs: number;
+  /** How long a SIGTERM keeps serving, with /healthz at 503, before the listener closes. */
+  shutdownDrainMs: number;
 };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -59,6 +61,10 @@ export function loadConfig(env: Env, mode: "production" | "development"): Config
     ipRateLimit: parseWholeNumber("IP_RATE_LIMIT", env.IP_RATE_LIMIT, 60),
     // Trimmed and lower-cased by the plugin, as any host's value is.
     trustedProxyHeader: env.TRUSTED_PROXY_HEADER || null,
+    // Long enough for a balancer checking every 2 s to see three failures (HAProxy's defaults),
+    // or for Kubernetes to take the pod out of its endpoints; nobody balances `bun run dev`.
+    shutdownDrainMs:
+      parseWholeNumber("SHUTDOWN_DRAIN_SECONDS", env.SHUTDOWN_DRAIN_SECONDS, mode === "production" ? 10 : 0) * 1000,
   };
 }
 

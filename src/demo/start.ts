@@ -33,8 +33,9 @@ const logMessage = (message: string) => {
 
 /**
  * Reads the configuration, opens the database and listens: what `bun run start` and `bun run dev`
- * do. SIGTERM (or Ctrl-C) stops taking connections, lets the requests in flight finish, closes
- * the database and exits 0, so a load balancer can roll instances without failing a request.
+ * do. SIGTERM first drains (/healthz at 503 while requests are still served, so a balancer
+ * stops sending any), then stops taking connections, lets the requests in flight finish, closes
+ * the database and exits 0: instances can be rolled without failing a request.
  */
 export async function start(
   mode: "production" | "development",
@@ -66,9 +67,20 @@ export async function start(
   );
 
   let stopping = false;
+  const drainCut = Promise.withResolvers<void>();
   const stop = async (signal: string) => {
-    if (stopping) return;
+    // A second signal cuts the drain short; the requests in flight are still finished.
+    if (stopping) return drainCut.resolve();
     stopping = true;
+    // Ctrl-C is a person at a terminal, not a balancer's roll: no drain.
+    const drainMs = signal === "SIGTERM" ? config.shutdownDrainMs : 0;
+    if (drainMs > 0) {
+      logMessage(
+        `${signal}: draining for ${drainMs / 1000} s (/healthz answers 503, every answer closes its connection)`,
+      );
+      inFlight.startDraining();
+      await Promise.race([Bun.sleep(drainMs), drainCut.promise]);
+    }
     logMessage(`${signal}: finishing the requests in flight, then stopping`);
     // At the end of the grace, the connections still open are closed, and the stop goes on.
     const graceOver = Bun.sleep(SHUTDOWN_GRACE_MS).then(() => app.server?.stop(true));

@@ -6,6 +6,7 @@ import { HttpError } from "./http-error";
 import { methodNotAllowed, type Route } from "./methods";
 import { logUnexpected, pathOf } from "./operations";
 import { type PageRenderer, type PageSettings, pageRenderer } from "./respond";
+import { unavailableRefusal } from "./unavailable";
 
 const UNREADABLE_KEY_CAUSE =
   "a TOTP key could not be decrypted: the secret (APP_SECRET) is not the one it was sealed with, or its row was altered; the person was offered a recovery code";
@@ -62,6 +63,20 @@ export function errorAnswers(pages: PageRenderer, recoveryPath?: string) {
     return { body, headers };
   };
 
+  /**
+   * The refusal's page as a Response, which Elysia sends as it is: so it carries what
+   * `set.headers` already holds (the app's headers, cookies set so far: each Set-Cookie line its own header).
+   */
+  const pageResponse = async (ctx: ErrorContext, refusal: HttpError) => {
+    const { body, headers } = await render(ctx, refusal);
+    const sent = new Headers();
+    for (const [name, value] of Object.entries(ctx.set.headers)) {
+      for (const each of [value].flat()) sent.append(name, String(each));
+    }
+    for (const [name, value] of Object.entries(headers)) sent.set(name, value);
+    return new Response(body, { status: refusal.status, headers: sent });
+  };
+
   return {
     /** The answer to a refusal from a hook that may short-circuit the request with it. */
     async answer(ctx: ErrorContext, refusal: HttpError) {
@@ -71,27 +86,32 @@ export function errorAnswers(pages: PageRenderer, recoveryPath?: string) {
     },
 
     /**
-     * For `onError`: our refusals, bad forms, 404 and 405, and an unexpected error logged and
-     * answered 500. Its Response is sent as it is, so it carries what `set.headers` already
-     * holds (the app's headers, cookies set so far: each Set-Cookie line its own header).
+     * For the error hook of a host's guarded route: a 503 page when the database is out of
+     * reach or hashing is overloaded; any other error is left to the host's own handling.
+     */
+    async onUnavailable({ error, request, set }: ErrorHookContext) {
+      const unavailable = unavailableRefusal(error);
+      if (!unavailable) return undefined;
+      return pageResponse({ request, set }, unavailable);
+    },
+
+    /**
+     * For `onError`: our refusals, bad forms, 404 and 405, a 503 while the database is out of
+     * reach or hashing is overloaded, and an unexpected error logged and answered 500.
      */
     async onError({ code, error, request, set }: ErrorHookContext, routes?: () => readonly Route[]) {
       const refused =
         code === "NOT_FOUND" && routes
           ? (methodNotAllowed(routes, request.method, pathOf(request.url)) ?? error)
           : error;
-      const refusal = describeError(code, refused, recoveryPath);
+      // An outage or an overload is no bug of the request's: it is counted, not logged with a stack.
+      const unavailable = unavailableRefusal(error);
+      const refusal = unavailable ?? describeError(code, refused, recoveryPath);
       const where = `${request.method} ${pathOf(request.url)}`;
       // The operator's mistake, not a bug: one line that names its likely cause, no stack.
       if (error instanceof UnreadableKey) console.error(`${where}: ${UNREADABLE_KEY_CAUSE}`);
-      else if (refusal.status >= 500) logUnexpected(where, error);
-      const { body, headers } = await render({ request, set }, refusal);
-      const sent = new Headers();
-      for (const [name, value] of Object.entries(set.headers)) {
-        for (const each of [value].flat()) sent.append(name, String(each));
-      }
-      for (const [name, value] of Object.entries(headers)) sent.set(name, value);
-      return new Response(body, { status: refusal.status, headers: sent });
+      else if (!unavailable && refusal.status >= 500) logUnexpected(where, error);
+      return pageResponse({ request, set }, refusal);
     },
   };
 }
@@ -102,18 +122,27 @@ const badHost = new HttpError(400, "Bad request", "The Host header of this reque
 
 /**
  * App-wide error handling for a host app: 404 (or 405 with `Allow` where the path takes other
- * methods), a 400 for a request whose Host header cannot be parsed, and any unexpected error
- * logged by type and stack and answered 500, all as pages in the given layout. Pass the app's
- * routes (`() => app.routes`) for the 405s.
+ * methods), a 400 for a request whose Host header cannot be parsed, a 503 while the database is
+ * out of reach, and any unexpected error logged by type and stack and answered 500, all as
+ * pages in the given layout. Pass the app's routes (`() => app.routes`) for the 405s, and its
+ * public `origin` to serve HTTP/1.0 requests that name no host (a load balancer's health check).
  */
-export function errorPages(settings: PageSettings & { routes?: () => readonly Route[] }) {
+export function errorPages(settings: PageSettings & { routes?: () => readonly Route[]; origin?: string }) {
   const answers = errorAnswers(pageRenderer(settings));
   return (
     new Elysia({ name: "error-pages", seed: settings })
-      .onRequest(({ request }) => {
-        // Bun serves a request whose Host is missing or malformed with a URL that cannot be
-        // parsed, which would reach every handler half-formed: refuse it, as HTTP/1.1 asks.
-        if (!URL.canParse(request.url)) throw badHost;
+      .onRequest((context) => {
+        const { request } = context;
+        if (URL.canParse(request.url)) return;
+        // Bun hands over a request without Host (HTTP/1.0 needs none; Bun itself refuses one of
+        // HTTP/1.1) as a bare path: it is served as if it named the app's own host.
+        if (settings.origin && request.headers.get("host") === null) {
+          (context as { request: Request }).request = new Request(`${settings.origin}${request.url}`, request);
+          return;
+        }
+        // A malformed Host makes a URL that cannot be parsed, which would reach every handler
+        // half-formed: refuse it, as HTTP/1.1 asks.
+        throw badHost;
       })
       // Errors of every route, and requests no route serves: the app's own concern, so global.
       // A key that does not open is the auth's to answer: its page offers the auth's way out.

@@ -383,6 +383,7 @@ export function authGates(settings: GateSettings) {
        * An unsafe request must also come from this origin. The host's body parsing is left alone.
        */
       signedIn: {
+        error: errors.onUnavailable,
         transform: mayAnswer(({ request, set }) => withState({ request, set, body: undefined }, admitSignedIn, null)),
         resolve({ request }) {
           const { visit, csrfToken, fragment } = stateOf(request);
@@ -396,6 +397,7 @@ export function authGates(settings: GateSettings) {
        * in a `csrf` field or an `X-CSRF-Token` header; any request gets `csrfToken` to draw forms with.
        */
       csrf: {
+        error: errors.onUnavailable,
         transform: mayAnswer(({ request, set, body }) => withState({ request, set, body }, admitToForm, null)),
         resolve: ({ request }) => ({ csrfToken: stateOf(request).csrfToken }),
       },

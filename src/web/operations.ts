@@ -1,28 +1,55 @@
 import { type Context, Elysia, StatusMap } from "elysia";
+import { databaseOutage } from "./unavailable";
 
 /** How long /healthz waits for the database before calling it down. */
 const HEALTH_TIMEOUT_MS = 2_000;
 
-/** For load balancers: `GET /healthz` is 200 while this instance's database answers, 503 when it does not. */
-export function healthCheck(database: { answers(timeoutMs: number): Promise<boolean> }) {
-  return new Elysia({ name: "health" }).get("/healthz", async ({ set }) => {
+/**
+ * For load balancers: `/healthz` is 200 while this instance's database answers, 503 when it
+ * does not, and 503 once the instance is draining (`inFlight.startDraining()`), so that a
+ * balancer stops sending it requests before it stops. GET, HEAD and OPTIONS alike: HAProxy's
+ * `option httpchk` sends OPTIONS unless told otherwise.
+ */
+export function healthCheck(
+  database: { answers(timeoutMs: number): Promise<boolean> },
+  inFlight?: Pick<RequestsInFlight, "draining">,
+) {
+  const health = async ({ set }: Pick<Context, "set">) => {
     set.headers["content-type"] = "text/plain; charset=utf-8";
-    if (await database.answers(HEALTH_TIMEOUT_MS)) return "ok\n";
+    set.headers["cache-control"] = "no-store";
+    if (inFlight?.draining) {
+      set.status = 503;
+      return "stopping\n";
+    }
+    if (await database.answers(HEALTH_TIMEOUT_MS)) {
+      databaseOutage.answered();
+      return "ok\n";
+    }
     set.status = 503;
     return "database unreachable\n";
+  };
+  return new Elysia({ name: "health" }).get("/healthz", health).options("/healthz", (context) => {
+    context.set.headers.allow = "GET, HEAD, OPTIONS";
+    return health(context);
   });
 }
 
 /**
- * The requests being handled, from the route's first hook to the answer. A stop waits for them,
- * as the server's own stop does not for one whose client has gone: its handler may still be
- * hashing or writing, and closing the database under it would cut that work off.
+ * The requests being handled, from the route's first hook to the answer, and the drain before
+ * a stop. A stop waits for them, as the server's own stop does not for one whose client has
+ * gone: its handler may still be hashing or writing, and closing the database under it would
+ * cut that work off. While draining, every answer says `Connection: close`, so no kept-alive
+ * connection is left for the stop to cut with a request on its way.
  */
 export function requestsInFlight() {
   type Counted = { counted?: true };
   let handling = 0;
   let idle: PromiseWithResolvers<void> | undefined;
+  let draining = false;
   const plugin = new Elysia({ name: "requests-in-flight" })
+    .onRequest(({ set }) => {
+      if (draining) set.headers.connection = "close";
+    })
     // Counted once routed, not in onRequest: Elysia runs no after-response hook for a request
     // an onRequest hook answers, which would then stay counted for good.
     .onTransform({ as: "global" }, (context) => {
@@ -44,6 +71,13 @@ export function requestsInFlight() {
       if (handling === 0) return Promise.resolve();
       idle ??= Promise.withResolvers<void>();
       return idle.promise;
+    },
+    /** From now on /healthz answers 503 and every answer closes its connection; requests are still served. */
+    startDraining(): void {
+      draining = true;
+    },
+    get draining(): boolean {
+      return draining;
     },
   };
 }
