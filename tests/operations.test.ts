@@ -173,3 +173,32 @@ test("requests in flight: a stop waits while a handler runs, and a 404, an error
     release = Promise.withResolvers<void>();
   }
 });
+
+test("while draining, every kind of answer closes its connection and /healthz says 503; before it, none does", async () => {
+  t = await testApp();
+  const inFlight = requestsInFlight();
+  const app = createApp({ database: t.database, config: t.config, clock: () => t.clock.now, inFlight });
+  const signedIn = new Browser(app);
+  await registerWithTwoFactor(signedIn, t, "dora");
+  const anonymous = new Browser(app);
+  // A page, a signed-in page, a redirect, a file, a 404, a refused form, and the health check.
+  const answers = async () =>
+    Promise.all([
+      anonymous.get("/login"),
+      signedIn.get("/"),
+      anonymous.get("/"),
+      anonymous.get("/assets/htmx.min.js"),
+      anonymous.get("/no-such-page"),
+      anonymous.post("/login", {}, { csrf: false }),
+      anonymous.get("/healthz"),
+    ]);
+  const before = await answers();
+  expect(before.map((answer) => answer.status)).toEqual([200, 200, 303, 200, 404, 403, 200]);
+  for (const answer of before) expect(answer.headers.get("connection")).toBeNull();
+
+  inFlight.startDraining();
+  const during = await answers();
+  expect(during.map((answer) => answer.status)).toEqual([200, 200, 303, 200, 404, 403, 503]);
+  for (const answer of during) expect(answer.headers.get("connection")).toBe("close");
+  expect(await during[6]?.text()).toBe("stopping\n");
+});
