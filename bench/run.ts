@@ -128,6 +128,7 @@ const appEnv = {
   APP_SECRET: randomSecret(),
   DATABASE_URL: database.url,
   IP_RATE_LIMIT: "0",
+  SHUTDOWN_DRAIN_SECONDS: "0", // no balancer to wait for
 };
 const app = await launchApp(appEnv);
 const origin = `http://localhost:${appPort}`;

@@ -22,7 +22,13 @@ export async function startServer() {
   const origin = `http://localhost:${port}`;
   const { child } = await launch(
     ["bun", "run", "start"],
-    { PORT: String(port), APP_ORIGIN: origin, APP_SECRET: randomSecret(), DATABASE_URL: join(dir, "e2e.sqlite") },
+    {
+      PORT: String(port),
+      APP_ORIGIN: origin,
+      APP_SECRET: randomSecret(),
+      DATABASE_URL: join(dir, "e2e.sqlite"),
+      SHUTDOWN_DRAIN_SECONDS: "0", // no balancer to wait for
+    },
     `${origin}/login`,
   );
   return {
