@@ -329,6 +329,19 @@ describe("cookies", () => {
     expect((await browser.get("/login")).status).toBe(200);
   });
 
+  test("a session cookie sent twice counts as the first one sent, as browsers send the most specific first", async () => {
+    const owner = new Browser(t.app);
+    await registerWithTwoFactor(owner, t, "tess");
+    const genuine = owner.cookies.get("tfa-session") ?? "";
+    const forged = `${genuine.split(".")[0]}.${"A".repeat(43)}`;
+    const cookieHeader = (first: string, second: string) => ({ cookie: `tfa-session=${first}; tfa-session=${second}` });
+    const accepted = await t.app.handle(new Request(`${ORIGIN}/`, { headers: cookieHeader(genuine, forged) }));
+    expect(accepted.status).toBe(200);
+    const refused = await t.app.handle(new Request(`${ORIGIN}/`, { headers: cookieHeader(forged, genuine) }));
+    expect(refused.status).toBe(303);
+    expect(refused.headers.get("location")).toBe("/login");
+  });
+
   test("a session cookie without its signature, the bare token, sends the person to /login", async () => {
     const browser = new Browser(t.app);
     await registerWithTwoFactor(browser, t, "bart");

@@ -2,7 +2,6 @@ import { and, desc, eq, gt, lte, ne, sql } from "drizzle-orm";
 import type { Clock } from "../clock";
 import type { Claim, Database, Orm } from "../db/database";
 import type { Session, SessionState, SignInFactor, User } from "../db/tables";
-import { rememberLately } from "../memo";
 import { randomToken, sha256Hex } from "./crypto";
 import type { RequestMeta } from "./events";
 
@@ -37,9 +36,6 @@ export type SignInProof =
   | { by: "passkey"; userId: number; userVerified: true }
   /** A signed-in session going on under a new token, as after a password change. */
   | { by: "renewal"; signedIn: Session };
-
-/** A session's id from its cookie token: the same for every request of the session, so remembered. */
-const sessionIdOf = rememberLately(10_000, sha256Hex);
 
 export function sessionStore({ orm, reads, tables: { sessions } }: Database, clock: Clock, lifetime: SessionLifetime) {
   const expiryFrom = (state: SessionState, createdAt: number, now: number) =>
@@ -139,7 +135,7 @@ export function sessionStore({ orm, reads, tables: { sessions } }: Database, clo
     /** The live session behind a cookie token, or null when it is unknown or expired. Use slides the idle expiry. */
     async validate(token: string): Promise<SessionWithUser | null> {
       const now = clock();
-      const row = await reads.liveSession(sessionIdOf(token), now);
+      const row = await reads.liveSession(sha256Hex(token), now);
       if (!row) return null;
       const { session } = row;
       if (session.state === "signed_in" && now - session.lastSeenAt >= TOUCH_INTERVAL_MS) {

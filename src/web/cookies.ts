@@ -1,6 +1,5 @@
 import type { Context } from "elysia";
 import { constantTimeEqual, deriveKey, keyedHmac } from "../auth";
-import { rememberLately } from "../memo";
 
 export type CookieSettings = { appSecret: string; secureCookies: boolean };
 
@@ -11,31 +10,11 @@ type CookieLines = {
   allNames: readonly string[];
 };
 
-/** How many genuine signed cookies `unsign` remembers before it starts again. */
-const MAX_REMEMBERED = 10_000;
+/** The cookies a request sent, by name. */
+export type SentCookies = { get(name: string): string | null };
 
-/** What a request without a Cookie header sends: one map for all of them, never written to. */
-const NO_COOKIES: ReadonlyMap<string, string> = new Map();
-
-/** The values of the named cookies in a Cookie header; the first of each wins, as browsers send the most specific first. */
-function readCookies(header: string | null, wanted: readonly string[]): ReadonlyMap<string, string> {
-  if (!header) return NO_COOKIES;
-  const found = new Map<string, string>();
-  for (const pair of header.split(";")) {
-    const separator = pair.indexOf("=");
-    if (separator === -1) continue;
-    const name = pair.slice(0, separator).trim();
-    if (!wanted.includes(name) || found.has(name)) continue;
-    const value = pair.slice(separator + 1).trim();
-    try {
-      // Our values are base64: only an older, escaped cookie has anything to decode.
-      found.set(name, value.includes("%") ? decodeURIComponent(value) : value);
-    } catch {
-      found.set(name, ""); // a malformed escape is no value at all
-    }
-  }
-  return found;
-}
+/** What a request without a Cookie header sends: nothing, without parsing anything. */
+const NO_COOKIES: SentCookies = { get: () => null };
 
 /**
  * The auth's cookies, read, named, signed and flagged by the auth itself: a host app's own
@@ -52,7 +31,7 @@ export function authCookies({ appSecret, secureCookies }: CookieSettings) {
   const key = deriveKey(appSecret, "cookie-signing").toString("base64url");
   const hmac = keyedHmac(key);
   const signatureOf = (value: string) => hmac(value, "base64").replace(/=+$/, "");
-  const flags = `; Path=/; HttpOnly; SameSite=Lax${secureCookies ? "; Secure" : ""}`;
+  const flags = { path: "/", httpOnly: true, sameSite: "lax", secure: secureCookies } as const;
   /** The value of a signed cookie; `forged` when its signature is not ours (forged, or from another secret). */
   const verify = (sent: string): string | "forged" => {
     const dot = sent.lastIndexOf(".");
@@ -60,19 +39,10 @@ export function authCookies({ appSecret, secureCookies }: CookieSettings) {
     const value = sent.slice(0, dot);
     return constantTimeEqual(sent, `${value}.${signatureOf(value)}`) ? value : "forged";
   };
-  // A session sends the same signed cookie with every request, and its HMAC comes out the same
-  // each time: genuine ones seen lately are remembered. Only genuine ones, so forged cookies
-  // cannot fill the memory.
-  const verifyLately = rememberLately(MAX_REMEMBERED, verify, (value) => value !== "forged");
-
-  /**
-   * Set-Cookie lines: a session cookie (no expiry) unless `expires` is given. The values are
-   * base64 and base64url, which a cookie may hold as they are; older cookies were escaped,
-   * which reading undoes.
-   */
+  /** Set-Cookie lines, by Bun: a session cookie (no expiry) unless `expires` is given. */
   const lines: CookieLines = {
-    line: (name, value, expires) => `${name}=${value}${flags}${expires ? `; Expires=${expires.toUTCString()}` : ""}`,
-    removal: (name) => `${name}=${flags}; Max-Age=0; Expires=${new Date(0).toUTCString()}`,
+    line: (name, value, expires) => new Bun.Cookie(name, value, { ...flags, expires }).serialize(),
+    removal: (name) => new Bun.Cookie(name, "", { ...flags, maxAge: 0, expires: new Date(0) }).serialize(),
     allNames,
   };
 
@@ -80,8 +50,12 @@ export function authCookies({ appSecret, secureCookies }: CookieSettings) {
     names,
     sign: (value: string) => `${value}.${signatureOf(value)}`,
     /** The value of a signed cookie, or null without one; `forged` when its signature is not ours. */
-    unsign: (sent: string | undefined): string | null | "forged" => (sent ? verifyLately(sent) : null),
-    read: (request: Request) => readCookies(request.headers.get("cookie"), allNames),
+    unsign: (sent: string | null): string | null | "forged" => (sent ? verify(sent) : null),
+    /** The cookies a request sent, parsed by Bun; for a name sent twice, the first, as browsers send the most specific first. */
+    read: (request: Request): SentCookies => {
+      const header = request.headers.get("cookie");
+      return header ? new Bun.CookieMap(header) : NO_COOKIES;
+    },
 
     /** What one answer sets: each cookie once, the last value given winning. */
     outgoing: (set: Context["set"]) => new OutgoingCookies(set, lines),

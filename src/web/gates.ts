@@ -12,11 +12,10 @@ import {
   signedInSession,
   signedInUser,
 } from "../auth";
-import { rememberLately } from "../memo";
 import { type AuthPaths, pathOfStep, type Step } from "../paths";
 import { waitFor } from "../words";
 import { requestMeta, type SocketSource } from "./client";
-import type { AuthCookies, OutgoingCookies } from "./cookies";
+import type { AuthCookies, OutgoingCookies, SentCookies } from "./cookies";
 import type { ErrorPages } from "./errors";
 import { readForm } from "./forms";
 import { wantsFragment } from "./fragments";
@@ -92,11 +91,7 @@ export function authGates(settings: GateSettings) {
   const csrfKey = deriveKey(settings.appSecret, "csrf");
   const budget = settings.ipRateLimit > 0 ? ipBudget(settings.ipRateLimit, clock) : null;
   const csrfHmac = keyedHmac(csrfKey);
-  // A browser sends the same nonce and session with every request: their HMAC is remembered.
-  // Not for a nonce made just now, which no request has sent yet.
-  const csrfHmacLately = rememberLately(10_000, csrfHmac);
-  const csrfTokenFor = (nonce: string, sessionToken: string | null, nonceWasSent: boolean) =>
-    (nonceWasSent ? csrfHmacLately : csrfHmac)(`${nonce}.${sessionToken ?? ""}`);
+  const csrfTokenFor = (nonce: string, sessionToken: string | null) => csrfHmac(`${nonce}.${sessionToken ?? ""}`);
   // The host's server, for a client's address: kept when the host starts listening (none under
   // `app.handle`). A hook that named `server` would have Elysia define it on every request's
   // context, a cost every request of the auth's would pay (bench/HISTORY.md).
@@ -207,7 +202,7 @@ export function authGates(settings: GateSettings) {
     #renewCsrf(nextSessionToken: string | null): string {
       const renewed = randomToken();
       this.#outgoing.set(names.csrf, renewed);
-      return csrfTokenFor(renewed, nextSessionToken, false);
+      return csrfTokenFor(renewed, nextSessionToken);
     }
   }
 
@@ -218,7 +213,7 @@ export function authGates(settings: GateSettings) {
    */
   function requestState(
     { request, set }: GateContext,
-    sent: ReadonlyMap<string, string>,
+    sent: SentCookies,
     sessionToken: string | null,
     trustedBrowserToken: string | null,
     current: SessionWithUser | null,
@@ -233,9 +228,8 @@ export function authGates(settings: GateSettings) {
     if (nonce !== sentNonce) outgoing.set(names.csrf, nonce);
     // Checked against the session cookie this request came with, even one whose session
     // expired after its page was drawn: signing out of it then signs out, not a 403.
-    const nonceWasSent = nonce === sentNonce;
-    const expectedCsrfToken = csrfTokenFor(nonce, sessionToken, nonceWasSent);
-    const csrfToken = current || !sessionToken ? expectedCsrfToken : csrfTokenFor(nonce, null, nonceWasSent);
+    const expectedCsrfToken = csrfTokenFor(nonce, sessionToken);
+    const csrfToken = current || !sessionToken ? expectedCsrfToken : csrfTokenFor(nonce, null);
     return {
       fragment: wantsFragment(request.headers),
       /** What this answer's forms carry, until a step up or a sign-out renews it. */
