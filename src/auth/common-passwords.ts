@@ -2,11 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectFolder } from "../files";
 
-/**
- * Words in little memory: the text of them all, and where each one starts, a fraction of an
- * array or a Set of them (bench/HISTORY.md); a smaller live heap also lets the GC start sooner
- * under load, which lowers the peak twice over.
- */
+/** Words in little memory: the text of them all, and where each one starts, not an array of strings. */
 export type SortedWords = { text: string; starts: Uint32Array };
 
 /** `text` holds the words sorted, each ended by a newline. */
@@ -35,9 +31,7 @@ export const COMMON_PASSWORDS_FILE = join(projectFolder, "src/auth/common-passwo
 
 /**
  * The common passwords of @zxcvbn-ts/language-common, as `bun run passwords:generate` listed
- * them (the library's own module decompresses them into a large array). Read from the file at
- * each use: only choosing a password needs them, and kept for good they would raise the heap's
- * peak under load by several times their size (bench/HISTORY.md).
+ * them. Read at each use: only choosing a password needs them, and kept they would raise the heap's peak.
  */
 export function commonPasswords(): SortedWords {
   return sortedWords(readFileSync(COMMON_PASSWORDS_FILE, "utf8"));

@@ -33,7 +33,7 @@ export function samePassword(password: string, confirm: string): boolean {
 
 /**
  * argon2id at one of OWASP's equivalent baselines (m = 7 MiB, t = 5, p = 1): as costly to
- * guess against as m = 19 MiB, t = 2, in about 40 ms here, with a third of the memory per sign-in.
+ * guess against as m = 19 MiB, t = 2, with a third of the memory per sign-in.
  */
 const ARGON2ID = { algorithm: "argon2id", memoryCost: 7_168, timeCost: 5 } as const;
 
@@ -45,9 +45,8 @@ const HASHING_WORKERS = Math.max(1, availableParallelism() - 1);
 const hashing = pLimit(HASHING_WORKERS);
 
 /**
- * The most hashes that may wait for a worker: about two seconds of work for each (a hash takes
- * about 30 ms on one core here). Past it, a request is refused at once rather than left to wait
- * longer than its person would, so an overloaded server sheds work instead of doing it for nobody.
+ * The most hashes that may wait for a worker: about two seconds of work each (docs/operations.md).
+ * Past it a request is refused at once, so an overloaded server sheds work nobody would wait for.
  */
 export const MOST_WAITING_HASHES = 64 * HASHING_WORKERS;
 

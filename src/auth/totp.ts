@@ -11,10 +11,7 @@ export function newTotpSecret(): string {
   return new Secret({ size: 20 }).base32;
 }
 
-/**
- * otpauth's custom HMAC, from its README: native code for the three HMACs a code check makes,
- * where the bundled build hashes in JavaScript, more slowly (bench/HISTORY.md).
- */
+/** otpauth's custom HMAC, from its README: native code where its bundled build hashes in JavaScript. */
 const nativeHmac = (algorithm: string, key: Uint8Array, message: Uint8Array): Uint8Array =>
   createHmac(algorithm, key).update(message).digest();
 

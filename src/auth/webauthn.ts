@@ -18,10 +18,7 @@ export const relyingPartyOf = (appOrigin: string, appName: string): RelyingParty
   origin: new URL(appOrigin).origin,
 });
 
-/**
- * @simplewebauthn/server and the X.509 and ASN.1 libraries it brings slow the start and raise the
- * peak memory (bench/HISTORY.md): loaded at the first ceremony instead.
- */
+/** @simplewebauthn/server and its X.509 and ASN.1 libraries slow the start: loaded at the first ceremony. */
 let library: Promise<typeof import("@simplewebauthn/server")> | undefined;
 const simpleWebAuthn = () => {
   library ??= import("@simplewebauthn/server");

@@ -86,7 +86,7 @@ export type HotReads = {
 
 /** The hot reads as Drizzle's prepared statements, on either dialect. */
 export function drizzleHotReads(orm: Orm, { sessions, users }: Tables): HotReads {
-  // Two lookups by primary key: even in bun:sqlite a join of the two is slower (bench/HISTORY.md).
+  // Two lookups by primary key: even in bun:sqlite a join of the two is slower.
   const liveSession = orm
     .select()
     .from(sessions)

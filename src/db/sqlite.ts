@@ -59,8 +59,8 @@ function rowReader<Row>(client: SqliteClient, table: Table, where: string) {
 function sqliteHotReads(client: SqliteClient): HotReads {
   const sessionById = rowReader<Session>(client, tables.sessions, `"id" = ? AND "expires_at" > ?`);
   const userById = rowReader<User>(client, tables.users, `"id" = ?`);
-  // Two lookups by primary key, which bun:sqlite answers 8x faster than their join; in one
-  // transaction, so the WAL's read lock is taken once: two system calls fewer on each request.
+  // Two lookups by primary key, which bun:sqlite answers faster than their join; in one
+  // transaction, so the WAL's read lock is taken once.
   const liveSession = client.transaction((id: string, now: number) => {
     const session = sessionById(id, now);
     const user = session ? userById(session.userId) : null;
@@ -74,8 +74,7 @@ function sqliteHotReads(client: SqliteClient): HotReads {
 /**
  * Group commit: the writes requests make while the event loop is busy wait for its next turn,
  * then commit in one transaction, each in a savepoint of its own so that one that fails fails
- * alone. A commit takes the file locks and writes the WAL pages once for them all, which were
- * most of a wrong code's cost on this machine (bench/HISTORY.md).
+ * alone: the file locks and the WAL pages are taken and written once for them all.
  */
 function groupCommit(client: SqliteClient) {
   type Waiting = { write: () => unknown[]; resolve(rows: unknown[]): void; reject(error: unknown): void };
@@ -129,8 +128,8 @@ export function openSqlite(path: string): Database {
   // First: switching to WAL waits for any other process opening the same new file.
   client.run("PRAGMA busy_timeout = 5000");
   alongsideOthers(() => client.run("PRAGMA journal_mode = WAL"));
-  // With WAL, NORMAL syncs at checkpoints, not at every commit: writes are 7× faster here. A killed
-  // process loses nothing; only a power cut or kernel crash may roll back the last commits.
+  // With WAL, NORMAL syncs at checkpoints, not at every commit. A killed process loses nothing;
+  // only a power cut or kernel crash may roll back the last commits.
   client.run("PRAGMA synchronous = NORMAL");
   client.run("PRAGMA foreign_keys = ON"); // off by default, and per connection
   const sqlite = drizzle({ client });

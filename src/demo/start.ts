@@ -15,9 +15,8 @@ import { loadConfig } from "./config";
 const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
- * JSON lines on stdout, in batches: the request log, and what the process itself does. Through
- * Bun's own writer, which keeps their order when the pipe is full. Node's `process.stdout`
- * would load the stream modules, and their memory (bench/HISTORY.md).
+ * JSON lines on stdout, in batches: the request log, and what the process itself does. Bun's
+ * own writer keeps their order when the pipe is full, without loading Node's stream modules.
  */
 const stdout = Bun.stdout.writer();
 const stdoutLines = batchedLines((chunk) => {

@@ -29,8 +29,8 @@ async function readAtMost(request: Request, limit: number): Promise<Uint8Array> 
   if (Number(declared) > limit) throw tooLarge();
   if (!request.body) return new Uint8Array();
   if (declared !== null) {
-    // A body with a length is read at once, cheaper than by chunks (bench/HISTORY.md);
-    // its size is checked again, for a Request built in-process whose header may not match.
+    // A body with a length is read at once; its size is checked again, for a Request built
+    // in-process whose header may not match.
     const bytes = new Uint8Array(await request.arrayBuffer());
     if (bytes.byteLength > limit) throw tooLarge();
     return bytes;

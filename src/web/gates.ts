@@ -92,9 +92,8 @@ export function authGates(settings: GateSettings) {
   const budget = settings.ipRateLimit > 0 ? ipBudget(settings.ipRateLimit, clock) : null;
   const csrfHmac = keyedHmac(csrfKey);
   const csrfTokenFor = (nonce: string, sessionToken: string | null) => csrfHmac(`${nonce}.${sessionToken ?? ""}`);
-  // The host's server, for a client's address: kept when the host starts listening (none under
-  // `app.handle`). A hook that named `server` would have Elysia define it on every request's
-  // context, a cost every request of the auth's would pay (bench/HISTORY.md).
+  // The host's server, for a client's address (none under `app.handle`): kept at the start, as a
+  // hook that named `server` would have Elysia define it on every request's context.
   let server: SocketSource | null = null;
 
   /** The answer to a request at the wrong step: sent, changing nothing, to the step it is at. */
@@ -208,8 +207,7 @@ export function authGates(settings: GateSettings) {
 
   /**
    * What a handler sees of the request: whether it wants a fragment, the CSRF token its forms
-   * carry, and its `visit`. Three fields, as Elysia copies each onto the context one by one
-   * (bench/HISTORY.md).
+   * carry, and its `visit`. Only three, as Elysia copies each field onto the context.
    */
   function requestState(
     { request, set }: GateContext,
@@ -239,9 +237,8 @@ export function authGates(settings: GateSettings) {
   }
 
   /**
-   * Read once a request, however many guards a host route names (`signedIn` and `csrf`, say).
-   * What a request's hooks share is carried on its Request, under keys no one else has: a
-   * a little cheaper than through WeakMaps keyed by it (bench/HISTORY.md).
+   * Read once a request, however many guards a host route names (`signedIn` and `csrf`, say):
+   * carried on its Request, under keys no one else has.
    */
   function readRequest(ctx: GateContext) {
     const carried = ctx.request as Carried;
@@ -269,10 +266,7 @@ export function authGates(settings: GateSettings) {
     (request as Carried)[STATE] = state;
   };
   const stateOf = (request: Request) => (request as Carried)[STATE] as RequestState;
-  /**
-   * The same, as a resolve hook of its own: Elysia awaits any hook whose source returns a call
-   * (bench/HISTORY.md), and this one, reading the state in place, it runs without a wait.
-   */
+  /** The same, as a resolve hook that reads in place: Elysia awaits any hook whose source returns a call. */
   const stateOfRequest = ({ request }: { request: Request }) => (request as Carried)[STATE] as RequestState;
 
   /** The refusal of an unsafe request from another site; null when it may go on. */

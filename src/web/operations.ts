@@ -120,7 +120,7 @@ export function requestLog(write: (entry: RequestLogEntry) => void, report = log
   };
   return (
     new Elysia({ name: "request-log" })
-      // On the context itself, which every hook of the request shares: cheaper than a map.
+      // On the context itself, which every hook of the request shares.
       .onRequest((context) => {
         (context as { startedAt?: number }).startedAt = performance.now();
       })
@@ -140,11 +140,9 @@ function sentStatus(answer: unknown, status: number | keyof typeof StatusMap | u
 
 /**
  * Lines for a stream, written in batches: one write a few milliseconds rather than one a
- * request. Each line is encoded at once into one buffer that is used again and again, so no
- * line is kept as a string until the write, which joining lines into one string costs more
- * (bench/HISTORY.md). `write` gets a copy of
- * the batch. `flush` writes what is waiting, as a stop must before it exits; a killed process
- * loses at most the last `delayMs` of lines.
+ * request. Each line is encoded at once into one reused buffer, so no line is kept as a string
+ * until the write. `write` gets a copy of the batch. `flush` writes what is waiting, as a stop
+ * must before it exits; a killed process loses at most the last `delayMs` of lines.
  */
 export function batchedLines(write: (chunk: Uint8Array) => void, delayMs = 20, bufferBytes = 64 * 1024) {
   const encoder = new TextEncoder();

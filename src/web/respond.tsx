@@ -64,9 +64,8 @@ export function pageRenderer({
       </Shell>
     );
   }
-  // A shell depends on its props alone, so each is drawn once per title and the content put in
-  // its slot, not drawn on every page (bench/HISTORY.md). One that comes out async, or without
-  // the slot once, is drawn each time.
+  // A shell depends on its props alone: drawn once per title, with a slot for the content; one
+  // that comes out async, or without the slot once, is drawn each time.
   const shellsBy = (fragment: boolean) =>
     rememberLately(
       MAX_SHELLS,
@@ -139,9 +138,7 @@ function withToken(parts: readonly string[], token: string): string {
 /**
  * Any markup as the answer, with this status. It depends on HX-Request, so caches must know;
  * and it may hold session-specific content or, during enrollment, the TOTP key: never stored.
- * Answered as a string with its type set, which Elysia sends in one Response: a Response of
- * our own (as `@elysiajs/html`'s `html()` makes) would be copied into a second one to add the
- * headers (bench/HISTORY.md).
+ * A string with its type set, which Elysia sends as one Response, never copied into a second.
  */
 function markup(ctx: PageContext, status: number, html: JSX.Element) {
   ctx.set.status = status;
