@@ -1,3 +1,5 @@
+import type { Step } from "./auth/steps";
+
 /**
  * Where each page and form of the auth lives, built once from the mount prefix. Routes are
  * registered at these paths and pages link to them, so no path is typed twice.
@@ -43,9 +45,7 @@ export type AuthPaths = ReturnType<typeof authPaths>;
 /** A path with an `:id` in it, for one row. */
 export const withId = (pattern: string, id: string) => pattern.replace(":id", encodeURIComponent(id));
 
-/** The step a session is at, by name: each one has its page. */
-export type Step = "signed_out" | "enrolling" | "verifying" | "signed_in";
-
+/** The page of each step a session can be at. */
 export function pathOfStep(paths: AuthPaths, step: Step): string {
   switch (step) {
     case "signed_out":

@@ -15,6 +15,7 @@ import {
 import { type AuthPolicies, DEFAULT_POLICIES } from "./policies";
 import { proofs } from "./proofs";
 import type { NewSession, SessionLifetime, SessionWithUser, SignInNotes } from "./sessions";
+import type { Step } from "./steps";
 import { createStores } from "./stores";
 import { groupKey, otpauthUri } from "./totp";
 import type { NewTrustedBrowser } from "./trusted-browsers";
@@ -42,6 +43,7 @@ export type { FactorProof } from "./proofs";
 export { type SignedInSession, type SignedInUser, signedInSession, signedInUser } from "./public-views";
 export { RECOVERY_CODE_COUNT } from "./recovery-codes";
 export type { NewSession, SessionWithUser } from "./sessions";
+export { type Step, stepOf } from "./steps";
 export type { ThrottlePolicy } from "./throttle";
 export { UnreadableKey } from "./totp-keys";
 export type { NewTrustedBrowser } from "./trusted-browsers";
@@ -49,7 +51,6 @@ export type { Enrollment, PasswordChangeForm, RegistrationForm } from "./types";
 export { USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH, USERNAME_PATTERN } from "./users";
 export type { RegistrationKind } from "./webauthn";
 /** After the password: what is left to do. */
-export type NextStep = "enroll" | "code" | "none";
 export type CodeAccepted = {
   session: NewSession;
   /** Only when this code turned 2FA on: the recovery codes, to be shown this once. */
@@ -147,19 +148,19 @@ export function createAuth({
       password: string,
       meta: RequestMeta,
       trustedBrowserToken: string | null,
-    ): Promise<{ session: NewSession; next: NextStep } | Refused<"password">> {
+    ): Promise<{ session: NewSession; step: Exclude<Step, "signed_out"> } | Refused<"password">> {
       const wrong: Refused<"password"> = { refused: { password: "wrong_password" } };
       if ([...normalizePassword(password)].length > PASSWORD_MAX_LENGTH) return wrong; // never accepted
       if (usernameProblem(username)) return verifyAgainstDummy(password).then(() => wrong);
 
       const user = await prove.password(username, password, meta);
       if (isFailure(user)) return refusedAt("password", user);
-      if (!user.twoFactorEnabledAt) return { session: await sessions.startPending(user.id, meta), next: "enroll" };
+      if (!user.twoFactorEnabledAt) return { session: await sessions.startPending(user.id, meta), step: "enrolling" };
       if (trustedBrowserToken && (await trustedBrowsers.use(user.id, trustedBrowserToken))) {
         await events.record("trusted_browser_used", user.id, meta);
-        return { session: await sessions.signIn({ by: "trusted_browser", userId: user.id }, meta), next: "none" };
+        return { session: await sessions.signIn({ by: "trusted_browser", userId: user.id }, meta), step: "signed_in" };
       }
-      return { session: await sessions.startPending(user.id, meta), next: "code" };
+      return { session: await sessions.startPending(user.id, meta), step: "verifying" };
     },
 
     session: (token: string): Promise<SessionWithUser | null> => sessions.validate(token),

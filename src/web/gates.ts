@@ -9,10 +9,12 @@ import {
   type RequestMeta,
   randomToken,
   type SessionWithUser,
+  type Step,
   signedInSession,
   signedInUser,
+  stepOf,
 } from "../auth";
-import { type AuthPaths, pathOfStep, type Step } from "../paths";
+import { type AuthPaths, pathOfStep } from "../paths";
 import { waitFor } from "../words";
 import { requestMeta, type SocketSource } from "./client";
 import type { AuthCookies, OutgoingCookies, SentCookies } from "./cookies";
@@ -38,13 +40,6 @@ export type GateSettings = {
   /** Names this set of macros apart when a host mounts the auth twice. */
   seed: string;
 };
-
-/** The step a request's session is at: where it is sent when it asks for another. */
-function stepOf(current: SessionWithUser | null): Step {
-  if (!current) return "signed_out";
-  if (current.session.state === "signed_in") return "signed_in";
-  return current.user.twoFactorEnabledAt ? "verifying" : "enrolling";
-}
 
 /** What randomToken() makes: 32 bytes in base64url. */
 const NONCE = /^[A-Za-z0-9_-]{43}$/;

@@ -1,6 +1,6 @@
 import { Elysia, t } from "elysia";
-import { isRefused, type NextStep } from "../../auth";
-import { pathOfStep, type Step } from "../../paths";
+import { isRefused } from "../../auth";
+import { pathOfStep } from "../../paths";
 import { LoginPage } from "../../views/pages/LoginPage";
 import type { AuthKit } from "../kit";
 import { wordsFor } from "../messages";
@@ -8,7 +8,6 @@ import { goTo, refusalStatus } from "../respond";
 import { ceremonyOptions } from "../webauthn-answer";
 
 const title = "Sign in";
-const stepAfterPassword: Record<NextStep, Step> = { enroll: "enrolling", code: "verifying", none: "signed_in" };
 
 // Handlers name the fields they use: see GateContext in gates.ts for why.
 export const loginRoutes = ({ gates, auth, paths, pages, clock }: AuthKit) =>
@@ -38,8 +37,7 @@ export const loginRoutes = ({ gates, auth, paths, pages, clock }: AuthKit) =>
           );
         }
         visit.startSession(result.session);
-        const step = stepAfterPassword[result.next];
-        return goTo({ set, fragment }, pathOfStep(paths, step), step === "signed_in");
+        return goTo({ set, fragment }, pathOfStep(paths, result.step), result.step === "signed_in");
       },
       { anonymousOnly: true, body: t.Object({ username: t.String(), password: t.String() }) },
     )
