@@ -170,10 +170,12 @@ export function accountFlows(
       if (invalid) return invalid;
       const owner = await prove.password(user.username, form.current_password, meta);
       if (isFailure(owner)) return refusedAt("current_password", owner);
+      const renewal = prove.renewal(owner, session);
+      if (!renewal) return { refused: { current_password: "session_ended" } };
 
       const hash = await hashPassword(form.new_password);
       const revoked = countEnded(await users.setPasswordHash(user.id, hash, endEverywhereElse(current)));
-      const renewed = await sessions.signIn({ by: "renewal", signedIn: session }, meta);
+      const renewed = await sessions.signIn(renewal, meta);
       // Only a revocation from elsewhere in the same instant gets here; the password did change.
       if (!renewed) return { refused: { current_password: "session_ended" } };
       await events.record("password_changed", user.id, meta, revoked);

@@ -13,6 +13,7 @@ import {
   verifyAgainstDummy,
 } from "./passwords";
 import { type AuthPolicies, DEFAULT_POLICIES } from "./policies";
+import type { NewSignInProof } from "./proofs";
 import { proofs } from "./proofs";
 import type { NewSession, SessionLifetime, SessionWithUser, SignInNotes } from "./sessions";
 import type { Step } from "./steps";
@@ -99,12 +100,13 @@ export function createAuth({
    * asked, and when this factor turned 2FA on, the recovery codes.
    */
   async function finishSecondStep(
-    { session, user }: SessionWithUser,
+    { user }: SessionWithUser,
+    proof: NewSignInProof,
     notes: SignInNotes,
     meta: RequestMeta,
     remember: boolean,
   ): Promise<CodeAccepted> {
-    const signedIn = await sessions.signIn({ by: "second_factor", claimed: session, notes }, meta);
+    const signedIn = await sessions.signIn(proof, meta, notes);
     await events.record("signed_in", user.id, meta, { signedInWith: notes.signedInWith });
     const trustedBrowser = remember ? await trustedBrowsers.create(user.id, meta) : undefined;
     if (trustedBrowser) await events.record("trusted_browser_added", user.id, meta);
@@ -153,13 +155,12 @@ export function createAuth({
       if ([...normalizePassword(password)].length > PASSWORD_MAX_LENGTH) return wrong; // never accepted
       if (usernameProblem(username)) return verifyAgainstDummy(password).then(() => wrong);
 
-      const user = await prove.password(username, password, meta);
-      if (isFailure(user)) return refusedAt("password", user);
+      const proof = await prove.password(username, password, meta);
+      if (isFailure(proof)) return refusedAt("password", proof);
+      const { user } = proof;
       if (!user.twoFactorEnabledAt) return { session: await sessions.startPending(user.id, meta), step: "enrolling" };
-      if (trustedBrowserToken && (await trustedBrowsers.use(user.id, trustedBrowserToken))) {
-        await events.record("trusted_browser_used", user.id, meta);
-        return { session: await sessions.signIn({ by: "trusted_browser", userId: user.id }, meta), step: "signed_in" };
-      }
+      const trusted = trustedBrowserToken && (await prove.trustedBrowser(proof, trustedBrowserToken, meta));
+      if (trusted) return { session: await sessions.signIn(trusted, meta), step: "signed_in" };
       return { session: await sessions.startPending(user.id, meta), step: "verifying" };
     },
 
@@ -192,10 +193,9 @@ export function createAuth({
       // Enrolling, the key being linked; after, the linked one, if any: a person with only
       // passkeys may still hold an unconfirmed key from a look at the QR code, and it proves nothing.
       const key = !enabled ? await totpKeys.forEnrollment(user) : user.totpEnabledAt ? totpKeys.current(user) : null;
-      const proof = await prove.code(user, input, meta, {
+      const proof = await prove.secondStepCode(current.session, user, input, meta, {
         key,
         acceptRecoveryCodes: enabled,
-        claim: sessions.claimPending(current.session),
       });
       if (isFailure(proof)) return refusedAt("otp", proof);
 
@@ -206,7 +206,7 @@ export function createAuth({
         usedRecoveryCode,
         signedInWith: usedRecoveryCode ? "recovery_code" : "app",
       };
-      return finishSecondStep(current, notes, meta, remember);
+      return finishSecondStep(current, proof.signIn, notes, meta, remember);
     },
 
     /** The options a browser needs to register a passkey or security key while enrolling. */
@@ -228,11 +228,12 @@ export function createAuth({
       if (user.twoFactorEnabledAt) return { refused: { otp: "already_completed" } };
       const made = await ceremonies.verifyRegistration(user, session.id, "enroll", "either", response, name);
       if (isFailure(made)) return refusedAt("otp", made);
-      const credential = await ceremonies.store(made, sessions.claimPending(session));
-      if (isFailure(credential)) return refusedAt("otp", credential);
+      const enrolled = await prove.enrollment(session, made);
+      if (isFailure(enrolled)) return refusedAt("otp", enrolled);
+      const { credential } = enrolled;
       await events.record("credential_added", user.id, meta, { credential: credential.name });
       const notes: SignInNotes = { signedInWith: credential.kind };
-      return finishSecondStep(current, notes, meta, remember);
+      return finishSecondStep(current, enrolled.signIn, notes, meta, remember);
     },
 
     /** The options for the second step with a passkey or security key: only the user's own credentials. */
@@ -248,11 +249,10 @@ export function createAuth({
     ): Promise<CodeAccepted | Refused<"otp">> {
       const { session, user } = current;
       if (!user.twoFactorEnabledAt) return { refused: { otp: "webauthn_unknown" } };
-      const claim = sessions.claimPending(session);
-      const proof = await prove.assertion(user, session.id, "second_step", response, meta, claim);
+      const proof = await prove.secondStepAssertion(session, user, response, meta);
       if (isFailure(proof)) return refusedAt("otp", proof);
       const notes: SignInNotes = { failedCodesBefore: proof.failuresBefore, signedInWith: proof.credential.kind };
-      return finishSecondStep(current, notes, meta, remember);
+      return finishSecondStep(current, proof.signIn, notes, meta, remember);
     },
 
     /** The options for passwordless sign-in, bound to this anonymous browser (`browser`). */
@@ -267,16 +267,10 @@ export function createAuth({
       response: string,
       meta: RequestMeta,
     ): Promise<{ session: NewSession } | Refused<"passkey">> {
-      const verified = await ceremonies.authenticate(browser, response, {
-        purpose: "passwordless",
-        userId: null,
-        requireUserVerification: true,
-      });
-      if (isFailure(verified)) return refusedAt("passkey", verified);
-      const { credential } = verified;
-      const user = await users.findById(credential.userId);
-      if (!user?.twoFactorEnabledAt) return { refused: { passkey: "webauthn_unknown" } };
-      const session = await sessions.signIn({ by: "passkey", userId: user.id, userVerified: true }, meta);
+      const proof = await prove.passkeyAlone(browser, response);
+      if (isFailure(proof)) return refusedAt("passkey", proof);
+      const { credential, user } = proof;
+      const session = await sessions.signIn(proof.signIn, meta);
       await events.record("credential_used", user.id, meta, { credential: credential.name });
       await events.record("signed_in", user.id, meta, { signedInWith: "passwordless" });
       return { session };

@@ -1,5 +1,5 @@
 import type { Claim } from "../db/database";
-import type { ChallengePurpose, User } from "../db/tables";
+import type { ChallengePurpose, Session, User, WebAuthnCredential } from "../db/tables";
 import type { EventDetail, RequestMeta } from "./events";
 import { type Failure, isFailure } from "./outcomes";
 import { ensureHashingRoom, verifyAgainstDummy, verifyPassword } from "./passwords";
@@ -8,6 +8,36 @@ import { normalizeRecoveryCode } from "./recovery-codes";
 import { codeKey, passwordKey, type Stores } from "./stores";
 import { matchingTimeStep, normalizeCode } from "./totp";
 import type { VerifiedAssertion, WebAuthnCeremonies } from "./webauthn";
+import type { NewCredential } from "./webauthn-credentials";
+
+/** Known to this module alone: a proof below is made by a check here, never written as a literal elsewhere. */
+const proven: unique symbol = Symbol("made by a check in auth/proofs.ts");
+type Proven<Ground> = Ground & { readonly [proven]: true };
+const mark = <const Ground extends object>(ground: Ground): Proven<Ground> => ({ ...ground, [proven]: true }) as const;
+
+/**
+ * What completed a sign-in: the only ways a signed-in session comes to be, each made by the
+ * check that proves it. A new way in must add its ground here, beside a check that makes it.
+ */
+export type SignInProof = Proven<
+  /** The second factor, given in this pending session, which it replaces: spent in the transaction that ended it. */
+  | { by: "second_factor"; claimed: Session }
+  /** The right password on a browser this user trusted. */
+  | { by: "trusted_browser"; userId: number }
+  /** A passkey whose authenticator verified its holder answered a challenge of this browser's. */
+  | { by: "passkey"; userId: number }
+  /** A signed-in session going on under a new token, after its password was given again. */
+  | { by: "renewal"; signedIn: Session }
+>;
+
+/** A proof that makes a new session, not one that renews a signed-in one. */
+export type NewSignInProof = Exclude<SignInProof, { by: "renewal" }>;
+
+/** A user's password, checked: what a trusted browser's sign-in and a renewal stand on. */
+export type PasswordProof = Proven<{ user: User }>;
+
+/** A second factor that completed its pending session. */
+export type SecondStepProof = CodeProof & { signIn: NewSignInProof };
 
 /** A second factor that checked out. */
 export type CodeProof = {
@@ -27,7 +57,7 @@ export type FactorProof = { otp: string; assertion: string };
  * comes from, so re-authenticating in a signed-in session is no way around the lockout.
  */
 export function proofs(
-  { clock, users, throttle, totpKeys, recoveryCodes, events }: Stores,
+  { clock, users, sessions, throttle, totpKeys, recoveryCodes, trustedBrowsers, events }: Stores,
   { codeLockout, passwordLockout }: Pick<AuthPolicies, "codeLockout" | "passwordLockout">,
   ceremonies: WebAuthnCeremonies,
 ) {
@@ -138,13 +168,83 @@ export function proofs(
 
   return {
     code: checkCode,
-    assertion: checkAssertion,
+
+    /**
+     * A code (or, once 2FA is on, a recovery code) at the second step: accepted only in the
+     * transaction that ends the pending session, and then the proof that signs in.
+     */
+    async secondStepCode(
+      pending: Session,
+      user: User,
+      input: string,
+      meta: RequestMeta,
+      options: { key: string | null; acceptRecoveryCodes: boolean },
+    ): Promise<SecondStepProof | Failure> {
+      const proof = await checkCode(user, input, meta, { ...options, claim: sessions.claimPending(pending) });
+      if (isFailure(proof)) return proof;
+      return { ...proof, signIn: mark({ by: "second_factor", claimed: pending }) };
+    },
+
+    /** A passkey's or security key's answer at the second step, spent with the pending session. */
+    async secondStepAssertion(
+      pending: Session,
+      user: User,
+      json: string,
+      meta: RequestMeta,
+    ): Promise<(VerifiedAssertion & SecondStepProof) | Failure> {
+      const claim = sessions.claimPending(pending);
+      const proof = await checkAssertion(user, pending.id, "second_step", json, meta, claim);
+      if (isFailure(proof)) return proof;
+      return { ...proof, signIn: mark({ by: "second_factor", claimed: pending }) };
+    },
+
+    /** A first passkey or security key, registered as the second factor that ends enrolment. */
+    async enrollment(
+      pending: Session,
+      made: NewCredential,
+    ): Promise<{ credential: WebAuthnCredential; signIn: NewSignInProof } | Failure> {
+      const credential = await ceremonies.store(made, sessions.claimPending(pending));
+      if (isFailure(credential)) return credential;
+      return { credential, signIn: mark({ by: "second_factor", claimed: pending }) };
+    },
+
+    /** A browser this user trusted, after their password: the sign-in that skips the code. Null for an unknown or lapsed one. */
+    async trustedBrowser(password: PasswordProof, token: string, meta: RequestMeta): Promise<NewSignInProof | null> {
+      const { user } = password;
+      if (!user.twoFactorEnabledAt || !(await trustedBrowsers.use(user.id, token))) return null;
+      await events.record("trusted_browser_used", user.id, meta);
+      return mark({ by: "trusted_browser", userId: user.id });
+    },
+
+    /**
+     * A passkey alone: a discoverable credential whose authenticator verified its holder,
+     * answering a challenge of this browser's, for a user with 2FA on.
+     */
+    async passkeyAlone(
+      browser: string,
+      json: string,
+    ): Promise<(VerifiedAssertion & { user: User; signIn: NewSignInProof }) | Failure> {
+      const verified = await ceremonies.authenticate(browser, json, {
+        purpose: "passwordless",
+        userId: null,
+        requireUserVerification: true,
+      });
+      if (isFailure(verified)) return verified;
+      const user = await users.findById(verified.credential.userId);
+      if (!user?.twoFactorEnabledAt) return { reason: "webauthn_unknown" };
+      return { ...verified, user, signIn: mark({ by: "passkey", userId: user.id }) };
+    },
+
+    /** The session of the password's owner going on under a new token. */
+    renewal(password: PasswordProof, signedIn: Session): SignInProof | null {
+      return password.user.id === signedIn.userId ? mark({ by: "renewal", signedIn }) : null;
+    },
 
     /**
      * The account when `password` is its password. Unknown names are checked against a dummy
      * hash, in the same time, under the same throttle key scheme.
      */
-    async password(username: string, password: string, meta: RequestMeta): Promise<User | Failure> {
+    async password(username: string, password: string, meta: RequestMeta): Promise<PasswordProof | Failure> {
       // Before the attempt is counted: a person turned away by an overload loses no try.
       ensureHashingRoom();
       const attempt = await throttle.reserve(passwordKey(username), passwordLockout);
@@ -158,7 +258,7 @@ export function proofs(
           : { reason: "wrong_password" };
       }
       await throttle.reset(passwordKey(username));
-      return user;
+      return mark({ user });
     },
 
     /**

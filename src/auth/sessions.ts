@@ -4,6 +4,7 @@ import type { Claim, Database, Orm } from "../db/database";
 import type { Session, SessionState, SignInFactor, User } from "../db/tables";
 import { randomToken, sha256Hex } from "./crypto";
 import type { RequestMeta } from "./events";
+import type { SignInProof } from "./proofs";
 
 const PENDING_LIFETIME_MS = 10 * 60_000;
 /** How stale `lastSeenAt` may get before a request writes it: one write a minute, not one a request. */
@@ -17,26 +18,6 @@ export type SessionWithUser = { session: Session; user: User };
 export type NewSession = { token: string; expiresAt: Date };
 /** What a signed-in page tells about how the sign-in went. */
 export type SignInNotes = { failedCodesBefore?: number; usedRecoveryCode?: boolean; signedInWith?: SignInFactor };
-/**
- * What completed a sign-in: the only ways a signed-in session comes to be. A new way in (a
- * passkey, a magic link) must add its proof here, where it is seen beside the others.
- */
-export type SignInProof =
-  /**
-   * The second factor, given in this pending session, which it replaces: the factor was spent
-   * in the transaction that ended the pending session (its claim, `claimPending`).
-   */
-  | { by: "second_factor"; claimed: Session; notes: SignInNotes }
-  /** The right password on a browser this user trusted. */
-  | { by: "trusted_browser"; userId: number }
-  /**
-   * A passkey whose authenticator verified its holder (a PIN, a fingerprint, a face) answered
-   * a challenge of this browser's: something the person has and something they are or know.
-   */
-  | { by: "passkey"; userId: number; userVerified: true }
-  /** A signed-in session going on under a new token, as after a password change. */
-  | { by: "renewal"; signedIn: Session };
-
 export function sessionStore({ orm, reads, tables: { sessions } }: Database, clock: Clock, lifetime: SessionLifetime) {
   const expiryFrom = (state: SessionState, createdAt: number, now: number) =>
     state === "pending"
@@ -95,15 +76,20 @@ export function sessionStore({ orm, reads, tables: { sessions } }: Database, clo
   }
 
   /**
-   * The one door into a signed-in session: nothing else writes one. Only a renewal can find its
-   * session gone (another request revoked it first): null then.
+   * The one door into a signed-in session: nothing else writes one, and only the checks in
+   * proofs.ts make the proof it takes. Only a renewal can find its session gone (another
+   * request revoked it first): null then.
    */
-  function signIn(proof: Exclude<SignInProof, { by: "renewal" }>, meta: RequestMeta): Promise<NewSession>;
+  function signIn(
+    proof: Exclude<SignInProof, { by: "renewal" }>,
+    meta: RequestMeta,
+    notes?: SignInNotes,
+  ): Promise<NewSession>;
   function signIn(proof: SignInProof, meta: RequestMeta): Promise<NewSession | null>;
-  function signIn(proof: SignInProof, meta: RequestMeta): Promise<NewSession | null> {
+  function signIn(proof: SignInProof, meta: RequestMeta, notes: SignInNotes = {}): Promise<NewSession | null> {
     switch (proof.by) {
       case "second_factor":
-        return create(proof.claimed.userId, "signed_in", meta, proof.notes);
+        return create(proof.claimed.userId, "signed_in", meta, notes);
       case "trusted_browser":
         return create(proof.userId, "signed_in", meta, { signedInWith: "trusted_browser" });
       case "passkey":
