@@ -41,7 +41,7 @@ function describeError(code: string | number, error: unknown, recoveryPath?: str
 }
 
 type ErrorContext = { request: Request; set: Context["set"] };
-/** What an error hook takes of Elysia's context: named, so Elysia's inference prepares no more (gates.ts). */
+/** What an error hook takes of Elysia's context: named, so Elysia's inference prepares no more (gates/context.ts). */
 type ErrorHookContext = Pick<Parameters<ErrorHandler>[0], "code" | "error" | "request" | "set">;
 
 /** Error answers drawn as pages (or fragments, for htmx): the same words wherever they are raised. */

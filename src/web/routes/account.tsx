@@ -23,7 +23,7 @@ const factorProof = { otp: t.String(), assertion: t.Optional(t.String()) };
 const proofOf = (body: { otp: string; assertion?: string }) => ({ otp: body.otp, assertion: body.assertion ?? "" });
 const credentialKind = t.Union([t.Literal("passkey"), t.Literal("security_key")]);
 
-// Handlers name the fields they use: see GateContext in gates.ts for why.
+// Handlers name the fields they use: see GateContext in gates/context.ts for why.
 export const accountRoutes = ({ gates, auth, paths, pages, clock, policies, rpId }: AuthKit) => {
   const answer = accountAnswers({ auth, paths, pages, rpId, ...policies });
   type Ctx = Parameters<typeof answer>[0];

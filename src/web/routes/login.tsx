@@ -9,7 +9,7 @@ import { ceremonyOptions } from "../webauthn-answer";
 
 const title = "Sign in";
 
-// Handlers name the fields they use: see GateContext in gates.ts for why.
+// Handlers name the fields they use: see GateContext in gates/context.ts for why.
 export const loginRoutes = ({ gates, auth, paths, pages, clock }: AuthKit) =>
   new Elysia({ name: "login-routes", seed: gates.config.seed })
     .use(gates)

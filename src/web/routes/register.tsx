@@ -8,7 +8,7 @@ import { goTo } from "../respond";
 const title = "Create your account";
 const kinds = { username: "username", password: "new password", confirm: "confirmation" } as const;
 
-// Handlers name the fields they use: see GateContext in gates.ts for why.
+// Handlers name the fields they use: see GateContext in gates/context.ts for why.
 export const registerRoutes = ({ gates, auth, paths, pages, clock }: AuthKit) =>
   new Elysia({ name: "register-routes", seed: gates.config.seed })
     .use(gates)

@@ -33,7 +33,7 @@ type SecondStepContext = PageContext & {
   };
 };
 
-// Handlers name the fields they use: see GateContext in gates.ts for why.
+// Handlers name the fields they use: see GateContext in gates/context.ts for why.
 export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: AuthKit) => {
   const { appName } = pages;
   const { trustedBrowserDays } = policies;

@@ -1,0 +1,150 @@
+import { Elysia } from "elysia";
+import { type Auth, type SessionWithUser, type Step, signedInSession, signedInUser } from "../../auth";
+import type { AuthPaths } from "../../paths";
+import type { SocketSource } from "../client";
+import type { AuthCookies } from "../cookies";
+import type { ErrorPages } from "../errors";
+import { readForm } from "../forms";
+import { admissions } from "./admission";
+import type { GateContext } from "./context";
+import { type RequestState, visits } from "./visit";
+
+export type GateSettings = {
+  auth: Auth;
+  paths: AuthPaths;
+  cookies: AuthCookies;
+  errors: ErrorPages;
+  appSecret: string;
+  appOrigin: string;
+  trustedProxyHeader: string | null;
+  /** Unsafe requests a minute per client IP on the auth's own forms; 0 for none. */
+  ipRateLimit: number;
+  clock: () => number;
+  /** Names this set of macros apart when a host mounts the auth twice. */
+  seed: string;
+};
+
+/**
+ * A transform that may answer the request itself: Elysia sends a `status()` a transform
+ * returns (and merges any other object into the context), though its type says void. Elysia
+ * awaits a hook that returns a call, as these do, so the answer may come at once or later.
+ */
+const mayAnswer = (hook: (ctx: GateContext) => unknown) => hook as (ctx: GateContext) => Promise<void>;
+
+/**
+ * The gates of the auth, as macros: each route says which steps it serves, and a host's own
+ * route says `signedIn: true`. Nothing here is a global hook: a route that names no gate is
+ * never looked at, whatever the order it was registered in. A request's visit is read once
+ * (visit.ts), admitted or answered (admission.ts), and handed to the route's handler.
+ */
+export function authGates(settings: GateSettings) {
+  // Keys of this mount's own: two mounts in one app never read each other's state.
+  const READ = Symbol("the request, read");
+  const STATE = Symbol("the request's state");
+  const { errors } = settings;
+  // The host's server, for a client's address (none under `app.handle`): kept at the start, as a
+  // hook that named `server` would have Elysia define it on every request's context.
+  let server: SocketSource | null = null;
+  const visitReader = visits({ ...settings, server: () => server });
+  const admit = admissions(settings);
+
+  type Read = ReturnType<typeof visitReader.read>;
+  type Carried = { [READ]?: Read; [STATE]?: RequestState };
+
+  /**
+   * The request's state, read once however many guards a route names (`signedIn` and `csrf`,
+   * say), then checked by `admission`; let in, it is kept for the route's resolve. Carried on
+   * the Request, under keys no one else has. At once when it was read without a lookup.
+   */
+  function admitted<Arg>(
+    ctx: GateContext,
+    admission: (ctx: GateContext, state: RequestState | null, arg: Arg) => unknown,
+    arg: Arg,
+  ) {
+    const carried = ctx.request as Carried;
+    if (carried[READ] === undefined) carried[READ] = visitReader.read(ctx);
+    const read = carried[READ];
+    return read instanceof Promise
+      ? read.then((state) => keptOrAnswered(carried, state, admission(ctx, state, arg)))
+      : keptOrAnswered(carried, read, admission(ctx, read, arg));
+  }
+
+  /** The admission's answer, if it refused the request; else its state, kept for the resolve. */
+  function keptOrAnswered(carried: Carried, state: RequestState | null, answer: unknown) {
+    if (answer) return answer;
+    carried[STATE] = state as RequestState;
+  }
+
+  const stateOf = (request: Request) => (request as Carried)[STATE] as RequestState;
+  /** The same, as a resolve hook that reads in place: Elysia awaits any hook whose source returns a call. */
+  const stateOfRequest = ({ request }: { request: Request }) => (request as Carried)[STATE] as RequestState;
+
+  const isSignedOut = (step: Step) => step === "signed_out";
+  const atAnyStep = () => true;
+
+  /** The hooks every route of the auth shares: its strict form parser and its own error answers. */
+  const ownRoute = { parse: ({ request }: { request: Request }) => readForm(request), error: errors.onError };
+
+  return new Elysia({ name: "two-factor-auth-gates", seed: settings.seed })
+    .onStart((app) => {
+      server = app.server;
+    })
+    .macro({
+      /** Only for people not signed in at all; anyone else is sent to the step they are at. */
+      anonymousOnly: {
+        ...ownRoute,
+        transform: mayAnswer(({ request, set, body }) => admitted({ request, set, body }, admit.ownRoute, isSignedOut)),
+        resolve: stateOfRequest,
+      },
+      /**
+       * Only for sessions at one of these steps; anyone else is sent to the step they are at.
+       * This is what keeps pending sessions out of every signed-in page.
+       */
+      sessionAt: (steps: Exclude<Step, "signed_out">[]) => {
+        const serves = (step: Step) => (steps as Step[]).includes(step);
+        return {
+          ...ownRoute,
+          transform: mayAnswer(({ request, set, body }) => admitted({ request, set, body }, admit.ownRoute, serves)),
+          resolve({ request }) {
+            const { fragment, csrfToken, visit } = stateOf(request);
+            // The transform let only a session at one of `steps` through.
+            const { session, user } = visit.current as SessionWithUser;
+            return { fragment, csrfToken, visit, session, user };
+          },
+        };
+      },
+      /** At any step, or none: signing out. */
+      anyStep: {
+        ...ownRoute,
+        transform: mayAnswer(({ request, set, body }) => admitted({ request, set, body }, admit.ownRoute, atAnyStep)),
+        resolve: stateOfRequest,
+      },
+
+      /**
+       * For a host's own routes: only a fully signed-in session gets in, with `user`, `session`,
+       * `csrfToken` and `fragment` on the context; anyone else is sent to the step they are at.
+       * An unsafe request must also come from this origin. The host's body parsing is left alone.
+       */
+      signedIn: {
+        error: errors.onUnavailable,
+        transform: mayAnswer(({ request, set }) => admitted({ request, set, body: undefined }, admit.signedIn, null)),
+        resolve({ request }) {
+          const { visit, csrfToken, fragment } = stateOf(request);
+          const { session, user } = visit.current as SessionWithUser;
+          // Public views: a host that returns or logs them leaks no hash, key or token.
+          return { session: signedInSession(session), user: signedInUser(user), csrfToken, fragment };
+        },
+      },
+      /**
+       * For a host's own forms: an unsafe request needs this origin and the auth's CSRF token,
+       * in a `csrf` field or an `X-CSRF-Token` header; any request gets `csrfToken` to draw forms with.
+       */
+      csrf: {
+        error: errors.onUnavailable,
+        transform: mayAnswer(({ request, set, body }) => admitted({ request, set, body }, admit.form, null)),
+        resolve: ({ request }) => ({ csrfToken: stateOf(request).csrfToken }),
+      },
+    });
+}
+
+export type AuthGates = ReturnType<typeof authGates>;
