@@ -5,7 +5,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseHTML } from "linkedom";
 import { buildServer, startCommand } from "../scripts/build";
-import { codeAt } from "../src/auth/totp";
+import { codeAt } from "../src/auth/factors/totp";
 import { projectFolder } from "../src/files";
 import { backend, freshDatabaseUrl } from "../tests/databases";
 import { freePort, launch, randomSecret } from "../tests/processes";

@@ -2,7 +2,7 @@
 // The operator's command line: `elysia-two-factor <command>` where the package is installed,
 // `bun run admin <command>` in this repository.
 import { existsSync } from "node:fs";
-import { adminTasks } from "./auth/admin";
+import { adminTasks } from "./auth/flows/admin";
 import { keylessStores } from "./auth/stores";
 import { systemClock } from "./clock";
 import { isPostgresUrl, openDatabase, withoutCredentials } from "./db/database";

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
-import { normalizeRecoveryCode } from "../src/auth/recovery-codes";
+import { normalizeRecoveryCode } from "../src/auth/factors/recovery-codes";
+import { codeAt } from "../src/auth/factors/totp";
 import { createStores } from "../src/auth/stores";
-import { codeAt } from "../src/auth/totp";
 import {
   Browser,
   dom,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { codeAt } from "../src/auth/totp";
+import { codeAt } from "../src/auth/factors/totp";
 import { openDatabase } from "../src/db/database";
 import { createApp } from "../src/demo/app";
 import { loadConfig } from "../src/demo/config";

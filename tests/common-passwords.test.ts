@@ -1,6 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { dictionary } from "@zxcvbn-ts/language-common";
-import { includesWord, commonPasswords as readCommonPasswords, sortedWords } from "../src/auth/common-passwords";
+import {
+  includesWord,
+  commonPasswords as readCommonPasswords,
+  sortedWords,
+} from "../src/auth/factors/common-passwords";
 
 const commonPasswords = readCommonPasswords();
 

@@ -1,5 +1,5 @@
 import { parseHTML } from "linkedom";
-import { codeAt } from "../src/auth/totp";
+import { codeAt } from "../src/auth/factors/totp";
 import { createApp } from "../src/demo/app";
 import { type Config, loadConfig } from "../src/demo/config";
 import { testDatabase } from "./databases";

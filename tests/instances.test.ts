@@ -3,8 +3,8 @@
 
 import { Database as SqliteClient } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
-import { MOST_WAITING_HASHES } from "../src/auth/passwords";
-import { codeAt } from "../src/auth/totp";
+import { MOST_WAITING_HASHES } from "../src/auth/factors/passwords";
+import { codeAt } from "../src/auth/factors/totp";
 import { openDatabase } from "../src/db/database";
 import { backend } from "./databases";
 import { type Browser, dom, GOOD_PASSWORD, readKey, wrongCodeAt } from "./helpers";

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { codeAt } from "../src/auth/totp";
+import { codeAt } from "../src/auth/factors/totp";
 import { Browser, dom, GOOD_PASSWORD, readKey, register, type TestApp, testApp } from "./helpers";
 
 let t: TestApp;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { codeAt } from "../src/auth/totp";
+import { codeAt } from "../src/auth/factors/totp";
 import { Browser, enroll, GOOD_PASSWORD, signInWithPassword, type TestApp, testApp } from "./helpers";
 
 let t: TestApp;

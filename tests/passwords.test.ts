@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { DUMMY_HASH, hashPassword } from "../src/auth/passwords";
+import { DUMMY_HASH, hashPassword } from "../src/auth/factors/passwords";
 
 const parameters = (hash: string) => hash.split("$").slice(1, 4).join("$");
 

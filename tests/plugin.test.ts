@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, spyOn, test } from "bun:test";
 import Html from "@kitajs/html";
 import { Elysia } from "elysia";
-import { codeAt } from "../src/auth/totp";
+import { codeAt } from "../src/auth/factors/totp";
 import type { Database } from "../src/db/database";
 import { createApp } from "../src/demo/app";
 import { loadConfig } from "../src/demo/config";

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, spyOn, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { secretBox } from "../src/auth/encryption";
-import { codeAt } from "../src/auth/totp";
+import { codeAt } from "../src/auth/factors/totp";
 import { createApp } from "../src/demo/app";
 import { loadConfig } from "../src/demo/config";
 import {

@@ -1,9 +1,9 @@
 // Checked by `bun run typecheck`, not run: the one door into a signed-in session takes only a
-// proof made by a check in src/auth/proofs.ts. Each line below must fail to compile; should the
+// proof made by a check in src/auth/flows/proofs.ts. Each line below must fail to compile; should the
 // brand go, `@ts-expect-error` finds no error and the type check fails.
 
-import type { NewSignInProof, PasswordProof, SignInProof } from "../src/auth/proofs";
-import type { sessionStore } from "../src/auth/sessions";
+import type { NewSignInProof, PasswordProof, SignInProof } from "../src/auth/flows/proofs";
+import type { sessionStore } from "../src/auth/stores/sessions";
 import type { Session, User } from "../src/db/tables";
 
 declare const sessions: ReturnType<typeof sessionStore>;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { codeAt, groupKey, matchingTimeStep, newTotpSecret, normalizeCode, otpauthUri } from "../src/auth/totp";
+import { codeAt, groupKey, matchingTimeStep, newTotpSecret, normalizeCode, otpauthUri } from "../src/auth/factors/totp";
 
 // RFC 6238 appendix B, SHA-1 key "12345678901234567890". Six digits are the last six of the RFC's eight.
 const rfcKey = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";

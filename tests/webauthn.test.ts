@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
-import { adminTasks } from "../src/auth/admin";
+import { codeAt } from "../src/auth/factors/totp";
+import { adminTasks } from "../src/auth/flows/admin";
 import { keylessStores } from "../src/auth/stores";
-import { codeAt } from "../src/auth/totp";
 import { SoftAuthenticator } from "./authenticator";
 import {
   Browser,

@@ -1,9 +1,6 @@
 import type { Clock } from "../clock";
 import type { Database } from "../db/database";
 import type { Session, User } from "../db/tables";
-import { accountFlows } from "./account";
-import type { RequestMeta } from "./events";
-import { isFailure, type Refused, refusedAt, refusedFields } from "./outcomes";
 import {
   hashPassword,
   normalizePassword,
@@ -11,18 +8,21 @@ import {
   passwordProblem,
   samePassword,
   verifyAgainstDummy,
-} from "./passwords";
+} from "./factors/passwords";
+import { groupKey, otpauthUri } from "./factors/totp";
+import type { NewTrustedBrowser } from "./factors/trusted-browsers";
+import { type RegistrationKind, relyingPartyOf, webauthnCeremonies } from "./factors/webauthn";
+import { accountFlows } from "./flows/account";
+import type { NewSignInProof } from "./flows/proofs";
+import { proofs } from "./flows/proofs";
+import { isFailure, type Refused, refusedAt, refusedFields } from "./outcomes";
 import { type AuthPolicies, DEFAULT_POLICIES } from "./policies";
-import type { NewSignInProof } from "./proofs";
-import { proofs } from "./proofs";
-import type { NewSession, SessionLifetime, SessionWithUser, SignInNotes } from "./sessions";
 import type { Step } from "./steps";
 import { createStores } from "./stores";
-import { groupKey, otpauthUri } from "./totp";
-import type { NewTrustedBrowser } from "./trusted-browsers";
+import type { RequestMeta } from "./stores/events";
+import type { NewSession, SessionLifetime, SessionWithUser, SignInNotes } from "./stores/sessions";
+import { usernameProblem } from "./stores/users";
 import type { Enrollment, RegistrationForm } from "./types";
-import { usernameProblem } from "./users";
-import { type RegistrationKind, relyingPartyOf, webauthnCeremonies } from "./webauthn";
 
 export { unreachableDatabaseCode } from "../db/database";
 // The domain's public entry: the web layer imports from here, never from the files behind it.
@@ -34,23 +34,23 @@ export type {
   WebAuthnCredential,
   WebAuthnKind,
 } from "../db/tables";
-export { type AccountOverview, CREDENTIAL_NAME_MAX_LENGTH, type Revoked } from "./account";
 export { constantTimeEqual, deriveKey, keyedHmac, randomToken } from "./crypto";
-export type { EventDetail, LoggedEvent, RequestMeta } from "./events";
+export { MOST_WAITING_HASHES, Overloaded, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./factors/passwords";
+export { RECOVERY_CODE_COUNT } from "./factors/recovery-codes";
+export { UnreadableKey } from "./factors/totp-keys";
+export type { NewTrustedBrowser } from "./factors/trusted-browsers";
+export type { RegistrationKind } from "./factors/webauthn";
+export { type AccountOverview, CREDENTIAL_NAME_MAX_LENGTH, type Revoked } from "./flows/account";
+export type { FactorProof } from "./flows/proofs";
 export { isRefused, type Reason, type Refused } from "./outcomes";
-export { MOST_WAITING_HASHES, Overloaded, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./passwords";
 export { type AuthPolicies, DEFAULT_POLICIES } from "./policies";
-export type { FactorProof } from "./proofs";
 export { type SignedInSession, type SignedInUser, signedInSession, signedInUser } from "./public-views";
-export { RECOVERY_CODE_COUNT } from "./recovery-codes";
-export type { NewSession, SessionWithUser } from "./sessions";
 export { type Step, stepOf } from "./steps";
-export type { ThrottlePolicy } from "./throttle";
-export { UnreadableKey } from "./totp-keys";
-export type { NewTrustedBrowser } from "./trusted-browsers";
+export type { EventDetail, LoggedEvent, RequestMeta } from "./stores/events";
+export type { NewSession, SessionWithUser } from "./stores/sessions";
+export type { ThrottlePolicy } from "./stores/throttle";
+export { USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH, USERNAME_PATTERN } from "./stores/users";
 export type { Enrollment, PasswordChangeForm, RegistrationForm } from "./types";
-export { USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH, USERNAME_PATTERN } from "./users";
-export type { RegistrationKind } from "./webauthn";
 /** After the password: what is left to do. */
 export type CodeAccepted = {
   session: NewSession;

@@ -1,4 +1,4 @@
-import { CODE_POLICY, PASSWORD_POLICY, type ThrottlePolicy } from "./throttle";
+import { CODE_POLICY, PASSWORD_POLICY, type ThrottlePolicy } from "./stores/throttle";
 
 /** The rules a host may tune; each defaults to the value the security model describes. */
 export type AuthPolicies = {

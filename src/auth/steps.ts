@@ -1,4 +1,4 @@
-import type { SessionWithUser } from "./sessions";
+import type { SessionWithUser } from "./stores/sessions";
 
 /**
  * Where a visitor stands in signing in: the one name for each state of the session machine.

@@ -1,8 +1,8 @@
 import { and, asc, count, eq, gt, isNull, lte, sql } from "drizzle-orm";
-import type { Clock } from "../clock";
-import { type Claim, type Database, type Orm, writeWithClaim } from "../db/database";
-import type { ChallengePurpose, User, WebAuthnCredential } from "../db/tables";
-import { randomToken } from "./crypto";
+import type { Clock } from "../../clock";
+import { type Claim, type Database, type Orm, writeWithClaim } from "../../db/database";
+import type { ChallengePurpose, User, WebAuthnCredential } from "../../db/tables";
+import { randomToken } from "../crypto";
 
 /** A ceremony's challenge lives this long: the WebAuthn timeout we ask the browser for too. */
 export const CHALLENGE_LIFETIME_MS = 5 * 60_000;

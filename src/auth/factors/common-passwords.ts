@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { projectFolder } from "../files";
+import { projectFolder } from "../../files";
 
 /** Words in little memory: the text of them all, and where each one starts, not an array of strings. */
 export type SortedWords = { text: string; starts: Uint32Array };
@@ -27,7 +27,7 @@ export function includesWord({ text, starts }: SortedWords, word: string): boole
 }
 
 /** Where `bun run passwords:generate` writes the list, and where the server reads it. */
-export const COMMON_PASSWORDS_FILE = join(projectFolder, "src/auth/common-passwords.txt");
+export const COMMON_PASSWORDS_FILE = join(projectFolder, "src/auth/factors/common-passwords.txt");
 
 /**
  * The common passwords of @zxcvbn-ts/language-common, as `bun run passwords:generate` listed

@@ -1,9 +1,9 @@
 import { and, desc, eq, gt, lte, sql } from "drizzle-orm";
-import type { Clock } from "../clock";
-import type { Database, Orm } from "../db/database";
-import type { TrustedBrowser } from "../db/tables";
-import { randomToken, sha256Hex } from "./crypto";
-import type { RequestMeta } from "./events";
+import type { Clock } from "../../clock";
+import type { Database, Orm } from "../../db/database";
+import type { TrustedBrowser } from "../../db/tables";
+import { randomToken, sha256Hex } from "../crypto";
+import type { RequestMeta } from "../stores/events";
 
 /** A new trusted browser's cookie token, and when the cookie should expire. */
 export type NewTrustedBrowser = { token: string; expiresAt: Date };

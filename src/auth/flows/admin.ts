@@ -1,5 +1,5 @@
-import type { RequestMeta } from "./events";
-import { codeKey, type KeylessStores, passwordKey } from "./stores";
+import { codeKey, type KeylessStores, passwordKey } from "../stores";
+import type { RequestMeta } from "../stores/events";
 
 /** How operator actions appear in a user's security log. */
 const operator: RequestMeta = { ip: null, userAgent: "admin command line" };

@@ -1,8 +1,8 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
-import type { Clock } from "../clock";
-import type { Database, Orm, Statements, Written } from "../db/database";
-import type { User } from "../db/tables";
-import type { SecretBox } from "./encryption";
+import type { Clock } from "../../clock";
+import type { Database, Orm, Statements, Written } from "../../db/database";
+import type { User } from "../../db/tables";
+import type { SecretBox } from "../encryption";
 import { newTotpSecret } from "./totp";
 
 /**

@@ -1,8 +1,8 @@
 import { and, eq, isNull, lt, or } from "drizzle-orm";
-import type { Clock } from "../clock";
-import { type Claim, type Database, type Orm, type Statements, type Written, writeWithClaim } from "../db/database";
-import type { User } from "../db/tables";
-import type { Reason } from "./outcomes";
+import type { Clock } from "../../clock";
+import { type Claim, type Database, type Orm, type Statements, type Written, writeWithClaim } from "../../db/database";
+import type { User } from "../../db/tables";
+import type { Reason } from "../outcomes";
 
 export const USERNAME_MIN_LENGTH = 3;
 export const USERNAME_MAX_LENGTH = 32;

@@ -4,9 +4,9 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from "@simplewebauthn/server";
-import type { Claim } from "../db/database";
-import type { ChallengePurpose, User, WebAuthnCredential, WebAuthnKind } from "../db/tables";
-import type { Failure } from "./outcomes";
+import type { Claim } from "../../db/database";
+import type { ChallengePurpose, User, WebAuthnCredential, WebAuthnKind } from "../../db/tables";
+import type { Failure } from "../outcomes";
 import { CHALLENGE_LIFETIME_MS, type NewCredential, type WebAuthnStore } from "./webauthn-credentials";
 
 /** Who the credentials are for: the host name of APP_ORIGIN, never the request's Host header. */

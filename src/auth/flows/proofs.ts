@@ -1,17 +1,17 @@
-import type { Claim } from "../db/database";
-import type { ChallengePurpose, Session, User, WebAuthnCredential } from "../db/tables";
-import type { EventDetail, RequestMeta } from "./events";
-import { type Failure, isFailure } from "./outcomes";
-import { ensureHashingRoom, verifyAgainstDummy, verifyPassword } from "./passwords";
-import type { AuthPolicies } from "./policies";
-import { normalizeRecoveryCode } from "./recovery-codes";
-import { codeKey, passwordKey, type Stores } from "./stores";
-import { matchingTimeStep, normalizeCode } from "./totp";
-import type { VerifiedAssertion, WebAuthnCeremonies } from "./webauthn";
-import type { NewCredential } from "./webauthn-credentials";
+import type { Claim } from "../../db/database";
+import type { ChallengePurpose, Session, User, WebAuthnCredential } from "../../db/tables";
+import { ensureHashingRoom, verifyAgainstDummy, verifyPassword } from "../factors/passwords";
+import { normalizeRecoveryCode } from "../factors/recovery-codes";
+import { matchingTimeStep, normalizeCode } from "../factors/totp";
+import type { VerifiedAssertion, WebAuthnCeremonies } from "../factors/webauthn";
+import type { NewCredential } from "../factors/webauthn-credentials";
+import { type Failure, isFailure } from "../outcomes";
+import type { AuthPolicies } from "../policies";
+import { codeKey, passwordKey, type Stores } from "../stores";
+import type { EventDetail, RequestMeta } from "../stores/events";
 
 /** Known to this module alone: a proof below is made by a check here, never written as a literal elsewhere. */
-const proven: unique symbol = Symbol("made by a check in auth/proofs.ts");
+const proven: unique symbol = Symbol("made by a check in auth/flows/proofs.ts");
 type Proven<Ground> = Ground & { readonly [proven]: true };
 const mark = <const Ground extends object>(ground: Ground): Proven<Ground> => ({ ...ground, [proven]: true }) as const;
 

@@ -1,15 +1,15 @@
-import type { Clock } from "../clock";
-import type { Database } from "../db/database";
-import { secretBox } from "./encryption";
+import type { Clock } from "../../clock";
+import type { Database } from "../../db/database";
+import { secretBox } from "../encryption";
+import { recoveryCodeCounts, recoveryCodeStore } from "../factors/recovery-codes";
+import { totpKeyStore } from "../factors/totp-keys";
+import { trustedBrowserStore } from "../factors/trusted-browsers";
+import { webauthnStore } from "../factors/webauthn-credentials";
+import { DEFAULT_POLICIES } from "../policies";
 import { eventLog } from "./events";
-import { DEFAULT_POLICIES } from "./policies";
-import { recoveryCodeCounts, recoveryCodeStore } from "./recovery-codes";
 import { type SessionLifetime, sessionStore } from "./sessions";
 import { throttleStore } from "./throttle";
-import { totpKeyStore } from "./totp-keys";
-import { trustedBrowserStore } from "./trusted-browsers";
 import { usernameKey, userStore } from "./users";
-import { webauthnStore } from "./webauthn-credentials";
 
 /** The stores that need no APP_SECRET: enough for an operator's command line. */
 export function keylessStores(

@@ -1,6 +1,6 @@
 import { eq, type SQL, sql } from "drizzle-orm";
-import type { Clock } from "../clock";
-import type { Database } from "../db/database";
+import type { Clock } from "../../clock";
+import type { Database } from "../../db/database";
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;

@@ -1,7 +1,7 @@
 import { desc, eq, sql } from "drizzle-orm";
-import type { Clock } from "../clock";
-import type { Database, Orm } from "../db/database";
-import type { SecurityEvent, SecurityEventType, SignInFactor } from "../db/tables";
+import type { Clock } from "../../clock";
+import type { Database, Orm } from "../../db/database";
+import type { SecurityEvent, SecurityEventType, SignInFactor } from "../../db/tables";
 
 /** Who is asking, as far as the request tells: for the event log and the session list. */
 export type RequestMeta = { ip: string | null; userAgent: string | null };

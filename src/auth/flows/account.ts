@@ -1,14 +1,14 @@
-import type { Orm } from "../db/database";
-import type { Session, TrustedBrowser, User, WebAuthnCredential, WebAuthnKind } from "../db/tables";
-import { sha256Hex } from "./crypto";
-import type { LoggedEvent, RequestMeta } from "./events";
-import { isFailure, type Refused, refusedAt, refusedFields } from "./outcomes";
-import { hashPassword, passwordProblem, samePassword } from "./passwords";
+import type { Orm } from "../../db/database";
+import type { Session, TrustedBrowser, User, WebAuthnCredential, WebAuthnKind } from "../../db/tables";
+import { sha256Hex } from "../crypto";
+import { hashPassword, passwordProblem, samePassword } from "../factors/passwords";
+import type { WebAuthnCeremonies } from "../factors/webauthn";
+import { isFailure, type Refused, refusedAt, refusedFields } from "../outcomes";
+import type { Stores } from "../stores";
+import type { LoggedEvent, RequestMeta } from "../stores/events";
+import type { NewSession, SessionWithUser } from "../stores/sessions";
+import type { Enrollment, PasswordChangeForm } from "../types";
 import type { FactorProof, Proofs } from "./proofs";
-import type { NewSession, SessionWithUser } from "./sessions";
-import type { Stores } from "./stores";
-import type { Enrollment, PasswordChangeForm } from "./types";
-import type { WebAuthnCeremonies } from "./webauthn";
 
 const LOG_LENGTH = 50;
 

@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import pLimit from "p-limit";
+import type { Reason } from "../outcomes";
 import { commonPasswords, includesWord } from "./common-passwords";
-import type { Reason } from "./outcomes";
 
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;

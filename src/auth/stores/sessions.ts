@@ -1,10 +1,10 @@
 import { and, desc, eq, gt, lte, ne, sql } from "drizzle-orm";
-import type { Clock } from "../clock";
-import type { Claim, Database, Orm } from "../db/database";
-import type { Session, SessionState, SignInFactor, User } from "../db/tables";
-import { randomToken, sha256Hex } from "./crypto";
+import type { Clock } from "../../clock";
+import type { Claim, Database, Orm } from "../../db/database";
+import type { Session, SessionState, SignInFactor, User } from "../../db/tables";
+import { randomToken, sha256Hex } from "../crypto";
+import type { SignInProof } from "../flows/proofs";
 import type { RequestMeta } from "./events";
-import type { SignInProof } from "./proofs";
 
 const PENDING_LIFETIME_MS = 10 * 60_000;
 /** How stale `lastSeenAt` may get before a request writes it: one write a minute, not one a request. */

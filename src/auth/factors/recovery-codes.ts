@@ -1,7 +1,7 @@
 import { and, count, eq, isNull, sql } from "drizzle-orm";
-import type { Clock } from "../clock";
-import type { Claim, Database, Orm } from "../db/database";
-import { deriveKey, keyedHmac } from "./crypto";
+import type { Clock } from "../../clock";
+import type { Claim, Database, Orm } from "../../db/database";
+import { deriveKey, keyedHmac } from "../crypto";
 
 // Crockford's base32: digits and lowercase letters without i, l, o and u, so nothing
 // reads as something else. 32 symbols = 5 bits each; 10 symbols = 50 bits a code.
