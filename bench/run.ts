@@ -3,11 +3,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseHTML } from "linkedom";
 import { buildServer, startCommand } from "../scripts/build";
 import { codeAt } from "../src/auth/factors/totp";
 import { projectFolder } from "../src/files";
 import { backend, freshDatabaseUrl } from "../tests/databases";
+import { Browser, overHttp, readKey, register, signInWithPassword, wrongCodeAt } from "../tests/helpers";
 import { freePort, launch, randomSecret } from "../tests/processes";
 import { type Load, median, requireWrk, wrk } from "./wrk";
 
@@ -67,54 +67,30 @@ function privateMemorySampler(pid: number) {
   };
 }
 
-/** A cookie jar of one: enough to walk through the app as a browser would. */
-class Client {
-  cookies = new Map<string, string>();
-  csrf = "";
-  constructor(readonly origin: string) {}
+/** What a browser sends as its Cookie header. */
+const cookieHeader = (browser: Browser) => [...browser.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
 
-  get cookieHeader() {
-    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
-  }
-
-  async send(method: string, path: string, form?: Record<string, string>) {
-    const response = await fetch(`${this.origin}${path}`, {
-      method,
-      redirect: "manual",
-      headers: {
-        cookie: this.cookieHeader,
-        origin: this.origin,
-        ...(form ? { "content-type": "application/x-www-form-urlencoded" } : {}),
-      },
-      body: form ? new URLSearchParams({ csrf: this.csrf, ...form }).toString() : undefined,
-    });
-    for (const header of response.headers.getSetCookie()) {
-      const [name = "", value = ""] = (header.split(";")[0] ?? "").split(/=(.*)/s);
-      if (value) this.cookies.set(name, value);
-      else this.cookies.delete(name);
-    }
-    const html = await response.text();
-    const page = parseHTML(`<!doctype html><html><body>${html}</body></html>`).document;
-    this.csrf = page.querySelector("input[name=csrf]")?.getAttribute("value") ?? this.csrf;
-    return { response, page };
-  }
-
-  /** A form post of this client's, as wrk sends it. */
-  form(path: string, fields: Record<string, string>, expect: number, connections = CONNECTIONS): Load {
-    return {
-      url: `${this.origin}${path}`,
-      connections,
-      seconds: SECONDS,
-      method: "POST",
-      headers: {
-        cookie: this.cookieHeader,
-        origin: this.origin,
-        "content-type": "application/x-www-form-urlencoded",
-      },
-      body: new URLSearchParams({ csrf: this.csrf, ...fields }).toString(),
-      expect,
-    };
-  }
+/** A form post of this browser's, as wrk sends it. */
+function formLoad(
+  browser: Browser,
+  path: string,
+  fields: Record<string, string>,
+  expect: number,
+  connections = CONNECTIONS,
+): Load {
+  return {
+    url: `${browser.origin}${path}`,
+    connections,
+    seconds: SECONDS,
+    method: "POST",
+    headers: {
+      cookie: cookieHeader(browser),
+      origin: browser.origin,
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    body: new URLSearchParams({ csrf: browser.csrfToken, ...fields }).toString(),
+    expect,
+  };
 }
 
 // The app, on a fresh database (a SQLite file, or with TEST_DATABASE_URL, a new PostgreSQL
@@ -133,22 +109,21 @@ const appEnv = {
 const app = await launchApp(appEnv);
 const origin = `http://localhost:${appPort}`;
 
-const owner = new Client(origin);
-await owner.send("GET", "/register");
-await owner.send("POST", "/register", { username: "bench", password: PASSWORD, confirm: PASSWORD });
-const { page: setup } = await owner.send("GET", "/setup-2fa");
-const key = setup.querySelector(".totp-key")?.textContent?.replace(/\s/g, "") ?? "";
-await owner.send("POST", "/verify-2fa", { otp: codeAt(key, Date.now()) });
-if ((await owner.send("GET", "/")).response.status !== 200) throw new Error("could not sign in");
+const browserAtApp = () => new Browser(overHttp(origin), origin);
+const owner = browserAtApp();
+await register(owner, "bench", PASSWORD);
+const key = await readKey(owner);
+await owner.get("/verify-2fa");
+await owner.post("/verify-2fa", { otp: codeAt(key, Date.now()) });
+if ((await owner.get("/")).status !== 200) throw new Error("could not sign in");
 
-const pending = new Client(origin);
-await pending.send("GET", "/login");
-await pending.send("POST", "/login", { username: "bench", password: PASSWORD });
-await pending.send("GET", "/verify-2fa"); // its form carries the CSRF token of the pending session
-const wrongCode = String((Number(codeAt(key, Date.now())) + 500_000) % 1_000_000).padStart(6, "0");
+const pending = browserAtApp();
+await signInWithPassword(pending, "bench", PASSWORD);
+await pending.get("/verify-2fa"); // its form carries the CSRF token of the pending session
+const wrongCode = wrongCodeAt(key, Date.now());
 
-const signingIn = new Client(origin);
-await signingIn.send("GET", "/login");
+const signingIn = browserAtApp();
+await signingIn.get("/login");
 
 // The references answer with the very bytes and headers of GET /login.
 const login = await fetch(`${origin}/login`);
@@ -172,28 +147,28 @@ const get = (url: string, headers: Record<string, string> = {}): Load => ({
 type Case = { name: string; load: Load };
 const cases: Case[] = [
   { name: "GET /login, full page, anonymous", load: get(`${origin}/login`) },
-  { name: "GET /, full page, signed in", load: get(`${origin}/`, { cookie: owner.cookieHeader }) },
+  { name: "GET /, full page, signed in", load: get(`${origin}/`, { cookie: cookieHeader(owner) }) },
   {
     name: "GET /verify-2fa, htmx fragment, pending",
-    load: get(`${origin}/verify-2fa`, { cookie: pending.cookieHeader, "hx-request": "true" }),
+    load: get(`${origin}/verify-2fa`, { cookie: cookieHeader(pending), "hx-request": "true" }),
   },
-  { name: "GET /account, full page, signed in", load: get(`${origin}/account`, { cookie: owner.cookieHeader }) },
+  { name: "GET /account, full page, signed in", load: get(`${origin}/account`, { cookie: cookieHeader(owner) }) },
   {
     name: "GET /bench/guarded, a host route behind signedIn",
-    load: get(`${origin}/bench/guarded`, { cookie: owner.cookieHeader }),
+    load: get(`${origin}/bench/guarded`, { cookie: cookieHeader(owner) }),
   },
   {
     name: "GET /bench/open, the same host handler unguarded",
-    load: get(`${origin}/bench/open`, { cookie: owner.cookieHeader }),
+    load: get(`${origin}/bench/open`, { cookie: cookieHeader(owner) }),
   },
-  { name: "POST /verify-2fa, wrong code (422)", load: pending.form("/verify-2fa", { otp: wrongCode }, 422) },
+  { name: "POST /verify-2fa, wrong code (422)", load: formLoad(pending, "/verify-2fa", { otp: wrongCode }, 422) },
   {
     name: "POST /login, wrong password, argon2id (422)",
-    load: signingIn.form("/login", { username: "bench", password: "not the password" }, 422),
+    load: formLoad(signingIn, "/login", { username: "bench", password: "not the password" }, 422),
   },
   {
     name: "POST /login, sign-ins, argon2id (303)",
-    load: signingIn.form("/login", { username: "bench", password: PASSWORD }, 303),
+    load: formLoad(signingIn, "/login", { username: "bench", password: PASSWORD }, 303),
   },
 ];
 
@@ -261,7 +236,7 @@ noteLoad("GET /login while sign-ins hash");
 peakSinceLast(app.child.pid);
 const [underLoad, hashing] = await Promise.all([
   wrk(get(`${origin}/login`), dir),
-  wrk(signingIn.form("/login", { username: "bench", password: PASSWORD }, 303, SIGN_INS_AT_ONCE), dir),
+  wrk(formLoad(signingIn, "/login", { username: "bench", password: PASSWORD }, 303, SIGN_INS_AT_ONCE), dir),
 ]);
 
 const underLoadPeakMb = peakSinceLast(app.child.pid);

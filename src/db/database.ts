@@ -5,6 +5,7 @@ export {
   type Claim,
   type Database,
   type DatabaseOptions,
+  deleteOwnedRow,
   isPostgresUrl,
   type Orm,
   type Statements,

@@ -1,6 +1,6 @@
 import { and, eq, gt, sql } from "drizzle-orm";
 import type { BunSQLQueryResultHKT } from "drizzle-orm/bun-sql";
-import type { PgDatabase } from "drizzle-orm/pg-core";
+import type { PgColumn, PgDatabase, PgTable } from "drizzle-orm/pg-core";
 import type { Session, Tables, User } from "./tables";
 
 // The Database handle the domain is given, and what both dialects share.
@@ -194,4 +194,16 @@ export function unreachableDatabaseCode(error: unknown): string | null {
     if (code === "ERR_POSTGRES_SERVER_ERROR" && typeof errno === "string" && SERVER_AWAY.test(errno)) return errno;
   }
   return null;
+}
+
+/** A table whose rows belong to a user and are named by a text id. */
+type OwnedRows = PgTable & { id: PgColumn; userId: PgColumn };
+
+/** Deletes one of the user's rows: false when `id` is another user's, or gone already. */
+export async function deleteOwnedRow(orm: Orm, table: OwnedRows, userId: number, id: string): Promise<boolean> {
+  const gone = await orm
+    .delete(table)
+    .where(and(eq(table.id, id), eq(table.userId, userId)))
+    .returning({ id: table.id });
+  return gone.length === 1;
 }

@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, lte, sql } from "drizzle-orm";
 import type { Clock } from "../../clock";
-import type { Database, Orm } from "../../db/database";
+import { type Database, deleteOwnedRow, type Orm } from "../../db/database";
 import type { TrustedBrowser } from "../../db/tables";
 import { randomToken, sha256Hex } from "../crypto";
 import type { RequestMeta } from "../stores/events";
@@ -68,13 +68,7 @@ export function trustedBrowserStore(
     },
 
     /** Forgets one of the user's trusted browsers; false when it is not theirs or already gone. */
-    async revoke(userId: number, id: string): Promise<boolean> {
-      const gone = await orm
-        .delete(trustedBrowsers)
-        .where(and(eq(trustedBrowsers.id, id), eq(trustedBrowsers.userId, userId)))
-        .returning({ id: trustedBrowsers.id });
-      return gone.length === 1;
-    },
+    revoke: (userId: number, id: string): Promise<boolean> => deleteOwnedRow(orm, trustedBrowsers, userId, id),
 
     revokeAllOn,
 

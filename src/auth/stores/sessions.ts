@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, lte, ne, sql } from "drizzle-orm";
 import type { Clock } from "../../clock";
-import type { Claim, Database, Orm } from "../../db/database";
+import { type Claim, type Database, deleteOwnedRow, type Orm } from "../../db/database";
 import type { Session, SessionState, SignInFactor, User } from "../../db/tables";
 import { randomToken, sha256Hex } from "../crypto";
 import type { SignInProof } from "../flows/proofs";
@@ -142,13 +142,7 @@ export function sessionStore({ orm, reads, tables: { sessions } }: Database, clo
     },
 
     /** Ends one of the user's sessions; false when it is not theirs or already gone. */
-    async revoke(userId: number, sessionId: string): Promise<boolean> {
-      const ended = await orm
-        .delete(sessions)
-        .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)))
-        .returning({ id: sessions.id });
-      return ended.length === 1;
-    },
+    revoke: (userId: number, sessionId: string): Promise<boolean> => deleteOwnedRow(orm, sessions, userId, sessionId),
 
     revokeAllOn,
 

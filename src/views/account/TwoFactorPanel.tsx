@@ -1,9 +1,10 @@
-import { PASSWORD_MAX_LENGTH, RECOVERY_CODE_COUNT } from "../../auth";
+import { RECOVERY_CODE_COUNT } from "../../auth";
 import type { AuthPaths } from "../../paths";
 import { plural } from "../../words";
 import { CodeField } from "../components/CodeField";
-import { Field, firstInError } from "../components/Field";
+import { firstInError } from "../components/Field";
 import { KeyToScan, type KeyToScanProps } from "../components/KeyToScan";
+import { PasswordField } from "../components/PasswordField";
 import { PostForm } from "../components/PostForm";
 import { ProofField } from "../components/ProofField";
 import { RecoveryCodeList } from "../components/RecoveryCodeList";
@@ -69,14 +70,11 @@ export function TwoFactorPanel(props: TwoFactorPanelProps) {
           : "A second way in beside your passkeys and security keys: codes from an app on your phone."}
       </p>
       <PostForm action={paths.resetTwoFactor} csrfToken={csrfToken} panel={PANEL} data={proof}>
-        <Field
+        <PasswordField
+          kind="current"
           id="reset-password"
           name="password"
           label="Your password"
-          type="password"
-          autocomplete="current-password"
-          maxlength={String(PASSWORD_MAX_LENGTH)}
-          required
           error={resetErrors.password}
           autofocus={resetFocus === "password"}
         />

@@ -1,6 +1,7 @@
-import { PASSWORD_MAX_LENGTH, USERNAME_MAX_LENGTH } from "../../auth";
+import { USERNAME_MAX_LENGTH } from "../../auth";
 import type { AuthPaths } from "../../paths";
 import { Field } from "../components/Field";
+import { PasswordField } from "../components/PasswordField";
 import { PostForm } from "../components/PostForm";
 import { SwapLink } from "../components/SwapLink";
 import { WebAuthnForm } from "../components/WebAuthnForm";
@@ -37,13 +38,10 @@ export function LoginPage({ paths, csrfToken, username = "", error, passkeyError
           maxlength={String(USERNAME_MAX_LENGTH)}
           autofocus={!username}
         />
-        <Field
+        <PasswordField
+          kind="current"
           name="password"
           label="Password"
-          type="password"
-          autocomplete="current-password"
-          required
-          maxlength={String(PASSWORD_MAX_LENGTH)}
           autofocus={Boolean(username)}
           aria-describedby={error ? "login-error" : undefined}
         />

@@ -1,13 +1,7 @@
-import {
-  PASSWORD_MAX_LENGTH,
-  PASSWORD_MIN_LENGTH,
-  type RegistrationForm,
-  USERNAME_MAX_LENGTH,
-  USERNAME_MIN_LENGTH,
-  USERNAME_PATTERN,
-} from "../../auth";
+import { type RegistrationForm, USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH, USERNAME_PATTERN } from "../../auth";
 import type { AuthPaths } from "../../paths";
 import { Field, firstInError } from "../components/Field";
+import { PasswordField } from "../components/PasswordField";
 import { PostForm } from "../components/PostForm";
 import { SwapLink } from "../components/SwapLink";
 import type { FieldErrors } from "../field-errors";
@@ -43,26 +37,18 @@ export function RegisterPage({ paths, csrfToken, username = "", errors = {} }: R
           pattern={USERNAME_PATTERN}
           autofocus={focus === "username"}
         />
-        <Field
+        <PasswordField
+          kind="new"
           name="password"
           label="Password"
-          type="password"
           error={errors.password}
-          hint={`${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters. A long passphrase is best.`}
-          autocomplete="new-password"
-          required
-          minlength={String(PASSWORD_MIN_LENGTH)}
-          maxlength={String(PASSWORD_MAX_LENGTH)}
           autofocus={focus === "password"}
         />
-        <Field
+        <PasswordField
+          kind="again"
           name="confirm"
           label="Password, again"
-          type="password"
           error={errors.confirm}
-          autocomplete="new-password"
-          required
-          maxlength={String(PASSWORD_MAX_LENGTH)}
           autofocus={focus === "confirm"}
         />
         <button type="submit">Create account</button>

@@ -4,6 +4,7 @@ import {
   isRefused,
   type NewSession,
   type NewTrustedBrowser,
+  type Refused,
   type SecondFactors,
   type User,
 } from "../../auth";
@@ -66,6 +67,26 @@ export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: 
       <RecoveryCodesPage paths={paths} appName={appName} username={username} codes={result.recoveryCodes} />
     );
     return pages.page({ ...ctx, csrfToken: nextCsrfToken }, "Save your recovery codes", content);
+  }
+
+  /**
+   * The code step again after a refused code or key, the refusal said beside the factor it
+   * was about, with the status it calls for (429 while locked).
+   */
+  async function refusedSecondStep(
+    ctx: PageContext,
+    user: User,
+    result: Refused<"otp">,
+    shown: { by: "code" | "key"; enrolling: boolean; recovery: boolean; remember: boolean },
+  ) {
+    const words = wordsFor(result, { otp: "code" }, clock()).otp;
+    const factors = await auth.secondFactors(user);
+    const said = shown.by === "code" ? { error: words } : { webauthnError: words };
+    const content = verifyPage(ctx.csrfToken, shown.enrolling, shown.recovery, factors, {
+      remember: shown.remember,
+      ...said,
+    });
+    return pages.page(ctx, codeTitle, content, refusalStatus(ctx.set, clock, result.lockedUntil));
   }
 
   /**
@@ -143,11 +164,8 @@ export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: 
         const result = await auth.verifyCode({ session, user }, body.otp, visit.meta(), remembered);
         if (isRefused(result)) {
           const recovery = !enrolling && query.recovery !== undefined;
-          const error = wordsFor(result, { otp: "code" }, clock()).otp;
-          const factors = await auth.secondFactors(user);
-          const content = verifyPage(csrfToken, enrolling, recovery, factors, { remember: remembered, error });
-          const status = refusalStatus(set, clock, result.lockedUntil);
-          return pages.page({ set, fragment, csrfToken }, codeTitle, content, status);
+          const shown = { by: "code", enrolling, recovery, remember: remembered } as const;
+          return refusedSecondStep({ set, fragment, csrfToken }, user, result, shown);
         }
         return afterSecondStep({ set, fragment, csrfToken, visit }, user.username, result);
       },
@@ -164,11 +182,8 @@ export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: 
         const remembered = body.remember !== undefined;
         const result = await auth.verifyWebAuthn({ session, user }, body.credential, visit.meta(), remembered);
         if (isRefused(result)) {
-          const webauthnError = wordsFor(result, { otp: "code" }, clock()).otp;
-          const factors = await auth.secondFactors(user);
-          const content = verifyPage(csrfToken, false, false, factors, { remember: remembered, webauthnError });
-          const status = refusalStatus(set, clock, result.lockedUntil);
-          return pages.page({ set, fragment, csrfToken }, codeTitle, content, status);
+          const shown = { by: "key", enrolling: false, recovery: false, remember: remembered } as const;
+          return refusedSecondStep({ set, fragment, csrfToken }, user, result, shown);
         }
         return afterSecondStep({ set, fragment, csrfToken, visit }, user.username, result);
       },
