@@ -9,8 +9,8 @@ import { AccountPage } from "../views/pages/AccountPage";
 import { keyToScan } from "./qr";
 import type { PageContext, PageRenderer } from "./respond";
 
-/** What the account handlers use of a request. */
-type AccountContext = PageContext & { session: Session; user: User; visit: { trustedBrowserToken: string | null } };
+/** What the account page is drawn for: a signed-in visit (a request's `visit`), or one whose session just went on under a new token. */
+export type AccountContext = PageContext & { session: Session; user: User; trustedBrowserToken: string | null };
 
 /** The 2FA panel's own parts, beside its status: new codes to show, a notice, a refused form. */
 type TwoFactorExtras = {
@@ -136,7 +136,7 @@ export function accountAnswers({ auth, paths, pages, trustedBrowserDays, resetWi
   }
 
   return async function accountAnswer(ctx: AccountContext, changed: Changed, status = 200) {
-    const overview = await auth.account.overview(ctx.user, ctx.visit.trustedBrowserToken);
+    const overview = await auth.account.overview(ctx.user, ctx.trustedBrowserToken);
     const password = "password" in changed ? changed.password : {};
     const lists = (outOfBand: (panel: ListPanel) => boolean) => (
       <ListPanels

@@ -10,7 +10,7 @@ import { ipBudget } from "../ip-budget";
 import { goTo } from "../respond";
 import { isSafeMethod, isSameOrigin } from "../security";
 import type { GateContext } from "./context";
-import type { RequestState } from "./visit";
+import type { Visit } from "./visit";
 
 export type AdmissionSettings = {
   paths: AuthPaths;
@@ -37,7 +37,7 @@ const tooManyRequests = (retryAfterSeconds: number) =>
   );
 
 /**
- * Who may go on, given a request's state: its step, its origin, its CSRF token and its IP's
+ * Who may go on, given a request's visit: its step, its origin, its CSRF token and its IP's
  * budget. Each check answers the request itself when it refuses it, and returns null to let it in.
  */
 export function admissions({ paths, cookies, errors, appOrigin, ipRateLimit, clock }: AdmissionSettings) {
@@ -64,18 +64,18 @@ export function admissions({ paths, cookies, errors, appOrigin, ipRateLimit, clo
   }
 
   /** The refusal of an unsafe request from another site or without the right token; null when it may go on. */
-  function forgery(ctx: GateContext, state: RequestState): HttpError | null {
+  function forgery(ctx: GateContext, visit: Visit): HttpError | null {
     const { request, body } = ctx;
     if (isSafeMethod(request.method)) return null;
     if (crossSite(ctx)) return forbidden;
     // The form's own field first: it is drawn with the form, so it is never stale.
     const token = (body as Record<string, unknown> | undefined)?.csrf ?? request.headers.get("x-csrf-token");
-    return state.visit.csrfTokenMatches(token) ? null : forbidden;
+    return visit.csrfTokenMatches(token) ? null : forbidden;
   }
 
-  function overBudget({ request }: GateContext, state: RequestState): HttpError | null {
+  function overBudget({ request }: GateContext, visit: Visit): HttpError | null {
     if (!budget || isSafeMethod(request.method)) return null;
-    const retryAfter = budget.spend(state.visit.meta().ip ?? "unknown");
+    const retryAfter = budget.spend(visit.meta().ip ?? "unknown");
     return retryAfter ? tooManyRequests(retryAfter) : null;
   }
 
@@ -85,27 +85,27 @@ export function admissions({ paths, cookies, errors, appOrigin, ipRateLimit, clo
      * changes nothing and is only sent on), then the token and the per-IP budget, and only
      * then are the fields validated: a forged or over-budget request learns nothing about them.
      */
-    ownRoute(ctx: GateContext, state: RequestState | null, serves: (step: Step) => boolean) {
-      if (!state) return restartSignIn(ctx);
-      const step = stepOf(state.visit.current);
+    ownRoute(ctx: GateContext, visit: Visit | null, serves: (step: Step) => boolean) {
+      if (!visit) return restartSignIn(ctx);
+      const step = stepOf(visit.current);
       if (!serves(step)) return sendTo(ctx, step);
-      const refused = forgery(ctx, state) ?? overBudget(ctx, state);
+      const refused = forgery(ctx, visit) ?? overBudget(ctx, visit);
       return refused ? errors.answer(ctx, refused) : null;
     },
 
     /** A host's signed-in route: a fully signed-in session, and an unsafe request only from this origin. */
-    signedIn(ctx: GateContext, state: RequestState | null) {
-      if (!state) return restartSignIn(ctx);
-      const step = stepOf(state.visit.current);
+    signedIn(ctx: GateContext, visit: Visit | null) {
+      if (!visit) return restartSignIn(ctx);
+      const step = stepOf(visit.current);
       if (step !== "signed_in") return sendTo(ctx, step);
       const refused = crossSite(ctx);
       return refused ? errors.answer(ctx, refused) : null;
     },
 
     /** A host's form: an unsafe request from this origin with the auth's CSRF token. */
-    form(ctx: GateContext, state: RequestState | null) {
-      if (!state) return restartSignIn(ctx);
-      const refused = forgery(ctx, state);
+    form(ctx: GateContext, visit: Visit | null) {
+      if (!visit) return restartSignIn(ctx);
+      const refused = forgery(ctx, visit);
       return refused ? errors.answer(ctx, refused) : null;
     },
   };

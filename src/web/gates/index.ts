@@ -7,7 +7,7 @@ import type { ErrorPages } from "../errors";
 import { readForm } from "../forms";
 import { admissions } from "./admission";
 import type { GateContext } from "./context";
-import { type RequestState, visits } from "./visit";
+import { type Visit, visits } from "./visit";
 
 export type GateSettings = {
   auth: Auth;
@@ -40,7 +40,7 @@ const mayAnswer = (hook: (ctx: GateContext) => unknown) => hook as (ctx: GateCon
 export function authGates(settings: GateSettings) {
   // Keys of this mount's own: two mounts in one app never read each other's state.
   const READ = Symbol("the request, read");
-  const STATE = Symbol("the request's state");
+  const ADMITTED = Symbol("the request's visit, let in");
   const { errors } = settings;
   // The host's server, for a client's address (none under `app.handle`): kept at the start, as a
   // hook that named `server` would have Elysia define it on every request's context.
@@ -49,35 +49,38 @@ export function authGates(settings: GateSettings) {
   const admit = admissions(settings);
 
   type Read = ReturnType<typeof visitReader.read>;
-  type Carried = { [READ]?: Read; [STATE]?: RequestState };
+  type Carried = { [READ]?: Read; [ADMITTED]?: Visit };
 
   /**
-   * The request's state, read once however many guards a route names (`signedIn` and `csrf`,
+   * The request's visit, read once however many guards a route names (`signedIn` and `csrf`,
    * say), then checked by `admission`; let in, it is kept for the route's resolve. Carried on
    * the Request, under keys no one else has. At once when it was read without a lookup.
    */
   function admitted<Arg>(
     ctx: GateContext,
-    admission: (ctx: GateContext, state: RequestState | null, arg: Arg) => unknown,
+    admission: (ctx: GateContext, visit: Visit | null, arg: Arg) => unknown,
     arg: Arg,
   ) {
     const carried = ctx.request as Carried;
     if (carried[READ] === undefined) carried[READ] = visitReader.read(ctx);
     const read = carried[READ];
     return read instanceof Promise
-      ? read.then((state) => keptOrAnswered(carried, state, admission(ctx, state, arg)))
+      ? read.then((visit) => keptOrAnswered(carried, visit, admission(ctx, visit, arg)))
       : keptOrAnswered(carried, read, admission(ctx, read, arg));
   }
 
-  /** The admission's answer, if it refused the request; else its state, kept for the resolve. */
-  function keptOrAnswered(carried: Carried, state: RequestState | null, answer: unknown) {
+  /** The admission's answer, if it refused the request; else its visit, kept for the resolve. */
+  function keptOrAnswered(carried: Carried, visit: Visit | null, answer: unknown) {
     if (answer) return answer;
-    carried[STATE] = state as RequestState;
+    carried[ADMITTED] = visit as Visit;
   }
 
-  const stateOf = (request: Request) => (request as Carried)[STATE] as RequestState;
-  /** The same, as a resolve hook that reads in place: Elysia awaits any hook whose source returns a call. */
-  const stateOfRequest = ({ request }: { request: Request }) => (request as Carried)[STATE] as RequestState;
+  const visitOf = (request: Request) => (request as Carried)[ADMITTED] as Visit;
+  /**
+   * The one field a route of the auth gets: its visit, read in place (Elysia awaits any resolve
+   * whose source returns a call). Elysia copies each resolved field onto the context: one is cheapest.
+   */
+  const resolveVisit = ({ request }: { request: Request }) => ({ visit: (request as Carried)[ADMITTED] as Visit });
 
   const isSignedOut = (step: Step) => step === "signed_out";
   const atAnyStep = () => true;
@@ -94,7 +97,7 @@ export function authGates(settings: GateSettings) {
       anonymousOnly: {
         ...ownRoute,
         transform: mayAnswer(({ request, set, body }) => admitted({ request, set, body }, admit.ownRoute, isSignedOut)),
-        resolve: stateOfRequest,
+        resolve: resolveVisit,
       },
       /**
        * Only for sessions at one of these steps; anyone else is sent to the step they are at.
@@ -105,19 +108,15 @@ export function authGates(settings: GateSettings) {
         return {
           ...ownRoute,
           transform: mayAnswer(({ request, set, body }) => admitted({ request, set, body }, admit.ownRoute, serves)),
-          resolve({ request }) {
-            const { fragment, csrfToken, visit } = stateOf(request);
-            // The transform let only a session at one of `steps` through.
-            const { session, user } = visit.current as SessionWithUser;
-            return { fragment, csrfToken, visit, session, user };
-          },
+          // The transform let only a session at one of `steps` through: `visit.session` is there.
+          resolve: resolveVisit,
         };
       },
       /** At any step, or none: signing out. */
       anyStep: {
         ...ownRoute,
         transform: mayAnswer(({ request, set, body }) => admitted({ request, set, body }, admit.ownRoute, atAnyStep)),
-        resolve: stateOfRequest,
+        resolve: resolveVisit,
       },
 
       /**
@@ -129,8 +128,8 @@ export function authGates(settings: GateSettings) {
         error: errors.onUnavailable,
         transform: mayAnswer(({ request, set }) => admitted({ request, set, body: undefined }, admit.signedIn, null)),
         resolve({ request }) {
-          const { visit, csrfToken, fragment } = stateOf(request);
-          const { session, user } = visit.current as SessionWithUser;
+          const { current, csrfToken, fragment } = visitOf(request);
+          const { session, user } = current as SessionWithUser;
           // Public views: a host that returns or logs them leaks no hash, key or token.
           return { session: signedInSession(session), user: signedInUser(user), csrfToken, fragment };
         },
@@ -142,7 +141,7 @@ export function authGates(settings: GateSettings) {
       csrf: {
         error: errors.onUnavailable,
         transform: mayAnswer(({ request, set, body }) => admitted({ request, set, body }, admit.form, null)),
-        resolve: ({ request }) => ({ csrfToken: stateOf(request).csrfToken }),
+        resolve: ({ request }) => ({ csrfToken: visitOf(request).csrfToken }),
       },
     });
 }

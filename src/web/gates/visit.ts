@@ -7,7 +7,9 @@ import {
   type NewTrustedBrowser,
   type RequestMeta,
   randomToken,
+  type Session,
   type SessionWithUser,
+  type User,
 } from "../../auth";
 import { requestMeta, type SocketSource } from "../client";
 import type { AuthCookies, OutgoingCookies, SentCookies } from "../cookies";
@@ -33,11 +35,17 @@ type VisitTools = Pick<VisitSettings, "cookies" | "trustedProxyHeader" | "server
 };
 
 /**
- * The session a request came with (`current`, null for none) and what a handler may do with
- * it. A class, so that a request makes one object rather than a closure for each method.
+ * One request as a handler of the auth sees it: the session it came with (`current`, null for
+ * none), whether it wants a fragment, the CSRF token its answer's forms carry, and what the
+ * handler may do (start or end a session, trust the browser, record who asked). It is also the
+ * context a page is drawn in. A class, so that a request makes one object rather than a closure
+ * for each method.
  */
 export class Visit {
-  // Private: a handler sees the methods, `current` and `trustedBrowserToken`, nothing more.
+  readonly fragment: boolean;
+  /** What this answer's forms carry: renewed when a session starts or ends. */
+  csrfToken: string;
+  // Private: a handler sees the methods and the fields above, nothing more.
   readonly #request: Request;
   readonly #set: GateContext["set"];
   readonly #outgoing: OutgoingCookies;
@@ -53,14 +61,36 @@ export class Visit {
     outgoing: OutgoingCookies,
     nonce: string,
     expectedCsrfToken: string,
+    csrfToken: string,
     tools: VisitTools,
   ) {
+    this.fragment = wantsFragment(request.headers);
+    this.csrfToken = csrfToken;
     this.#request = request;
     this.#set = set;
     this.#outgoing = outgoing;
     this.#nonce = nonce;
     this.#expectedCsrfToken = expectedCsrfToken;
     this.#tools = tools;
+  }
+
+  /** Where the answer's status and headers go. */
+  get set(): GateContext["set"] {
+    return this.#set;
+  }
+
+  /** The session, on a route that lets only a session in. */
+  get session(): Session {
+    return this.#signedIn().session;
+  }
+
+  get user(): User {
+    return this.#signedIn().user;
+  }
+
+  #signedIn(): SessionWithUser {
+    if (!this.current) throw new Error("no session: this route's gate should have let none in without one");
+    return this.current;
   }
 
   csrfTokenMatches(token: unknown): boolean {
@@ -81,19 +111,19 @@ export class Visit {
     return `browser:${this.#tools.csrfHmac(`passwordless.${this.#nonce}`)}`;
   }
 
-  /** Sets the new session's cookie; the CSRF token its forms carry. */
-  startSession(session: NewSession): string {
+  /** Sets the new session's cookie, and the CSRF token its forms carry. */
+  startSession(session: NewSession): void {
     const { cookies } = this.#tools;
     this.#outgoing.set(cookies.names.session, cookies.sign(session.token), session.expiresAt);
-    return this.#renewCsrf(session.token);
+    this.#renewCsrf(session.token);
   }
 
-  endSession(): string {
+  endSession(): void {
     this.#outgoing.remove(this.#tools.cookies.names.session);
     // Whatever a script may have stored goes too; cookies only when there is no trusted
     // browser to keep, since clearing cookies would also forget this browser's trust.
     this.#set.headers["clear-site-data"] = this.trustedBrowserToken ? '"storage"' : '"cookies", "storage"';
-    return this.#renewCsrf(null);
+    this.#renewCsrf(null);
   }
 
   trustBrowser(browser: NewTrustedBrowser): void {
@@ -105,23 +135,12 @@ export class Visit {
    * A new nonce for the session that follows this answer, as at every step up and at sign-out:
    * the token the answer's own forms must carry from then on.
    */
-  #renewCsrf(nextSessionToken: string | null): string {
+  #renewCsrf(nextSessionToken: string | null): void {
     const renewed = randomToken();
     this.#outgoing.set(this.#tools.cookies.names.csrf, renewed);
-    return this.#tools.csrfTokenFor(renewed, nextSessionToken);
+    this.csrfToken = this.#tools.csrfTokenFor(renewed, nextSessionToken);
   }
 }
-
-/**
- * What a handler sees of the request: whether it wants a fragment, the CSRF token its forms
- * carry, and its `visit`. Only three, as Elysia copies each field onto the context.
- */
-export type RequestState = {
-  fragment: boolean;
-  /** What this answer's forms carry, until a step up or a sign-out renews it. */
-  csrfToken: string;
-  visit: Visit;
-};
 
 /**
  * Reading a request's visit: its signed cookies, the session behind them, and its CSRF nonce.
@@ -135,13 +154,13 @@ export function visits({ auth, cookies, appSecret, trustedProxyHeader, server }:
   const csrfTokenFor = (nonce: string, sessionToken: string | null) => csrfHmac(`${nonce}.${sessionToken ?? ""}`);
   const tools: VisitTools = { cookies, trustedProxyHeader, server, csrfHmac, csrfTokenFor };
 
-  function stateOf(
+  function visitOf(
     ctx: GateContext,
     sent: SentCookies,
     sessionToken: string | null,
     trustedBrowserToken: string | null,
     current: SessionWithUser | null,
-  ): RequestState {
+  ): Visit {
     const outgoing = cookies.outgoing(ctx.set);
     if (sessionToken && !current) outgoing.remove(names.session);
 
@@ -154,11 +173,7 @@ export function visits({ auth, cookies, appSecret, trustedProxyHeader, server }:
     // expired after its page was drawn: signing out of it then signs out, not a 403.
     const expectedCsrfToken = csrfTokenFor(nonce, sessionToken);
     const csrfToken = current || !sessionToken ? expectedCsrfToken : csrfTokenFor(nonce, null);
-    return {
-      fragment: wantsFragment(ctx.request.headers),
-      csrfToken,
-      visit: new Visit(current, trustedBrowserToken, ctx, outgoing, nonce, expectedCsrfToken, tools),
-    };
+    return new Visit(current, trustedBrowserToken, ctx, outgoing, nonce, expectedCsrfToken, csrfToken, tools);
   }
 
   return {
@@ -166,15 +181,15 @@ export function visits({ auth, cookies, appSecret, trustedProxyHeader, server }:
      * The request's state, or null when a cookie was signed with another secret. At once
      * without a session cookie, as there is nothing to look up; else once the session is.
      */
-    read(ctx: GateContext): RequestState | null | Promise<RequestState | null> {
+    read(ctx: GateContext): Visit | null | Promise<Visit | null> {
       const sent = cookies.read(ctx.request);
       const sessionToken = cookies.unsign(sent.get(names.session));
       const trustedBrowserToken = cookies.unsign(sent.get(names.trustedBrowser));
       if (sessionToken === "forged" || trustedBrowserToken === "forged") return null;
-      if (!sessionToken) return stateOf(ctx, sent, null, trustedBrowserToken, null);
+      if (!sessionToken) return visitOf(ctx, sent, null, trustedBrowserToken, null);
       return auth
         .session(sessionToken)
-        .then((current) => stateOf(ctx, sent, sessionToken, trustedBrowserToken, current));
+        .then((current) => visitOf(ctx, sent, sessionToken, trustedBrowserToken, current));
     },
   };
 }

@@ -15,48 +15,40 @@ export const loginRoutes = ({ gates, auth, paths, pages, clock }: AuthKit) =>
     .use(gates)
     .get(
       paths.login,
-      ({ set, fragment, csrfToken }) =>
-        pages.blankFormPage({ set, fragment, csrfToken }, title, (token) => (
-          <LoginPage paths={paths} csrfToken={token} />
-        )),
+      ({ visit }) => pages.blankFormPage(visit, title, (token) => <LoginPage paths={paths} csrfToken={token} />),
       { anonymousOnly: true },
     )
     .post(
       paths.login,
-      async ({ body, set, fragment, csrfToken, visit }) => {
+      async ({ body, visit }) => {
         const username = body.username.trim();
         const result = await auth.checkPassword(username, body.password, visit.meta(), visit.trustedBrowserToken);
         if (isRefused(result)) {
           const error = wordsFor(result, { password: "password at sign-in" }, clock()).password;
-          const content = <LoginPage paths={paths} csrfToken={csrfToken} username={username} error={error} />;
-          return pages.page(
-            { set, fragment, csrfToken },
-            title,
-            content,
-            refusalStatus(set, clock, result.lockedUntil),
-          );
+          const content = <LoginPage paths={paths} csrfToken={visit.csrfToken} username={username} error={error} />;
+          return pages.page(visit, title, content, refusalStatus(visit.set, clock, result.lockedUntil));
         }
         visit.startSession(result.session);
-        return goTo({ set, fragment }, pathOfStep(paths, result.step), result.step === "signed_in");
+        return goTo(visit, pathOfStep(paths, result.step), result.step === "signed_in");
       },
       { anonymousOnly: true, body: t.Object({ username: t.String(), password: t.String() }) },
     )
     .post(
       paths.passkeyOptions,
-      async ({ set, visit }) => ceremonyOptions(set, await auth.passwordlessOptions(visit.browser())),
+      async ({ visit }) => ceremonyOptions(visit.set, await auth.passwordlessOptions(visit.browser())),
       { anonymousOnly: true },
     )
     .post(
       paths.passkeySignIn,
-      async ({ body, set, fragment, csrfToken, visit }) => {
+      async ({ body, visit }) => {
         const result = await auth.signInWithPasskey(visit.browser(), body.credential, visit.meta());
         if (isRefused(result)) {
           const passkeyError = wordsFor(result, { passkey: "passkey at sign-in" }, clock()).passkey;
-          const content = <LoginPage paths={paths} csrfToken={csrfToken} passkeyError={passkeyError} />;
-          return pages.page({ set, fragment, csrfToken }, title, content, 422);
+          const content = <LoginPage paths={paths} csrfToken={visit.csrfToken} passkeyError={passkeyError} />;
+          return pages.page(visit, title, content, 422);
         }
         visit.startSession(result.session);
-        return goTo({ set, fragment }, paths.home, true);
+        return goTo(visit, paths.home, true);
       },
       { anonymousOnly: true, body: t.Object({ credential: t.String() }) },
     );

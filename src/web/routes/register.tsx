@@ -14,24 +14,23 @@ export const registerRoutes = ({ gates, auth, paths, pages, clock }: AuthKit) =>
     .use(gates)
     .get(
       paths.register,
-      ({ set, fragment, csrfToken }) =>
-        pages.blankFormPage({ set, fragment, csrfToken }, title, (token) => (
-          <RegisterPage paths={paths} csrfToken={token} />
-        )),
+      ({ visit }) => pages.blankFormPage(visit, title, (token) => <RegisterPage paths={paths} csrfToken={token} />),
       { anonymousOnly: true },
     )
     .post(
       paths.register,
-      async ({ body, set, fragment, csrfToken, visit }) => {
+      async ({ body, visit }) => {
         const form = { ...body, username: body.username.trim() };
         const result = await auth.register(form, visit.meta());
         if (isRefused(result)) {
           const errors = wordsFor(result, kinds, clock());
-          const content = <RegisterPage paths={paths} csrfToken={csrfToken} username={form.username} errors={errors} />;
-          return pages.page({ set, fragment, csrfToken }, title, content, 422);
+          const content = (
+            <RegisterPage paths={paths} csrfToken={visit.csrfToken} username={form.username} errors={errors} />
+          );
+          return pages.page(visit, title, content, 422);
         }
         visit.startSession(result.session);
-        return goTo({ set, fragment }, paths.setup);
+        return goTo(visit, paths.setup);
       },
       { anonymousOnly: true, body: t.Object({ username: t.String(), password: t.String(), confirm: t.String() }) },
     );

@@ -8,10 +8,10 @@ export const signOutRoutes = ({ gates, auth, paths }: AuthKit) =>
     // Any session may end itself, pending or signed in.
     .post(
       paths.logout,
-      async ({ set, fragment, visit }) => {
+      async ({ visit }) => {
         if (visit.current) await auth.signOut(visit.current.session, visit.meta());
         visit.endSession();
-        return goTo({ set, fragment }, paths.login);
+        return goTo(visit, paths.login);
       },
       { anyStep: true },
     );

@@ -1,17 +1,10 @@
 import { Elysia, t } from "elysia";
-import {
-  type CodeAccepted,
-  isRefused,
-  type NewSession,
-  type NewTrustedBrowser,
-  type Refused,
-  type SecondFactors,
-  type User,
-} from "../../auth";
+import { type CodeAccepted, isRefused, type Refused, type SecondFactors, type User } from "../../auth";
 import { describeDevice } from "../../views/device";
 import { RecoveryCodesPage } from "../../views/pages/RecoveryCodesPage";
 import { SetupPage } from "../../views/pages/SetupPage";
 import { VerifyPage, type VerifyPageProps } from "../../views/pages/VerifyPage";
+import type { Visit } from "../gates/visit";
 import type { AuthKit } from "../kit";
 import { wordsFor } from "../messages";
 import { keyToScan } from "../qr";
@@ -26,13 +19,6 @@ const recoveryQuery = t.Object({ recovery: t.Optional(t.String()) });
 const remember = t.Optional(t.String());
 /** A WebAuthn answer, as public/webauthn.js puts it in the form: JSON, checked by the domain. */
 const webauthnAnswer = t.Object({ credential: t.String(), remember });
-
-type SecondStepContext = PageContext & {
-  visit: {
-    startSession: (session: NewSession) => string;
-    trustBrowser: (browser: NewTrustedBrowser) => void;
-  };
-};
 
 // Handlers name the fields they use: see GateContext in gates/context.ts for why.
 export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: AuthKit) => {
@@ -58,15 +44,15 @@ export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: 
   );
 
   /** Whatever the factor: the new session's cookies, then home, or the recovery codes when 2FA just went on. */
-  function afterSecondStep(ctx: SecondStepContext, username: string, result: CodeAccepted) {
-    const nextCsrfToken = ctx.visit.startSession(result.session);
-    if (result.trustedBrowser) ctx.visit.trustBrowser(result.trustedBrowser);
-    if (!result.recoveryCodes) return goTo(ctx, paths.home, true);
+  function afterSecondStep(visit: Visit, username: string, result: CodeAccepted) {
+    visit.startSession(result.session);
+    if (result.trustedBrowser) visit.trustBrowser(result.trustedBrowser);
+    if (!result.recoveryCodes) return goTo(visit, paths.home, true);
     // Shown in the answer itself, never stored in plain text: a reload cannot show them again.
     const content = (
       <RecoveryCodesPage paths={paths} appName={appName} username={username} codes={result.recoveryCodes} />
     );
-    return pages.page({ ...ctx, csrfToken: nextCsrfToken }, "Save your recovery codes", content);
+    return pages.page(visit, "Save your recovery codes", content);
   }
 
   /**
@@ -111,44 +97,37 @@ export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: 
 
   return new Elysia({ name: "two-factor-routes", seed: gates.config.seed })
     .use(gates)
-    .get(paths.setup, ({ set, fragment, csrfToken, user }) => setupPage({ set, fragment, csrfToken }, user), {
-      sessionAt: ["enrolling"],
-    })
+    .get(paths.setup, ({ visit }) => setupPage(visit, visit.user), { sessionAt: ["enrolling"] })
     .post(
       paths.setupWebAuthnOptions,
-      async ({ set, session, user }) => ceremonyOptions(set, await auth.enrollmentOptions({ session, user }, "either")),
+      async ({ visit }) => ceremonyOptions(visit.set, await auth.enrollmentOptions(visit, "either")),
       { sessionAt: ["enrolling"] },
     )
     .post(
       paths.setupWebAuthn,
-      async ({ body, request, set, fragment, csrfToken, session, user, visit }) => {
+      async ({ body, request, visit }) => {
         const name = describeDevice(request.headers.get("user-agent"));
         const remembered = body.remember !== undefined;
-        const result = await auth.enrollWithWebAuthn(
-          { session, user },
-          body.credential,
-          name,
-          visit.meta(),
-          remembered,
-        );
+        const result = await auth.enrollWithWebAuthn(visit, body.credential, name, visit.meta(), remembered);
         if (isRefused(result)) {
           const webauthnError = wordsFor(result, { otp: "code" }, clock()).otp;
-          return setupPage({ set, fragment, csrfToken }, user, webauthnError, 422);
+          return setupPage(visit, visit.user, webauthnError, 422);
         }
-        return afterSecondStep({ set, fragment, csrfToken, visit }, user.username, result);
+        return afterSecondStep(visit, visit.user.username, result);
       },
       { sessionAt: ["enrolling"], body: webauthnAnswer },
     )
     .get(
       paths.verify,
-      async ({ query, set, fragment, csrfToken, user }) => {
+      async ({ query, visit }) => {
+        const { user } = visit;
         const enrolling = !user.twoFactorEnabledAt;
         const recovery = !enrolling && query.recovery !== undefined;
         const factors = await auth.secondFactors(user);
         // The same page for everyone at this step with these factors: drawn once for each.
         const variant = JSON.stringify([enrolling, recovery, factors.app, factors.webauthn]);
         return pages.blankFormPage(
-          { set, fragment, csrfToken },
+          visit,
           codeTitle,
           (token) => verifyPage(token, enrolling, recovery, factors),
           variant,
@@ -158,34 +137,35 @@ export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: 
     )
     .post(
       paths.verify,
-      async ({ body, query, set, fragment, csrfToken, session, user, visit }) => {
+      async ({ body, query, visit }) => {
+        const { user } = visit;
         const enrolling = !user.twoFactorEnabledAt;
         const remembered = body.remember !== undefined;
-        const result = await auth.verifyCode({ session, user }, body.otp, visit.meta(), remembered);
+        const result = await auth.verifyCode(visit, body.otp, visit.meta(), remembered);
         if (isRefused(result)) {
           const recovery = !enrolling && query.recovery !== undefined;
           const shown = { by: "code", enrolling, recovery, remember: remembered } as const;
-          return refusedSecondStep({ set, fragment, csrfToken }, user, result, shown);
+          return refusedSecondStep(visit, user, result, shown);
         }
-        return afterSecondStep({ set, fragment, csrfToken, visit }, user.username, result);
+        return afterSecondStep(visit, user.username, result);
       },
       { sessionAt: ["enrolling", "verifying"], query: recoveryQuery, body: t.Object({ otp: t.String(), remember }) },
     )
     .post(
       paths.verifyWebAuthnOptions,
-      async ({ set, session, user }) => ceremonyOptions(set, await auth.secondStepOptions({ session, user })),
+      async ({ visit }) => ceremonyOptions(visit.set, await auth.secondStepOptions(visit)),
       { sessionAt: ["verifying"] },
     )
     .post(
       paths.verifyWebAuthn,
-      async ({ body, set, fragment, csrfToken, session, user, visit }) => {
+      async ({ body, visit }) => {
         const remembered = body.remember !== undefined;
-        const result = await auth.verifyWebAuthn({ session, user }, body.credential, visit.meta(), remembered);
+        const result = await auth.verifyWebAuthn(visit, body.credential, visit.meta(), remembered);
         if (isRefused(result)) {
           const shown = { by: "key", enrolling: false, recovery: false, remember: remembered } as const;
-          return refusedSecondStep({ set, fragment, csrfToken }, user, result, shown);
+          return refusedSecondStep(visit, visit.user, result, shown);
         }
-        return afterSecondStep({ set, fragment, csrfToken, visit }, user.username, result);
+        return afterSecondStep(visit, visit.user.username, result);
       },
       { sessionAt: ["verifying"], body: webauthnAnswer },
     );
