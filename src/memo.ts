@@ -8,14 +8,24 @@ export function rememberLately<Result>(
   compute: (input: string) => Result,
   keep: (result: Result) => boolean = () => true,
 ): (input: string) => Result {
-  const remembered = new Map<string, Result>();
+  const remembered = lately<Result>(max);
   return (input) => {
     const known = remembered.get(input);
     if (known !== undefined) return known;
     const result = compute(input);
-    if (!keep(result)) return result;
-    if (remembered.size >= max) remembered.clear();
-    remembered.set(input, result);
+    if (keep(result)) remembered.set(input, result);
     return result;
+  };
+}
+
+/** At most `max` values by key: when full it starts again, rather than grow with every key an attacker sends. */
+export function lately<Value>(max: number) {
+  const remembered = new Map<string, Value>();
+  return {
+    get: (key: string): Value | undefined => remembered.get(key),
+    set(key: string, value: Value): void {
+      if (remembered.size >= max) remembered.clear();
+      remembered.set(key, value);
+    },
   };
 }

@@ -1,5 +1,6 @@
 import type { Context } from "elysia";
-import { constantTimeEqual, deriveKey, keyedHmac } from "../auth";
+import { constantTimeEqual, deriveKey, keyedHmac, sessionIdOf } from "../auth";
+import { lately } from "../memo";
 
 export type CookieSettings = { appSecret: string; secureCookies: boolean };
 
@@ -9,6 +10,12 @@ type CookieLines = {
   removal(name: string): string;
   allNames: readonly string[];
 };
+
+/** How many genuine session signatures are remembered before it starts again. */
+const MAX_REMEMBERED = 10_000;
+
+/** A session cookie found genuine: its token, and the session's id. */
+export type SentSession = { token: string; id: string };
 
 /** The cookies a request sent, by name. */
 export type SentCookies = { get(name: string): string | null };
@@ -39,6 +46,9 @@ export function authCookies({ appSecret, secureCookies }: CookieSettings) {
     const value = sent.slice(0, dot);
     return constantTimeEqual(sent, `${value}.${signatureOf(value)}`) ? value : "forged";
   };
+  // A session sends the same signed cookie with every request: the signatures found genuine lately,
+  // by the session's id, which is not a bearer secret (the database keeps it), so no token is kept.
+  const genuineSignatures = lately<string>(MAX_REMEMBERED);
   /** Set-Cookie lines, by Bun: a session cookie (no expiry) unless `expires` is given. */
   const lines: CookieLines = {
     line: (name, value, expires) => new Bun.Cookie(name, value, { ...flags, expires }).serialize(),
@@ -51,6 +61,20 @@ export function authCookies({ appSecret, secureCookies }: CookieSettings) {
     sign: (value: string) => `${value}.${signatureOf(value)}`,
     /** The value of a signed cookie, or null without one; `forged` when its signature is not ours. */
     unsign: (sent: string | null): string | null | "forged" => (sent ? verify(sent) : null),
+    /** The session cookie's token and the session's id, or null without one; `forged` when its signature is not ours. */
+    unsignSession(sent: string | null): SentSession | null | "forged" {
+      if (!sent) return null;
+      const dot = sent.lastIndexOf(".");
+      if (dot === -1) return "forged";
+      const token = sent.slice(0, dot);
+      const signature = sent.slice(dot + 1);
+      const id = sessionIdOf(token);
+      const genuine = genuineSignatures.get(id);
+      if (genuine !== undefined) return constantTimeEqual(signature, genuine) ? { token, id } : "forged";
+      if (verify(sent) === "forged") return "forged";
+      genuineSignatures.set(id, signature);
+      return { token, id };
+    },
     /** The cookies a request sent, parsed by Bun; for a name sent twice, the first, as browsers send the most specific first. */
     read: (request: Request): SentCookies => {
       const header = request.headers.get("cookie");

@@ -13,7 +13,7 @@ import { isFailure, type Refused, refusedAt, refusedFields } from "../outcomes";
 import type { Step } from "../steps";
 import type { Stores } from "../stores";
 import type { RequestMeta } from "../stores/events";
-import type { NewSession, SessionWithUser, SignInNotes } from "../stores/sessions";
+import { type NewSession, type SessionWithUser, type SignInNotes, sessionIdOf } from "../stores/sessions";
 import { usernameProblem } from "../stores/users";
 import type { Enrollment, RegistrationForm } from "../types";
 import type { NewSignInProof, Proofs } from "./proofs";
@@ -110,7 +110,10 @@ export function signInFlows(
       return { session: await sessions.startPending(user.id, meta), step: "verifying" };
     },
 
-    session: (token: string): Promise<SessionWithUser | null> => sessions.validate(token),
+    /** The live session behind a cookie token. */
+    session: (token: string): Promise<SessionWithUser | null> => sessions.validate(sessionIdOf(token)),
+    /** The same by the session's id, for a caller that has worked it out already. */
+    sessionById: (id: string): Promise<SessionWithUser | null> => sessions.validate(id),
 
     /** The key to show while 2FA is not on yet; never once it is on. */
     async enrollment(user: User): Promise<Enrollment | null> {

@@ -3,6 +3,10 @@ import type { Clock } from "../../clock";
 import { type Claim, type Database, deleteOwnedRow, type Orm } from "../../db/database";
 import type { Session, SessionState, SignInFactor, User } from "../../db/tables";
 import { randomToken, sha256Hex } from "../crypto";
+
+/** A session's id from its cookie token: what the database keeps, never the token itself. */
+export const sessionIdOf = (token: string): string => sha256Hex(token);
+
 import type { SignInProof } from "../flows/proofs";
 import type { RequestMeta } from "./events";
 
@@ -33,7 +37,7 @@ export function sessionStore({ orm, reads, tables: { sessions } }: Database, clo
     const token = randomToken();
     const now = clock();
     await orm.insert(sessions).values({
-      id: sha256Hex(token),
+      id: sessionIdOf(token),
       userId,
       state,
       createdAt: now,
@@ -118,10 +122,10 @@ export function sessionStore({ orm, reads, tables: { sessions } }: Database, clo
 
     signIn,
 
-    /** The live session behind a cookie token, or null when it is unknown or expired. Use slides the idle expiry. */
-    async validate(token: string): Promise<SessionWithUser | null> {
+    /** The live session of this id (`sessionIdOf` its token), or null when it is unknown or expired. Use slides the idle expiry. */
+    async validate(id: string): Promise<SessionWithUser | null> {
       const now = clock();
-      const row = await reads.liveSession(sha256Hex(token), now);
+      const row = await reads.liveSession(id, now);
       if (!row) return null;
       const { session } = row;
       if (session.state === "signed_in" && now - session.lastSeenAt >= TOUCH_INTERVAL_MS) {

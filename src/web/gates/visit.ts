@@ -11,13 +11,16 @@ import {
   type SessionWithUser,
   type User,
 } from "../../auth";
+import { lately } from "../../memo";
 import { requestMeta, type SocketSource } from "../client";
-import type { AuthCookies, OutgoingCookies, SentCookies } from "../cookies";
+import type { AuthCookies, OutgoingCookies, SentCookies, SentSession } from "../cookies";
 import { wantsFragment } from "../fragments";
 import type { GateContext } from "./context";
 
 /** What randomToken() makes: 32 bytes in base64url. */
 const NONCE = /^[A-Za-z0-9_-]{43}$/;
+/** How many CSRF tokens of nonces and sessions seen lately are remembered before it starts again. */
+const MAX_REMEMBERED = 10_000;
 
 export type VisitSettings = {
   auth: Auth;
@@ -153,16 +156,28 @@ export function visits({ auth, cookies, appSecret, trustedProxyHeader, server }:
   const csrfHmac = keyedHmac(deriveKey(appSecret, "csrf"));
   const csrfTokenFor = (nonce: string, sessionToken: string | null) => csrfHmac(`${nonce}.${sessionToken ?? ""}`);
   const tools: VisitTools = { cookies, trustedProxyHeader, server, csrfHmac, csrfTokenFor };
+  // A browser sends the same nonce and session with every request: their token is remembered, by
+  // the nonce and the session's id, never by the session's token. Not for a nonce made just now.
+  const csrfTokensLately = lately<string>(MAX_REMEMBERED);
+  function csrfTokenOf(nonce: string, session: SentSession | null, nonceWasSent: boolean): string {
+    if (!nonceWasSent) return csrfTokenFor(nonce, session?.token ?? null);
+    const key = `${nonce}.${session?.id ?? ""}`;
+    const known = csrfTokensLately.get(key);
+    if (known !== undefined) return known;
+    const token = csrfTokenFor(nonce, session?.token ?? null);
+    csrfTokensLately.set(key, token);
+    return token;
+  }
 
   function visitOf(
     ctx: GateContext,
     sent: SentCookies,
-    sessionToken: string | null,
+    session: SentSession | null,
     trustedBrowserToken: string | null,
     current: SessionWithUser | null,
   ): Visit {
     const outgoing = cookies.outgoing(ctx.set);
-    if (sessionToken && !current) outgoing.remove(names.session);
+    if (session && !current) outgoing.remove(names.session);
 
     // Only a nonce of ours is kept: anything else (a dot would blur where the nonce ends and
     // the session begins in the HMAC below) is replaced.
@@ -171,8 +186,9 @@ export function visits({ auth, cookies, appSecret, trustedProxyHeader, server }:
     if (nonce !== sentNonce) outgoing.set(names.csrf, nonce);
     // Checked against the session cookie this request came with, even one whose session
     // expired after its page was drawn: signing out of it then signs out, not a 403.
-    const expectedCsrfToken = csrfTokenFor(nonce, sessionToken);
-    const csrfToken = current || !sessionToken ? expectedCsrfToken : csrfTokenFor(nonce, null);
+    const nonceWasSent = nonce === sentNonce;
+    const expectedCsrfToken = csrfTokenOf(nonce, session, nonceWasSent);
+    const csrfToken = current || !session ? expectedCsrfToken : csrfTokenOf(nonce, null, nonceWasSent);
     return new Visit(current, trustedBrowserToken, ctx, outgoing, nonce, expectedCsrfToken, csrfToken, tools);
   }
 
@@ -183,13 +199,11 @@ export function visits({ auth, cookies, appSecret, trustedProxyHeader, server }:
      */
     read(ctx: GateContext): Visit | null | Promise<Visit | null> {
       const sent = cookies.read(ctx.request);
-      const sessionToken = cookies.unsign(sent.get(names.session));
+      const session = cookies.unsignSession(sent.get(names.session));
       const trustedBrowserToken = cookies.unsign(sent.get(names.trustedBrowser));
-      if (sessionToken === "forged" || trustedBrowserToken === "forged") return null;
-      if (!sessionToken) return visitOf(ctx, sent, null, trustedBrowserToken, null);
-      return auth
-        .session(sessionToken)
-        .then((current) => visitOf(ctx, sent, sessionToken, trustedBrowserToken, current));
+      if (session === "forged" || trustedBrowserToken === "forged") return null;
+      if (!session) return visitOf(ctx, sent, null, trustedBrowserToken, null);
+      return auth.sessionById(session.id).then((current) => visitOf(ctx, sent, session, trustedBrowserToken, current));
     },
   };
 }
