@@ -343,7 +343,7 @@ describe("replacing the authenticator", () => {
     const confirm = () => t.app.decorator.twoFactor.auth.account.confirmAuthenticatorReset(current, otp, meta);
     const results = await Promise.all([confirm(), confirm()]);
     expect(results.filter((result) => result && "recoveryCodes" in result)).toHaveLength(1);
-    expect(results.find((result) => result && "refused" in result)).toEqual({ refused: { otp: "replayed_code" } });
+    expect(results.find((result) => result && "reason" in result)).toEqual({ reason: "replayed_code" });
     const log = (await dom(await browser.get("/account"))).querySelector("#security-log")?.textContent ?? "";
     expect(log.match(/Authenticator app replaced/g)).toHaveLength(1);
   });

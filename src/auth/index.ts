@@ -30,7 +30,7 @@ export type { RegistrationKind } from "./factors/webauthn";
 export { type AccountOverview, CREDENTIAL_NAME_MAX_LENGTH, type Revoked } from "./flows/account";
 export type { FactorProof } from "./flows/proofs";
 export type { CodeAccepted, SecondFactors } from "./flows/sign-in";
-export { isRefused, type Reason, type Refused } from "./outcomes";
+export { type Failure, isFailure, REASONS, type Reason, reasonsOf } from "./outcomes";
 export { type AuthPolicies, DEFAULT_POLICIES } from "./policies";
 export { type SignedInSession, type SignedInUser, signedInSession, signedInUser } from "./public-views";
 export { type Step, stepOf } from "./steps";

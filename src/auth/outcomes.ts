@@ -1,57 +1,66 @@
 /**
- * Why the domain refused something, as a code: the web layer words it. A proof's failure
- * carries `lockedUntil` when the account is locked now, by this failure or already.
+ * Every reason the domain refuses something, as a code: one list, as the public contract of
+ * refusals. The web layer alone decides which form field a reason belongs to and words it.
  */
-export type Reason =
+export const REASONS = [
   // a proof
-  | "wrong_password"
-  | "password_locked"
-  | "wrong_code"
-  | "replayed_code"
-  | "code_locked"
-  | "not_a_code"
-  | "not_a_code_or_recovery_code"
-  // a passkey or security key's answer
-  | "webauthn_failed"
-  | "webauthn_expired"
-  | "webauthn_unknown"
-  | "webauthn_unverified"
-  | "webauthn_cloned"
-  | "last_factor"
+  "wrong_password",
+  "password_locked",
+  "wrong_code",
+  "replayed_code",
+  "code_locked",
+  "not_a_code",
+  "not_a_code_or_recovery_code",
+  // a passkey's or security key's answer to a challenge
+  "webauthn_failed",
+  "webauthn_expired",
+  "webauthn_unknown",
+  "webauthn_unverified",
+  "webauthn_cloned",
+  "last_factor",
+  "credential_unknown",
+  // a new passkey or security key being registered
+  "new_key_failed",
+  "new_key_expired",
+  "new_key_taken",
   // the session it was given in
-  | "already_completed"
-  | "session_ended"
-  // a new username or password
-  | "too_short"
-  | "too_long"
-  | "bad_characters"
-  | "taken"
-  | "common"
-  | "is_username"
-  | "unchanged"
-  | "mismatch";
+  "already_completed",
+  "session_ended",
+  "reset_not_pending",
+  // a new username
+  "username_too_short",
+  "username_too_long",
+  "username_bad_characters",
+  "username_taken",
+  // a new password
+  "password_too_short",
+  "password_too_long",
+  "password_common",
+  "password_is_username",
+  "password_unchanged",
+  "passwords_differ",
+  // a passkey's or security key's name
+  "name_missing",
+  "name_too_long",
+] as const;
 
-/** One proof's failure. */
-export type Failure = { reason: Reason; lockedUntil?: number };
+export type Reason = (typeof REASONS)[number];
 
-/** The one shape of every refusal: a reason for each field in error, and until when a proof is locked. */
-export type Refused<Field extends string> = { refused: Partial<Record<Field, Reason>>; lockedUntil?: number };
+/**
+ * The one shape of a refusal: its reason, the other reasons of a form refused for several at
+ * once (`also`), and until when a proof is locked, when it is, by this failure or already.
+ */
+export type Failure = { reason: Reason; also?: readonly Reason[]; lockedUntil?: number };
 
-export const isRefused = <Result extends object>(result: Result): result is Extract<Result, Refused<string>> =>
-  "refused" in result;
+export const isFailure = <Result extends object>(result: Result): result is Extract<Result, Failure> =>
+  "reason" in result;
 
-export const isFailure = (result: object): result is Failure => "reason" in result;
-
-/** A proof's failure as the refusal of the field it was typed in. */
-export const refusedAt = <Field extends string>(field: Field, { reason, lockedUntil }: Failure): Refused<Field> =>
-  ({ refused: { [field]: reason }, lockedUntil }) as Refused<Field>;
-
-/** The fields in error, or null when there are none. */
-export function refusedFields<Field extends string>(
-  reasons: Partial<Record<Field, Reason | null>>,
-): Refused<Field> | null {
-  const refused = Object.fromEntries(Object.entries(reasons).filter(([, reason]) => reason)) as Partial<
-    Record<Field, Reason>
-  >;
-  return Object.keys(refused).length > 0 ? { refused } : null;
+/** The refusal for these problems, the first one first; null when there is none. */
+export function failureOf(...problems: (Reason | null)[]): Failure | null {
+  const [reason, ...also] = problems.filter((problem): problem is Reason => problem !== null);
+  if (!reason) return null;
+  return also.length > 0 ? { reason, also } : { reason };
 }
+
+/** Every reason of a refusal, the first one first. */
+export const reasonsOf = ({ reason, also = [] }: Failure): readonly Reason[] => [reason, ...also];

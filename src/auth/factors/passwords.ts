@@ -18,11 +18,11 @@ export function normalizePassword(password: string): string {
 export function passwordProblem(password: string, username: string): Reason | null {
   const normalized = normalizePassword(password);
   const length = [...normalized].length;
-  if (length < PASSWORD_MIN_LENGTH) return "too_short";
-  if (length > PASSWORD_MAX_LENGTH) return "too_long";
+  if (length < PASSWORD_MIN_LENGTH) return "password_too_short";
+  if (length > PASSWORD_MAX_LENGTH) return "password_too_long";
   const lowerCase = normalized.toLowerCase();
-  if (includesWord(commonPasswords(), lowerCase)) return "common";
-  if (lowerCase === normalizePassword(username).toLowerCase()) return "is_username";
+  if (includesWord(commonPasswords(), lowerCase)) return "password_common";
+  if (lowerCase === normalizePassword(username).toLowerCase()) return "password_is_username";
   return null;
 }
 

@@ -130,6 +130,7 @@ const sameHandle = (given: string, handle: string | null) =>
   handle !== null && Buffer.from(given, "base64url").equals(Buffer.from(handle, "base64url"));
 
 const failed: Failure = { reason: "webauthn_failed" };
+const keyFailed: Failure = { reason: "new_key_failed" };
 
 /**
  * The WebAuthn ceremonies: options to hand the browser, and checks of what it answers. Each
@@ -193,8 +194,8 @@ export function webauthnCeremonies(store: WebAuthnStore, rp: RelyingParty) {
     ): Promise<NewCredential | Failure> {
       const response = parseResponse<RegistrationResponseJSON>(json, ATTESTATION_FIELDS);
       const challenge = response && readChallenge(response);
-      if (!response || !challenge) return failed;
-      if (!(await store.spendChallenge(owner, purpose, challenge))) return { reason: "webauthn_expired" };
+      if (!response || !challenge) return keyFailed;
+      if (!(await store.spendChallenge(owner, purpose, challenge))) return { reason: "new_key_expired" };
       const { verifyRegistrationResponse } = await simpleWebAuthn();
       let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
       try {
@@ -207,9 +208,9 @@ export function webauthnCeremonies(store: WebAuthnStore, rp: RelyingParty) {
           supportedAlgorithmIDs: ALGORITHMS,
         });
       } catch {
-        return failed;
+        return keyFailed;
       }
-      if (!verified.verified) return failed;
+      if (!verified.verified) return keyFailed;
       const info = verified.registrationInfo;
       // Without a choice, a discoverable credential that checked its holder is a passkey.
       const discoverable = response.clientExtensionResults?.credProps?.rk === true;
@@ -234,8 +235,8 @@ export function webauthnCeremonies(store: WebAuthnStore, rp: RelyingParty) {
     async store(made: NewCredential, claim?: Claim): Promise<WebAuthnCredential | Failure> {
       const added = await store.add(made, claim);
       if (added === "unclaimed") return { reason: "already_completed" };
-      if (!added) return failed;
-      return (await store.find(made.id)) ?? failed;
+      if (!added) return { reason: "new_key_taken" };
+      return (await store.find(made.id)) ?? keyFailed;
     },
 
     async authenticationOptions(

@@ -3,7 +3,7 @@ import type { Session, TrustedBrowser, User, WebAuthnCredential, WebAuthnKind } 
 import { sha256Hex } from "../crypto";
 import { hashPassword, passwordProblem, samePassword } from "../factors/passwords";
 import type { WebAuthnCeremonies } from "../factors/webauthn";
-import { isFailure, type Refused, refusedAt, refusedFields } from "../outcomes";
+import { type Failure, failureOf, isFailure } from "../outcomes";
 import type { Stores } from "../stores";
 import type { LoggedEvent, RequestMeta } from "../stores/events";
 import type { NewSession, SessionWithUser } from "../stores/sessions";
@@ -28,9 +28,12 @@ export type AccountOverview = {
 /** The longest name a passkey or security key may be given. */
 export const CREDENTIAL_NAME_MAX_LENGTH = 64;
 
+/** Another user's credential, or one gone meanwhile: never told apart. */
+const unknownCredential: Failure = { reason: "credential_unknown" };
+
 /** Why a credential may not have this name, or null: its length counted in characters, as typed. */
 const nameProblem = (name: string) =>
-  name.trim().length === 0 ? "too_short" : [...name].length > CREDENTIAL_NAME_MAX_LENGTH ? "too_long" : null;
+  name.trim().length === 0 ? "name_missing" : [...name].length > CREDENTIAL_NAME_MAX_LENGTH ? "name_too_long" : null;
 
 /**
  * What a signed-in person can do to their own account. Each sensitive action asks for
@@ -83,9 +86,9 @@ export function accountFlows(
       { session, user }: SessionWithUser,
       given: FactorProof,
       meta: RequestMeta,
-    ): Promise<{ codes: string[] } | Refused<"otp">> {
+    ): Promise<{ codes: string[] } | Failure> {
       const proof = await prove.currentFactor(user, given, session.id, meta);
-      if (isFailure(proof)) return refusedAt("otp", proof);
+      if (isFailure(proof)) return proof;
       const codes = await recoveryCodes.replaceAll(user.id);
       await events.record("recovery_codes_regenerated", user.id, meta);
       return { codes };
@@ -101,11 +104,11 @@ export function accountFlows(
       password: string,
       given: FactorProof,
       meta: RequestMeta,
-    ): Promise<Enrollment | Refused<"password" | "otp">> {
+    ): Promise<Enrollment | Failure> {
       const owner = await prove.password(user.username, password, meta);
-      if (isFailure(owner)) return refusedAt("password", owner);
+      if (isFailure(owner)) return owner;
       const proof = await prove.currentFactor(user, given, session.id, meta);
-      if (isFailure(proof)) return refusedAt("otp", proof);
+      if (isFailure(proof)) return proof;
       const sealed = totpKeys.sealNew(user);
       await sessions.holdNewTotpSecret(session.id, sealed);
       await events.record("authenticator_reset_started", user.id, meta);
@@ -124,16 +127,17 @@ export function accountFlows(
 
     /**
      * A code of the new key makes it the key: the old one stops working, every other session
-     * and trusted browser ends, and new recovery codes replace the old. Null when no reset is pending.
+     * and trusted browser ends, and new recovery codes replace the old. `reset_not_pending` when
+     * no reset is pending (none was started, or its window closed).
      */
     async confirmAuthenticatorReset(
       current: SessionWithUser,
       otp: string,
       meta: RequestMeta,
-    ): Promise<{ recoveryCodes: string[]; revoked: Revoked } | Refused<"otp"> | null> {
+    ): Promise<{ recoveryCodes: string[]; revoked: Revoked } | Failure> {
       const { session, user } = current;
       const sealed = heldNewKey(session);
-      if (!sealed) return null;
+      if (!sealed) return { reason: "reset_not_pending" };
       let revoked: Revoked = { sessions: 0, trustedBrowsers: 0 };
       const proof = await prove.code(user, otp, meta, {
         key: totpKeys.open(user, sealed),
@@ -144,7 +148,7 @@ export function accountFlows(
           return ended !== null;
         },
       });
-      if (isFailure(proof)) return refusedAt("otp", proof);
+      if (isFailure(proof)) return proof;
       await sessions.holdNewTotpSecret(session.id, null);
       await events.record("authenticator_replaced", user.id, meta, revoked);
       return { recoveryCodes: await recoveryCodes.replaceAll(user.id), revoked };
@@ -158,26 +162,24 @@ export function accountFlows(
       current: SessionWithUser,
       form: PasswordChangeForm,
       meta: RequestMeta,
-    ): Promise<{ session: NewSession; revoked: Revoked } | Refused<keyof PasswordChangeForm>> {
+    ): Promise<{ session: NewSession; revoked: Revoked } | Failure> {
       const { session, user } = current;
       // The new password is checked first: a typo in it costs no attempt on the throttle.
       const problem =
         passwordProblem(form.new_password, user.username) ??
-        (form.new_password === form.current_password ? "unchanged" : null);
-      const invalid = problem
-        ? refusedFields({ new_password: problem })
-        : refusedFields({ confirm: samePassword(form.new_password, form.confirm) ? null : "mismatch" });
+        (form.new_password === form.current_password ? "password_unchanged" : null);
+      const invalid = failureOf(problem ?? (samePassword(form.new_password, form.confirm) ? null : "passwords_differ"));
       if (invalid) return invalid;
       const owner = await prove.password(user.username, form.current_password, meta);
-      if (isFailure(owner)) return refusedAt("current_password", owner);
+      if (isFailure(owner)) return owner;
       const renewal = prove.renewal(owner, session);
-      if (!renewal) return { refused: { current_password: "session_ended" } };
+      if (!renewal) return { reason: "session_ended" };
 
       const hash = await hashPassword(form.new_password);
       const revoked = countEnded(await users.setPasswordHash(user.id, hash, endEverywhereElse(current)));
       const renewed = await sessions.signIn(renewal, meta);
       // Only a revocation from elsewhere in the same instant gets here; the password did change.
-      if (!renewed) return { refused: { current_password: "session_ended" } };
+      if (!renewed) return { reason: "session_ended" };
       await events.record("password_changed", user.id, meta, revoked);
       return { session: renewed, revoked };
     },
@@ -195,8 +197,8 @@ export function accountFlows(
       { session, user }: SessionWithUser,
       form: { kind: WebAuthnKind; name: string; credential: string } & FactorProof,
       meta: RequestMeta,
-    ): Promise<{ added: WebAuthnCredential } | Refused<"name" | "otp" | "credential">> {
-      const invalid = refusedFields({ name: nameProblem(form.name) });
+    ): Promise<{ added: WebAuthnCredential } | Failure> {
+      const invalid = failureOf(nameProblem(form.name));
       if (invalid) return invalid;
       // The registration is checked before the proof: a refused one spends no recovery code.
       const made = await ceremonies.verifyRegistration(
@@ -207,11 +209,11 @@ export function accountFlows(
         form.credential,
         form.name.trim(),
       );
-      if (isFailure(made)) return refusedAt("credential", made);
+      if (isFailure(made)) return made;
       const proof = await prove.currentFactor(user, form, session.id, meta);
-      if (isFailure(proof)) return refusedAt("otp", proof);
+      if (isFailure(proof)) return proof;
       const added = await ceremonies.store(made);
-      if (isFailure(added)) return refusedAt("credential", added);
+      if (isFailure(added)) return added;
       await events.record("credential_added", user.id, meta, { credential: added.name });
       return { added };
     },
@@ -222,13 +224,13 @@ export function accountFlows(
       id: string,
       name: string,
       meta: RequestMeta,
-    ): Promise<{ renamed: WebAuthnCredential } | Refused<"name"> | null> {
-      const invalid = refusedFields({ name: nameProblem(name) });
+    ): Promise<{ renamed: WebAuthnCredential } | Failure> {
+      const invalid = failureOf(nameProblem(name));
       if (invalid) return invalid;
       const before = await webauthn.find(id);
-      if (before?.userId !== user.id) return null;
+      if (before?.userId !== user.id) return unknownCredential;
       const renamed = await webauthn.rename(user.id, id, name.trim());
-      if (!renamed) return null;
+      if (!renamed) return unknownCredential;
       await events.record("credential_renamed", user.id, meta, { credential: renamed.name, formerName: before.name });
       return { renamed };
     },
@@ -242,16 +244,16 @@ export function accountFlows(
       id: string,
       given: FactorProof,
       meta: RequestMeta,
-    ): Promise<{ removed: WebAuthnCredential } | Refused<"otp"> | null> {
+    ): Promise<{ removed: WebAuthnCredential } | Failure> {
       const credentials = await webauthn.list(user.id);
-      if (!credentials.some((credential) => credential.id === id)) return null;
+      if (!credentials.some((credential) => credential.id === id)) return unknownCredential;
       // Said before any proof is asked for; removeUnlessLast holds it against a race.
-      if (credentials.length === 1 && !user.totpEnabledAt) return { refused: { otp: "last_factor" } };
+      if (credentials.length === 1 && !user.totpEnabledAt) return { reason: "last_factor" };
       const proof = await prove.currentFactor(user, given, session.id, meta);
-      if (isFailure(proof)) return refusedAt("otp", proof);
+      if (isFailure(proof)) return proof;
       const { removed, last } = await webauthn.removeUnlessLast(user, id);
-      if (last) return { refused: { otp: "last_factor" } };
-      if (!removed) return null;
+      if (last) return { reason: "last_factor" };
+      if (!removed) return unknownCredential;
       await events.record("credential_removed", user.id, meta, { credential: removed.name });
       return { removed };
     },

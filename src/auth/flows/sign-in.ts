@@ -9,7 +9,7 @@ import {
 } from "../factors/passwords";
 import type { NewTrustedBrowser } from "../factors/trusted-browsers";
 import type { RegistrationKind, WebAuthnCeremonies } from "../factors/webauthn";
-import { isFailure, type Refused, refusedAt, refusedFields } from "../outcomes";
+import { type Failure, failureOf, isFailure } from "../outcomes";
 import type { Step } from "../steps";
 import type { Stores } from "../stores";
 import type { RequestMeta } from "../stores/events";
@@ -64,25 +64,22 @@ export function signInFlows(
   }
 
   return {
-    async register(
-      form: RegistrationForm,
-      meta: RequestMeta,
-    ): Promise<{ session: NewSession } | Refused<keyof RegistrationForm>> {
+    async register(form: RegistrationForm, meta: RequestMeta): Promise<{ session: NewSession } | Failure> {
       const usernameError = usernameProblem(form.username);
       const passwordError = passwordProblem(form.password, form.username);
       const taken = !usernameError && (await users.findByUsername(form.username)) !== null;
-      const invalid = refusedFields({
-        username: usernameError ?? (taken ? "taken" : null),
-        password: passwordError,
-        confirm: passwordError || samePassword(form.password, form.confirm) ? null : "mismatch",
-      });
+      const invalid = failureOf(
+        usernameError ?? (taken ? "username_taken" : null),
+        passwordError,
+        passwordError || samePassword(form.password, form.confirm) ? null : "passwords_differ",
+      );
       if (invalid) return invalid;
 
       // The account and its first log entry are one transaction: a crash leaves both or neither.
       const user = await users.create(form.username, await hashPassword(form.password), (transaction, created) => ({
         registered: events.recordOn(transaction, "registered", created.id, meta),
       }));
-      if (!user) return { refused: { username: "taken" } };
+      if (!user) return { reason: "username_taken" };
       return { session: await sessions.startPending(user.id, meta) };
     },
 
@@ -96,13 +93,13 @@ export function signInFlows(
       password: string,
       meta: RequestMeta,
       trustedBrowserToken: string | null,
-    ): Promise<{ session: NewSession; step: Exclude<Step, "signed_out"> } | Refused<"password">> {
-      const wrong: Refused<"password"> = { refused: { password: "wrong_password" } };
+    ): Promise<{ session: NewSession; step: Exclude<Step, "signed_out"> } | Failure> {
+      const wrong: Failure = { reason: "wrong_password" };
       if ([...normalizePassword(password)].length > PASSWORD_MAX_LENGTH) return wrong; // never accepted
       if (usernameProblem(username)) return verifyAgainstDummy(password).then(() => wrong);
 
       const proof = await prove.password(username, password, meta);
-      if (isFailure(proof)) return refusedAt("password", proof);
+      if (isFailure(proof)) return proof;
       const { user } = proof;
       if (!user.twoFactorEnabledAt) return { session: await sessions.startPending(user.id, meta), step: "enrolling" };
       const trusted = trustedBrowserToken && (await prove.trustedBrowser(proof, trustedBrowserToken, meta));
@@ -136,7 +133,7 @@ export function signInFlows(
       input: string,
       meta: RequestMeta,
       remember: boolean,
-    ): Promise<CodeAccepted | Refused<"otp">> {
+    ): Promise<CodeAccepted | Failure> {
       const { user } = current;
       const enabled = user.twoFactorEnabledAt !== null;
       // Enrolling, the key being linked; after, the linked one, if any: a person with only
@@ -146,7 +143,7 @@ export function signInFlows(
         key,
         acceptRecoveryCodes: enabled,
       });
-      if (isFailure(proof)) return refusedAt("otp", proof);
+      if (isFailure(proof)) return proof;
 
       const usedRecoveryCode = proof.recoveryCodesLeft !== null;
       const notes: SignInNotes = {
@@ -172,13 +169,13 @@ export function signInFlows(
       name: string,
       meta: RequestMeta,
       remember: boolean,
-    ): Promise<CodeAccepted | Refused<"otp">> {
+    ): Promise<CodeAccepted | Failure> {
       const { session, user } = current;
-      if (user.twoFactorEnabledAt) return { refused: { otp: "already_completed" } };
+      if (user.twoFactorEnabledAt) return { reason: "already_completed" };
       const made = await ceremonies.verifyRegistration(user, session.id, "enroll", "either", response, name);
-      if (isFailure(made)) return refusedAt("otp", made);
+      if (isFailure(made)) return made;
       const enrolled = await prove.enrollment(session, made);
-      if (isFailure(enrolled)) return refusedAt("otp", enrolled);
+      if (isFailure(enrolled)) return enrolled;
       const { credential } = enrolled;
       await events.record("credential_added", user.id, meta, { credential: credential.name });
       const notes: SignInNotes = { signedInWith: credential.kind };
@@ -195,11 +192,11 @@ export function signInFlows(
       response: string,
       meta: RequestMeta,
       remember: boolean,
-    ): Promise<CodeAccepted | Refused<"otp">> {
+    ): Promise<CodeAccepted | Failure> {
       const { session, user } = current;
-      if (!user.twoFactorEnabledAt) return { refused: { otp: "webauthn_unknown" } };
+      if (!user.twoFactorEnabledAt) return { reason: "webauthn_unknown" };
       const proof = await prove.secondStepAssertion(session, user, response, meta);
-      if (isFailure(proof)) return refusedAt("otp", proof);
+      if (isFailure(proof)) return proof;
       const notes: SignInNotes = { failedCodesBefore: proof.failuresBefore, signedInWith: proof.credential.kind };
       return finishSecondStep(current, proof.signIn, notes, meta, remember);
     },
@@ -215,9 +212,9 @@ export function signInFlows(
       browser: string,
       response: string,
       meta: RequestMeta,
-    ): Promise<{ session: NewSession } | Refused<"passkey">> {
+    ): Promise<{ session: NewSession } | Failure> {
       const proof = await prove.passkeyAlone(browser, response);
-      if (isFailure(proof)) return refusedAt("passkey", proof);
+      if (isFailure(proof)) return proof;
       const { credential, user } = proof;
       const session = await sessions.signIn(proof.signIn, meta);
       await events.record("credential_used", user.id, meta, { credential: credential.name });

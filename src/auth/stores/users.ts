@@ -11,9 +11,9 @@ const usernameRegex = new RegExp(`^${USERNAME_PATTERN}$`);
 
 /** Why this username may not be chosen, or null when it is fine. */
 export function usernameProblem(username: string): Reason | null {
-  if (username.length < USERNAME_MIN_LENGTH) return "too_short";
-  if (username.length > USERNAME_MAX_LENGTH) return "too_long";
-  if (!usernameRegex.test(username)) return "bad_characters";
+  if (username.length < USERNAME_MIN_LENGTH) return "username_too_short";
+  if (username.length > USERNAME_MAX_LENGTH) return "username_too_long";
+  if (!usernameRegex.test(username)) return "username_bad_characters";
   return null;
 }
 

@@ -1,10 +1,10 @@
 import { Elysia, t } from "elysia";
-import { isRefused } from "../../auth";
+import { isFailure } from "../../auth";
 import { describeDevice } from "../../views/device";
 import { accountAnswers, type Changed } from "../account-answer";
 import type { Visit } from "../gates/visit";
 import type { AuthKit } from "../kit";
-import { describeRevoked, wordsFor } from "../messages";
+import { describeRevoked, fieldsOf, wordsFor } from "../messages";
 import { goTo, refusalStatus } from "../respond";
 import { ceremonyOptions } from "../webauthn-answer";
 
@@ -48,7 +48,7 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies, rpId
         paths.recoveryCodes,
         async ({ body, visit }) => {
           const result = await auth.account.regenerateRecoveryCodes(visit, proofOf(body), visit.meta());
-          if (isRefused(result)) {
+          if (isFailure(result)) {
             const regenerateError = wordsFor(result, { otp: "code" }, clock()).otp;
             return refused(visit, { twoFactor: { status: { regenerateError } } }, result.lockedUntil);
           }
@@ -60,8 +60,13 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies, rpId
         paths.resetTwoFactor,
         async ({ body, visit }) => {
           const result = await auth.account.startAuthenticatorReset(visit, body.password, proofOf(body), visit.meta());
-          if (isRefused(result)) {
-            const resetErrors = wordsFor(result, { password: "password", otp: "code" }, clock());
+          if (isFailure(result)) {
+            const resetErrors = wordsFor(
+              result,
+              { password: "password", otp: "code" },
+              clock(),
+              fieldsOf.passwordAndFactor,
+            );
             return refused(visit, { twoFactor: { status: { resetErrors } } }, result.lockedUntil);
           }
           // The new key is held on the session: without JavaScript, the page shows it until it is confirmed.
@@ -74,8 +79,9 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies, rpId
         paths.confirmReset,
         async ({ body, visit }) => {
           const result = await auth.account.confirmAuthenticatorReset(visit, body.otp, visit.meta());
-          if (!result) return backToTwoFactor(visit); // nothing pending, or its time is up
-          if (isRefused(result)) {
+          // Nothing pending, or its time is up: the panel as it is.
+          if (isFailure(result) && result.reason === "reset_not_pending") return backToTwoFactor(visit);
+          if (isFailure(result)) {
             const resetError = wordsFor(result, { otp: "code" }, clock()).otp ?? "";
             return refused(visit, { twoFactor: { resetError } }, result.lockedUntil);
           }
@@ -95,8 +101,8 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies, rpId
         paths.password,
         async ({ body, visit }) => {
           const result = await auth.account.changePassword(visit, body, visit.meta());
-          if (isRefused(result)) {
-            const errors = wordsFor(result, passwordChangeFields, clock());
+          if (isFailure(result)) {
+            const errors = wordsFor(result, passwordChangeFields, clock(), fieldsOf.passwordChange);
             return refused(visit, { password: { errors } }, result.lockedUntil);
           }
           visit.startSession(result.session);
@@ -156,8 +162,9 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies, rpId
           const name = body.name.trim() || describeDevice(request.headers.get("user-agent"));
           const form = { kind: body.kind, name, credential: body.credential, ...proofOf(body) };
           const result = await auth.account.addCredential(visit, form, visit.meta());
-          if (isRefused(result)) {
-            const add = wordsFor(result, { name: "credential name", otp: "code", credential: "code" }, clock());
+          if (isFailure(result)) {
+            const kinds = { name: "credential name", otp: "code", credential: "code" } as const;
+            const add = wordsFor(result, kinds, clock(), fieldsOf.newCredential);
             return refused(visit, { credentials: { errors: { add } } }, result.lockedUntil);
           }
           const notice = `${result.added.kind === "passkey" ? "Passkey" : "Security key"} “${result.added.name}” added.`;
@@ -171,13 +178,14 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies, rpId
         paths.renameCredential,
         async ({ params, body, visit }) => {
           const result = await auth.account.renameCredential(visit.user, params.id, body.name, visit.meta());
-          if (result && isRefused(result)) {
+          // Not theirs, or gone: the list as it is, which shows no such credential.
+          const unknown = isFailure(result) && result.reason === "credential_unknown";
+          if (isFailure(result) && !unknown) {
             const rename = { id: params.id, name: wordsFor(result, { name: "credential name" }, clock()).name ?? "" };
             return refused(visit, { credentials: { errors: { rename } } }, undefined);
           }
-          // Not theirs, or gone: the list as it is, which shows no such credential.
           if (!visit.fragment) return goTo(visit, `${paths.account}#passkeys`);
-          return answer(visit, { credentials: { notice: result ? "Renamed." : undefined, signal: Boolean(result) } });
+          return answer(visit, { credentials: { notice: unknown ? undefined : "Renamed.", signal: !unknown } });
         },
         { params: t.Object({ id: t.String() }), body: t.Object({ name: t.String() }) },
       )
@@ -185,13 +193,14 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies, rpId
         paths.removeCredential,
         async ({ params, body, visit }) => {
           const result = await auth.account.removeCredential(visit, params.id, proofOf(body), visit.meta());
-          if (result && isRefused(result)) {
+          const unknown = isFailure(result) && result.reason === "credential_unknown";
+          if (isFailure(result) && !unknown) {
             const remove = { id: params.id, otp: wordsFor(result, { otp: "code" }, clock()).otp ?? "" };
             return refused(visit, { credentials: { errors: { remove } } }, result.lockedUntil);
           }
           if (!visit.fragment) return goTo(visit, `${paths.account}#passkeys`);
-          const notice = result ? `“${result.removed.name}” removed. It no longer signs you in.` : undefined;
-          return answer(visit, { credentials: { notice, signal: Boolean(result) } });
+          const notice = isFailure(result) ? undefined : `“${result.removed.name}” removed. It no longer signs you in.`;
+          return answer(visit, { credentials: { notice, signal: !unknown } });
         },
         { params: t.Object({ id: t.String() }), body: t.Object(factorProof) },
       ),

@@ -1,5 +1,5 @@
 import { Elysia, t } from "elysia";
-import { isRefused } from "../../auth";
+import { isFailure } from "../../auth";
 import { pathOfStep } from "../../paths";
 import { LoginPage } from "../../views/pages/LoginPage";
 import type { AuthKit } from "../kit";
@@ -23,7 +23,7 @@ export const loginRoutes = ({ gates, auth, paths, pages, clock }: AuthKit) =>
       async ({ body, visit }) => {
         const username = body.username.trim();
         const result = await auth.checkPassword(username, body.password, visit.meta(), visit.trustedBrowserToken);
-        if (isRefused(result)) {
+        if (isFailure(result)) {
           const error = wordsFor(result, { password: "password at sign-in" }, clock()).password;
           const content = <LoginPage paths={paths} csrfToken={visit.csrfToken} username={username} error={error} />;
           return pages.page(visit, title, content, refusalStatus(visit.set, clock, result.lockedUntil));
@@ -42,7 +42,7 @@ export const loginRoutes = ({ gates, auth, paths, pages, clock }: AuthKit) =>
       paths.passkeySignIn,
       async ({ body, visit }) => {
         const result = await auth.signInWithPasskey(visit.browser(), body.credential, visit.meta());
-        if (isRefused(result)) {
+        if (isFailure(result)) {
           const passkeyError = wordsFor(result, { passkey: "passkey at sign-in" }, clock()).passkey;
           const content = <LoginPage paths={paths} csrfToken={visit.csrfToken} passkeyError={passkeyError} />;
           return pages.page(visit, title, content, 422);

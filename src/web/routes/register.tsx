@@ -1,8 +1,8 @@
 import { Elysia, t } from "elysia";
-import { isRefused } from "../../auth";
+import { isFailure } from "../../auth";
 import { RegisterPage } from "../../views/pages/RegisterPage";
 import type { AuthKit } from "../kit";
-import { wordsFor } from "../messages";
+import { fieldsOf, wordsFor } from "../messages";
 import { goTo } from "../respond";
 
 const title = "Create your account";
@@ -22,8 +22,8 @@ export const registerRoutes = ({ gates, auth, paths, pages, clock }: AuthKit) =>
       async ({ body, visit }) => {
         const form = { ...body, username: body.username.trim() };
         const result = await auth.register(form, visit.meta());
-        if (isRefused(result)) {
-          const errors = wordsFor(result, kinds, clock());
+        if (isFailure(result)) {
+          const errors = wordsFor(result, kinds, clock(), fieldsOf.registration);
           const content = (
             <RegisterPage paths={paths} csrfToken={visit.csrfToken} username={form.username} errors={errors} />
           );

@@ -1,5 +1,5 @@
 import { Elysia, t } from "elysia";
-import { type CodeAccepted, isRefused, type Refused, type SecondFactors, type User } from "../../auth";
+import { type CodeAccepted, type Failure, isFailure, type SecondFactors, type User } from "../../auth";
 import { describeDevice } from "../../views/device";
 import { RecoveryCodesPage } from "../../views/pages/RecoveryCodesPage";
 import { SetupPage } from "../../views/pages/SetupPage";
@@ -62,7 +62,7 @@ export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: 
   async function refusedSecondStep(
     ctx: PageContext,
     user: User,
-    result: Refused<"otp">,
+    result: Failure,
     shown: { by: "code" | "key"; enrolling: boolean; recovery: boolean; remember: boolean },
   ) {
     const words = wordsFor(result, { otp: "code" }, clock()).otp;
@@ -109,7 +109,7 @@ export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: 
         const name = describeDevice(request.headers.get("user-agent"));
         const remembered = body.remember !== undefined;
         const result = await auth.enrollWithWebAuthn(visit, body.credential, name, visit.meta(), remembered);
-        if (isRefused(result)) {
+        if (isFailure(result)) {
           const webauthnError = wordsFor(result, { otp: "code" }, clock()).otp;
           return setupPage(visit, visit.user, webauthnError, 422);
         }
@@ -142,7 +142,7 @@ export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: 
         const enrolling = !user.twoFactorEnabledAt;
         const remembered = body.remember !== undefined;
         const result = await auth.verifyCode(visit, body.otp, visit.meta(), remembered);
-        if (isRefused(result)) {
+        if (isFailure(result)) {
           const recovery = !enrolling && query.recovery !== undefined;
           const shown = { by: "code", enrolling, recovery, remember: remembered } as const;
           return refusedSecondStep(visit, user, result, shown);
@@ -161,7 +161,7 @@ export const twoFactorRoutes = ({ gates, auth, paths, pages, clock, policies }: 
       async ({ body, visit }) => {
         const remembered = body.remember !== undefined;
         const result = await auth.verifyWebAuthn(visit, body.credential, visit.meta(), remembered);
-        if (isRefused(result)) {
+        if (isFailure(result)) {
           const shown = { by: "key", enrolling: false, recovery: false, remember: remembered } as const;
           return refusedSecondStep(visit, visit.user, result, shown);
         }
