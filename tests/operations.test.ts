@@ -118,7 +118,7 @@ test("batched lines come out whole, in order and as UTF-8, however the batches f
   const lines = batchedLines((chunk) => chunks.push(chunk), 5, 64);
   const written = ["first", "é and 😀 in a line", "x".repeat(40), "y".repeat(100), "last"];
   for (const line of written) lines.line(line);
-  // The 100-character line is larger than the buffer: it went out at once, after those before it.
+  // A batch goes out once 64 characters wait: the 100-character line went at once, after those before it.
   expect(chunks.length).toBeGreaterThanOrEqual(2);
   const text = () => chunks.map((chunk) => new TextDecoder().decode(chunk)).join("");
   expect(text()).not.toContain("last");
@@ -126,7 +126,7 @@ test("batched lines come out whole, in order and as UTF-8, however the batches f
   await Bun.sleep(20);
   expect(text()).toBe(written.map((line) => `${line}\n`).join(""));
 
-  // Each chunk is a copy: the buffer, used again, does not change what was handed over.
+  // A flush asked for writes what waits at once, and only what was not written yet.
   const before = text();
   lines.line("z".repeat(50));
   lines.flush();

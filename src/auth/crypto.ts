@@ -1,23 +1,8 @@
 import { createHash, hkdfSync, timingSafeEqual } from "node:crypto";
 
-/**
- * Bytes from the CSPRNG, drawn 4 KB at a time and each handed out once, as Node does for
- * randomUUID: one call to the generator for 128 tokens, where a first visit to the sign-in
- * page made one for its CSRF nonce.
- */
-const randomPool = Buffer.alloc(4096);
-let randomPoolUsed = randomPool.length;
-
-/** A random token from the CSPRNG, base64url; 32 bytes = 256 bits by default, at most 4096. */
+/** A random token from the CSPRNG, base64url; 32 bytes = 256 bits by default. */
 export function randomToken(bytes = 32): string {
-  if (bytes > randomPool.length) throw new RangeError(`a token of ${bytes} bytes is more than the pool holds`);
-  if (randomPoolUsed + bytes > randomPool.length) {
-    crypto.getRandomValues(randomPool);
-    randomPoolUsed = 0;
-  }
-  const token = randomPool.toString("base64url", randomPoolUsed, randomPoolUsed + bytes);
-  randomPoolUsed += bytes;
-  return token;
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("base64url");
 }
 
 export function sha256Hex(value: string): string {

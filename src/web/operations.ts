@@ -139,36 +139,30 @@ function sentStatus(answer: unknown, status: number | keyof typeof StatusMap | u
 }
 
 /**
- * Lines for a stream, written in batches: one write a few milliseconds rather than one a
- * request. Each line is encoded at once into one reused buffer, so no line is kept as a string
- * until the write. `write` gets a copy of the batch. `flush` writes what is waiting, as a stop
- * must before it exits; a killed process loses at most the last `delayMs` of lines.
+ * Lines for a stream, written in batches: one write a few milliseconds (or each `batchChars`
+ * characters) rather than one a request. `flush` writes what is waiting, as a stop must before
+ * it exits; a killed process loses at most the last `delayMs` of lines.
  */
-export function batchedLines(write: (chunk: Uint8Array) => void, delayMs = 20, bufferBytes = 64 * 1024) {
+export function batchedLines(write: (chunk: Uint8Array) => void, delayMs = 20, batchChars = 64 * 1024) {
   const encoder = new TextEncoder();
-  const buffer = new Uint8Array(bufferBytes);
-  let used = 0;
+  let waiting: string[] = [];
+  let size = 0;
   let timer: Timer | undefined;
   const flush = () => {
     clearTimeout(timer);
     timer = undefined;
-    if (used === 0) return;
-    const chunk = buffer.slice(0, used);
-    used = 0;
-    write(chunk);
+    if (waiting.length === 0) return;
+    const text = `${waiting.join("\n")}\n`;
+    waiting = [];
+    size = 0;
+    write(encoder.encode(text));
   };
   return {
     line(text: string) {
-      // UTF-8 takes at most three bytes for each UTF-16 unit of the text, and one for the newline.
-      const mostBytes = text.length * 3 + 1;
-      if (used + mostBytes > buffer.length) flush();
-      if (mostBytes > buffer.length) {
-        write(encoder.encode(`${text}\n`));
-        return;
-      }
-      used += encoder.encodeInto(text, buffer.subarray(used)).written;
-      buffer[used++] = 0x0a;
-      timer ??= setTimeout(flush, delayMs);
+      waiting.push(text);
+      size += text.length + 1;
+      if (size >= batchChars) flush();
+      else timer ??= setTimeout(flush, delayMs);
     },
     flush,
   };
