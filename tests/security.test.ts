@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { codeAt } from "../src/auth/factors/totp";
+import { createApp } from "../src/demo/app";
 import {
   Browser,
   dom,
@@ -315,6 +316,20 @@ describe("cookies", () => {
     expect(session).toContain("Path=/");
     expect(response.headers.get("strict-transport-security")).toContain("max-age=");
     await https.close();
+  });
+
+  test("a forged signature is refused by an instance that has never seen the session's genuine one", async () => {
+    const browser = new Browser(t.app);
+    await registerWithTwoFactor(browser, t, "petra");
+    const [token] = (browser.cookies.get("tfa-session") ?? "").split(".");
+    // Another instance on the same database and secret, which has read none of petra's cookies.
+    const other = new Browser(createApp({ database: t.database, config: t.config, clock: () => t.clock.now }));
+    other.cookies.set("tfa-session", `${token}.${"A".repeat(43)}`);
+    const response = await other.get("/");
+    expect(response.status).toBe(303);
+    expect(response.headers.get("location")).toBe("/login");
+    other.cookies.set("tfa-session", browser.cookies.get("tfa-session") ?? "");
+    expect((await other.get("/")).status).toBe(200);
   });
 
   test("a forged or stale signature sends the person to /login and clears the cookies", async () => {

@@ -39,13 +39,13 @@ export function authCookies({ appSecret, secureCookies }: CookieSettings) {
   const hmac = keyedHmac(key);
   const signatureOf = (value: string) => hmac(value, "base64").replace(/=+$/, "");
   const flags = { path: "/", httpOnly: true, sameSite: "lax", secure: secureCookies } as const;
-  /** The value of a signed cookie; `forged` when its signature is not ours (forged, or from another secret). */
-  const verify = (sent: string): string | "forged" => {
+  /** A signed cookie's value and signature; null when it has no signature at all. */
+  const split = (sent: string) => {
     const dot = sent.lastIndexOf(".");
-    if (dot === -1) return "forged";
-    const value = sent.slice(0, dot);
-    return constantTimeEqual(sent, `${value}.${signatureOf(value)}`) ? value : "forged";
+    return dot === -1 ? null : { value: sent.slice(0, dot), signature: sent.slice(dot + 1) };
   };
+  /** Whether the signature is ours for this value (not forged, nor made with another secret). */
+  const genuine = (value: string, signature: string) => constantTimeEqual(signature, signatureOf(value));
   // A session sends the same signed cookie with every request: the signatures found genuine lately,
   // by the session's id, which is not a bearer secret (the database keeps it), so no token is kept.
   const genuineSignatures = lately<string>(MAX_REMEMBERED);
@@ -60,18 +60,21 @@ export function authCookies({ appSecret, secureCookies }: CookieSettings) {
     names,
     sign: (value: string) => `${value}.${signatureOf(value)}`,
     /** The value of a signed cookie, or null without one; `forged` when its signature is not ours. */
-    unsign: (sent: string | null): string | null | "forged" => (sent ? verify(sent) : null),
+    unsign(sent: string | null): string | null | "forged" {
+      if (!sent) return null;
+      const parts = split(sent);
+      return parts && genuine(parts.value, parts.signature) ? parts.value : "forged";
+    },
     /** The session cookie's token and the session's id, or null without one; `forged` when its signature is not ours. */
     unsignSession(sent: string | null): SentSession | null | "forged" {
       if (!sent) return null;
-      const dot = sent.lastIndexOf(".");
-      if (dot === -1) return "forged";
-      const token = sent.slice(0, dot);
-      const signature = sent.slice(dot + 1);
+      const parts = split(sent);
+      if (!parts) return "forged";
+      const { value: token, signature } = parts;
       const id = sessionIdOf(token);
-      const genuine = genuineSignatures.get(id);
-      if (genuine !== undefined) return constantTimeEqual(signature, genuine) ? { token, id } : "forged";
-      if (verify(sent) === "forged") return "forged";
+      const known = genuineSignatures.get(id);
+      if (known !== undefined) return constantTimeEqual(signature, known) ? { token, id } : "forged";
+      if (!genuine(token, signature)) return "forged";
       genuineSignatures.set(id, signature);
       return { token, id };
     },
