@@ -11,7 +11,7 @@ import { openDatabase } from "../src/db/database";
 import { backend } from "./databases";
 import { type Browser, readKey } from "./helpers";
 import { browserAt, codeOn, type Instance, newDatabase, registerOn, startInstance } from "./instances";
-import { freePort } from "./processes";
+import { freePort, rawConnection } from "./processes";
 
 const haproxy = Bun.which("haproxy");
 const throwawayPostgres = process.env.PG_THROWAWAY_DIR;
@@ -179,48 +179,10 @@ describe("rolling two instances behind HAProxy", () => {
   );
 });
 
-/** One kept-alive connection to a server: each `send` writes a request and reads its whole answer, or "closed". */
-async function keptAliveConnection(port: number) {
-  let received = "";
-  let closed = false;
-  let wake = () => {};
-  const socket = await Bun.connect({
-    hostname: "127.0.0.1",
-    port,
-    socket: {
-      data(_socket, chunk) {
-        received += chunk.toString("latin1");
-        wake();
-      },
-      close() {
-        closed = true;
-        wake();
-      },
-    },
-  });
-  return {
-    async send(request: string): Promise<{ head: string; body: string } | "closed"> {
-      received = "";
-      socket.write(request);
-      for (;;) {
-        const end = received.indexOf("\r\n\r\n");
-        const length = Number(/\r\ncontent-length: (\d+)/i.exec(received)?.[1] ?? 0);
-        if (end !== -1 && received.length - end - 4 >= length) {
-          return { head: received.slice(0, end), body: received.slice(end + 4) };
-        }
-        if (closed) return "closed";
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-      }
-    },
-  };
-}
-
 describe("a SIGTERM drains before it stops", () => {
   test("a kept-alive connection is still answered during the drain, told to close, and /healthz says 503", async () => {
     const instance = await startInstance(await newDatabase(), { SHUTDOWN_DRAIN_SECONDS: "2" }, "pipe");
-    const connection = await keptAliveConnection(instance.port);
+    const connection = await rawConnection(instance.port);
     const request = "GET /login HTTP/1.1\r\nHost: app.test\r\n\r\n";
     const before = await connection.send(request);
     expect(before === "closed" ? before : before.head).not.toMatch(/connection: close/i);

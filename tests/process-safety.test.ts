@@ -4,7 +4,7 @@ import { afterEach, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, launch, randomSecret } from "./processes";
+import { freePort, launch, randomSecret, rawAnswer } from "./processes";
 
 const started: { child: Bun.Subprocess; directory: string }[] = [];
 
@@ -35,37 +35,6 @@ async function startServer(port = freePort()) {
   );
   started.push({ child, directory });
   return { child, port, env };
-}
-
-/** Writes these bytes to the port as they are and reads the answer until the server closes or it is whole. */
-function rawAnswer(port: number, request: string): Promise<{ status: string; head: string; body: string }> {
-  return new Promise((resolve, reject) => {
-    let answer = "";
-    const done = () => {
-      const [head = "", body = ""] = answer.split(/\r\n\r\n(.*)/s);
-      resolve({ status: head.split("\r\n")[0] ?? "", head: `${head}\r\n`, body });
-    };
-    Bun.connect({
-      hostname: "127.0.0.1",
-      port,
-      socket: {
-        open: (socket) => {
-          socket.write(Buffer.from(request, "latin1"));
-        },
-        data: (socket, chunk) => {
-          answer += chunk.toString("latin1");
-          const [head = "", body = ""] = answer.split(/\r\n\r\n(.*)/s);
-          const length = /\r\ncontent-length: (\d+)/i.exec(head)?.[1];
-          const whole =
-            answer.includes("\r\n\r\n") &&
-            (request.startsWith("HEAD") || length === undefined || Buffer.byteLength(body, "latin1") >= Number(length));
-          if (whole) socket.end();
-        },
-        close: done,
-        error: (_socket, error) => reject(error),
-      },
-    }).catch(reject);
-  });
 }
 
 const rawRequest = async (port: number, request: string) => (await rawAnswer(port, request)).status;

@@ -41,3 +41,60 @@ export async function launch(
     await Bun.sleep(2);
   }
 }
+
+/** An HTTP answer read off a raw socket: its status line, its head (each line ended by CRLF) and its body. */
+export type RawAnswer = { status: string; head: string; body: string };
+
+/**
+ * One raw TCP connection to a server on this machine: `send` writes the bytes as they are and
+ * reads the whole answer (by its Content-Length; a HEAD's has no body), or "closed" when the
+ * server closed the connection before answering.
+ */
+export async function rawConnection(port: number) {
+  let received = "";
+  let closed = false;
+  let wake = () => {};
+  const socket = await Bun.connect({
+    hostname: "127.0.0.1",
+    port,
+    socket: {
+      data(_socket, chunk) {
+        received += chunk.toString("latin1");
+        wake();
+      },
+      close() {
+        closed = true;
+        wake();
+      },
+    },
+  });
+  return {
+    async send(request: string): Promise<RawAnswer | "closed"> {
+      received = "";
+      socket.write(Buffer.from(request, "latin1"));
+      for (;;) {
+        const end = received.indexOf("\r\n\r\n");
+        if (end !== -1) {
+          const head = `${received.slice(0, end)}\r\n`;
+          const body = received.slice(end + 4);
+          const length = request.startsWith("HEAD") ? 0 : Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1] ?? 0);
+          if (body.length >= length || closed) return { status: head.slice(0, head.indexOf("\r\n")), head, body };
+        }
+        if (closed) return "closed";
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+    },
+    close: () => socket.end(),
+  };
+}
+
+/** Writes these bytes on a connection of their own and reads the answer. */
+export async function rawAnswer(port: number, request: string): Promise<RawAnswer> {
+  const connection = await rawConnection(port);
+  const answer = await connection.send(request);
+  connection.close();
+  if (answer === "closed") throw new Error(`closed without an answer: ${JSON.stringify(request)}`);
+  return answer;
+}
