@@ -9,7 +9,7 @@ import { isPostgresUrl, openDatabase, withoutCredentials } from "./db/database";
 import { plural } from "./words";
 
 const USAGE =
-  "usage: elysia-two-factor list-users | reset-2fa <username> | unlock <username> | revoke-sessions <username>";
+  "usage: elysia-two-factor list-users | reset-2fa <username> | unlock <username> | revoke-sessions <username> | delete-user <username>";
 const HELP = `${USAGE}
 
 Works on the database DATABASE_URL names (a SQLite path, or a postgres:// URL).
@@ -17,6 +17,7 @@ Works on the database DATABASE_URL names (a SQLite path, or a postgres:// URL).
   reset-2fa <username>    turns 2FA off: deletes the key, passkeys and recovery codes, ends sessions
   unlock <username>       lifts the password and code lockouts
   revoke-sessions <name>  ends every session of the user
+  delete-user <username>  deletes the account and everything of it: sessions, keys, codes, log
 `;
 
 function fail(message: string): never {
@@ -29,7 +30,7 @@ if (command === "help" || command === "--help" || command === "-h") {
   console.info(HELP.trimEnd());
   process.exit(0);
 }
-const takesUsername = ["reset-2fa", "unlock", "revoke-sessions"];
+const takesUsername = ["reset-2fa", "unlock", "revoke-sessions", "delete-user"];
 if (command === "list-users" ? username !== undefined : !takesUsername.includes(command ?? "")) {
   fail(command ? `Unknown command or extra argument: ${process.argv.slice(2).join(" ")}` : "No command given.");
 }
@@ -91,6 +92,13 @@ switch (command) {
   case "revoke-sessions": {
     const ended = (await tasks.revokeSessions(username ?? "")) ?? noSuchUser();
     console.info(`Ended ${plural(ended, "session")} of ${username}.`);
+    break;
+  }
+  case "delete-user": {
+    if (!(await tasks.deleteUser(username ?? ""))) noSuchUser();
+    console.info(
+      `Deleted ${username}: the account, its sessions, keys, recovery codes, trusted browsers and security log are gone. The name may be registered again.`,
+    );
     break;
   }
 }

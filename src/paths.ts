@@ -37,6 +37,8 @@ export function authPaths(prefix: string, home: string) {
     addCredential: `${account}/credentials`,
     renameCredential: `${account}/credentials/:id/rename`,
     removeCredential: `${account}/credentials/:id/remove`,
+    securityLog: `${account}/security-log.json`,
+    deleteAccount: `${account}/delete`,
   };
 }
 

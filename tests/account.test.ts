@@ -35,7 +35,15 @@ describe("the account page", () => {
     const page = await dom(full);
     expect(page.querySelector("title")?.textContent).toContain("Security settings");
     const panels = [...page.querySelectorAll("section.panel")].map((panel) => panel.id);
-    expect(panels).toEqual(["two-factor", "passkeys", "password", "sessions", "trusted-browsers", "security-log"]);
+    expect(panels).toEqual([
+      "two-factor",
+      "passkeys",
+      "password",
+      "sessions",
+      "trusted-browsers",
+      "security-log",
+      "delete-account",
+    ]);
     expect(page.querySelector("#two-factor")?.textContent).toContain("10 recovery codes left");
 
     const fragment = await browser.get("/account", { htmx: true });

@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { eq, inArray } from "drizzle-orm";
 import { codeAt } from "../src/auth/factors/totp";
 import { openDatabase } from "../src/db/database";
 import { createApp } from "../src/demo/app";
 import { loadConfig } from "../src/demo/config";
 import { freshDatabaseUrl } from "./databases";
-import { Browser, dom, enroll, signIn, signInWithPassword, TEST_SECRET, wrongCodeAt } from "./helpers";
+import { Browser, dom, enroll, register, signIn, signInWithPassword, TEST_SECRET, wrongCodeAt } from "./helpers";
 
 // The command line runs as its own process on a database the app also uses, as an operator would run it.
 const fresh = await freshDatabaseUrl();
@@ -107,6 +108,30 @@ describe("bun run admin", () => {
     const page = await dom(await trusted.get("/setup-2fa"));
     expect(page.querySelector(".totp-key")?.textContent?.replace(/\s/g, "")).not.toBe(alice.key);
     expect(admin("list-users").out).toMatch(/\nalice\s+enrolling\s+-\s+1\s+0\s+-\n/);
+  });
+
+  test("delete-user deletes the account and every row of it, lockouts included: the name is free again", async () => {
+    const carl = new Browser(t.app);
+    const { key } = await enroll(carl, t, "carl");
+    const attacker = new Browser(t.app);
+    await signInWithPassword(attacker, "carl");
+    for (let i = 0; i < 5; i++) await attacker.post("/verify-2fa", { otp: wrongCodeAt(key, t.clock.now) });
+    await signInWithPassword(new Browser(t.app), "carl", "not carl's password");
+    const { users, throttles } = database.tables;
+    const [row] = await database.orm.select().from(users).where(eq(users.usernameKey, "carl"));
+    const keys = [`password:carl`, `code:${row?.id}`];
+    expect((await database.orm.select().from(throttles).where(inArray(throttles.key, keys))).length).toBe(2);
+
+    const { code, out } = admin("delete-user", "carl");
+    expect(code).toBe(0);
+    expect(out).toStartWith("Deleted carl: the account, its sessions, keys, recovery codes");
+    expect(await database.orm.select().from(users).where(eq(users.usernameKey, "carl"))).toEqual([]);
+    expect(await database.orm.select().from(throttles).where(inArray(throttles.key, keys))).toEqual([]);
+    expect(await homeOf(carl)).toBe("/login");
+    expect(admin("list-users").out).not.toContain("carl");
+    await register(new Browser(t.app), "carl");
+    expect(admin("delete-user", "carl").code).toBe(0);
+    expect(admin("delete-user", "carl").err).toStartWith('No user named "carl".');
   });
 
   test("help, --help and -h print the usage and what each command does, and exit 0", () => {

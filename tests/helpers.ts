@@ -22,7 +22,7 @@ export async function testApp(env: Record<string, string> = {}) {
 
 export type TestApp = Awaited<ReturnType<typeof testApp>>;
 /** What the flow helpers need of a test app: its routes and its clock. */
-type AppAndClock = Pick<TestApp, "app" | "clock">;
+type AppAndClock = { app: Browser["app"]; clock: TestApp["clock"] };
 
 /** `signal` hangs up: over HTTP, the connection is dropped, as a browser's closed tab drops it. */
 type RequestOptions = { htmx?: boolean; headers?: Record<string, string>; signal?: AbortSignal };

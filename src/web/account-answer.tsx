@@ -1,6 +1,7 @@
 import type { AccountOverview, Auth, Enrollment, Session, User } from "../auth";
 import type { AuthPaths } from "../paths";
 import { type CredentialErrors, CredentialsPanel } from "../views/account/CredentialsPanel";
+import { DeleteAccountPanel } from "../views/account/DeleteAccountPanel";
 import { type ListPanel, ListPanels } from "../views/account/ListPanels";
 import { PasswordPanel } from "../views/account/PasswordPanel";
 import { NewAuthenticatorPanel, TwoFactorPanel } from "../views/account/TwoFactorPanel";
@@ -33,6 +34,7 @@ export type Changed =
   | { password: { notice?: string; errors?: FieldErrors<"current_password" | "new_password" | "confirm"> } }
   | { list: ListPanel }
   | { credentials: CredentialsChange }
+  | { deletion: { errors: FieldErrors<"password" | "otp"> } }
   | { nothing: true };
 
 /** The passkeys panel after an action: a refusal, a notice, and after a rename or removal, the signal to the browser. */
@@ -149,6 +151,15 @@ export function accountAnswers({ auth, paths, pages, trustedBrowserDays, resetWi
       />
     );
     const passwordPanel = <PasswordPanel paths={paths} csrfToken={ctx.csrfToken} {...password} />;
+    const deletePanel = (outOfBand: boolean) => (
+      <DeleteAccountPanel
+        paths={paths}
+        csrfToken={ctx.csrfToken}
+        passkeyMayProve={overview.credentials.length > 0}
+        errors={"deletion" in changed ? changed.deletion.errors : undefined}
+        outOfBand={outOfBand}
+      />
+    );
     if (ctx.fragment && !("nothing" in changed)) {
       // A change of passkeys changes what the 2FA panel says and asks for too.
       const form =
@@ -160,7 +171,10 @@ export function accountAnswers({ auth, paths, pages, trustedBrowserDays, resetWi
           <>
             {credentialsPanel(ctx, overview, changed.credentials)}
             {twoFactorPanel(ctx, overview, null, true)}
+            {deletePanel(true)}
           </>
+        ) : "deletion" in changed ? (
+          deletePanel(false)
         ) : (
           ""
         );
@@ -181,6 +195,7 @@ export function accountAnswers({ auth, paths, pages, trustedBrowserDays, resetWi
         {credentialsPanel(ctx, overview, "credentials" in changed ? changed.credentials : {})}
         {passwordPanel}
         {lists(() => false)}
+        {deletePanel(false)}
       </AccountPage>
     );
     return pages.page(ctx, "Security settings", content, status);

@@ -14,4 +14,6 @@ export type AuthKit = {
   pages: PageRenderer;
   /** The WebAuthn relying party: APP_ORIGIN's host name. */
   rpId: string;
+  /** The host's own hooks, from the plugin's options. */
+  hooks: { onAccountDeleted: (userId: number) => void | Promise<void> };
 };

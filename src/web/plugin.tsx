@@ -52,6 +52,12 @@ export type TwoFactorAuthOptions = {
   policies?: Partial<AuthPolicies>;
   /** Milliseconds since the epoch; the system clock unless a test moves its own. */
   clock?: Clock;
+  /**
+   * Called when a person deletes their account, once their proofs are checked and before the
+   * auth deletes its own rows: delete the host's data of `userId` here. If it throws, nothing
+   * is deleted and the person is asked to try again.
+   */
+  onAccountDeleted?: (userId: number) => void | Promise<void>;
 };
 
 /**
@@ -74,6 +80,7 @@ export function twoFactorAuth({
   sessionAbsoluteMs = 30 * DAY_MS,
   policies: overrides = {},
   clock = systemClock,
+  onAccountDeleted = () => {},
 }: TwoFactorAuthOptions) {
   // Checked here, at the mount: a wrong secret or origin stops the start, never a 403 later.
   const appSecret = checkedSecret(secret, "secret");
@@ -114,7 +121,16 @@ export function twoFactorAuth({
     clock,
     seed: prefix,
   });
-  const kit: AuthKit = { gates, auth, paths, clock, policies, pages, rpId: new URL(appOrigin).hostname };
+  const kit: AuthKit = {
+    gates,
+    auth,
+    paths,
+    clock,
+    policies,
+    pages,
+    rpId: new URL(appOrigin).hostname,
+    hooks: { onAccountDeleted },
+  };
 
   let cleanup: Timer | undefined;
   return (

@@ -4,7 +4,7 @@ import { sha256Hex } from "../crypto";
 import { hashPassword, passwordProblem, samePassword } from "../factors/passwords";
 import type { WebAuthnCeremonies } from "../factors/webauthn";
 import { type Failure, failureOf, isFailure } from "../outcomes";
-import type { Stores } from "../stores";
+import { codeKey, passwordKey, type Stores } from "../stores";
 import type { LoggedEvent, RequestMeta } from "../stores/events";
 import type { NewSession, SessionWithUser } from "../stores/sessions";
 import type { Enrollment, PasswordChangeForm } from "../types";
@@ -256,6 +256,30 @@ export function accountFlows(
       if (!removed) return unknownCredential;
       await events.record("credential_removed", user.id, meta, { credential: removed.name });
       return { removed };
+    },
+
+    /** The account's whole security log, newest first, for the person to keep. */
+    securityLog: (user: User): Promise<LoggedEvent[]> => events.all(user.id),
+
+    /**
+     * Deletes the account, after its password and a current factor: `beforeDelete` runs first,
+     * for the host's own data (if it throws, nothing is deleted), then every row of the account
+     * goes in one transaction, so the name may be registered again.
+     */
+    async deleteAccount(
+      { session, user }: SessionWithUser,
+      password: string,
+      given: FactorProof,
+      meta: RequestMeta,
+      beforeDelete: (userId: number) => Promise<void>,
+    ): Promise<{ deleted: true } | Failure> {
+      const owner = await prove.password(user.username, password, meta);
+      if (isFailure(owner)) return owner;
+      const proof = await prove.currentFactor(user, given, session.id, meta);
+      if (isFailure(proof)) return proof;
+      await beforeDelete(user.id);
+      const deleted = await users.deleteWithEverything(user.id, [passwordKey(user.username), codeKey(user.id)]);
+      return deleted ? { deleted } : { reason: "session_ended" };
     },
 
     /** Ends one of the user's sessions; false when there is no such session of theirs. */

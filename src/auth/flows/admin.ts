@@ -73,6 +73,16 @@ export function adminTasks({
       return true;
     },
 
+    /**
+     * Deletes the account and every row of it, as the person's own deletion does; the host's
+     * data is the host's to delete. False for an unknown user.
+     */
+    async deleteUser(username: string): Promise<boolean> {
+      const user = await users.findByUsername(username);
+      if (!user) return false;
+      return users.deleteWithEverything(user.id, [passwordKey(user.username), codeKey(user.id)]);
+    },
+
     /** Ends every session of the user: how many, or null for an unknown user. */
     async revokeSessions(username: string): Promise<number | null> {
       const user = await users.findByUsername(username);

@@ -41,6 +41,9 @@ function readDetail(stored: string | null): EventDetail {
   }
 }
 
+const readBack = (rows: SecurityEvent[]): LoggedEvent[] =>
+  rows.map((row) => ({ ...row, detail: readDetail(row.detail) }));
+
 /** The security event log. Callers pass only secret-free details: never a password, code, key or token. */
 export function eventLog({ orm, tables: { securityEvents }, soon }: Database, clock: Clock) {
   /** An event's row. */
@@ -86,8 +89,17 @@ export function eventLog({ orm, tables: { securityEvents }, soon }: Database, cl
 
     /** The account's newest events first. */
     async recent(userId: number, limit: number): Promise<LoggedEvent[]> {
-      const rows = await newest.execute({ userId, limit });
-      return rows.map((row) => ({ ...row, detail: readDetail(row.detail) }));
+      return readBack(await newest.execute({ userId, limit }));
+    },
+
+    /** Every event of the account, newest first: its whole log, to download. */
+    async all(userId: number): Promise<LoggedEvent[]> {
+      const rows = await orm
+        .select()
+        .from(securityEvents)
+        .where(eq(securityEvents.userId, userId))
+        .orderBy(desc(securityEvents.createdAt), desc(securityEvents.id));
+      return readBack(rows);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { and, eq, isNull, lt, or } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
 import type { Clock } from "../../clock";
 import { type Claim, type Database, type Orm, type Statements, type Written, writeWithClaim } from "../../db/database";
 import type { User } from "../../db/tables";
@@ -26,7 +26,7 @@ export function usernameKey(username: string): string {
 export function userStore(database: Database, clock: Clock) {
   const {
     orm,
-    tables: { users },
+    tables: { users, sessions, webauthnChallenges, throttles },
   } = database;
   return {
     /**
@@ -120,6 +120,32 @@ export function userStore(database: Database, clock: Clock) {
         (transaction) => alongside(transaction),
       );
       return written.followed;
+    },
+
+    /**
+     * Deletes the account and every row of it in one transaction: the WebAuthn challenges its
+     * sessions were given and the throttles keyed by it (`throttleKeys`), then the user, which
+     * takes along every table that names it (sessions, codes, keys, trusted browsers, the log).
+     * False when it was gone already.
+     */
+    async deleteWithEverything(userId: number, throttleKeys: string[]): Promise<boolean> {
+      const { followed } = await database.atomically(
+        (transaction) =>
+          transaction
+            .delete(webauthnChallenges)
+            .where(
+              inArray(
+                webauthnChallenges.owner,
+                transaction.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, userId)),
+              ),
+            )
+            .returning({ challenge: webauthnChallenges.challenge }),
+        (transaction) => ({
+          throttles: transaction.delete(throttles).where(inArray(throttles.key, throttleKeys)),
+          user: transaction.delete(users).where(eq(users.id, userId)).returning({ id: users.id }),
+        }),
+      );
+      return followed.user.length > 0;
     },
   };
 }

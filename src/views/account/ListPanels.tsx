@@ -60,6 +60,7 @@ export function ListPanels({
         }))}
       />
       <SecurityLogPanel
+        downloadPath={paths.securityLog}
         outOfBand={outOfBand("security-log")}
         events={overview.events.map((event) => ({
           type: event.type,

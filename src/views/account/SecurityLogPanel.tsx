@@ -82,14 +82,18 @@ const WORDS: Record<SecurityEventType, (detail: EventDetail) => string> = {
   credential_used: (detail) => named("Passkey or security key used", detail),
 };
 
-const describeEvent = (event: Pick<EventRow, "type" | "detail">) => WORDS[event.type](event.detail);
+/** An event in the words the log shows: also what the downloaded log says of it. */
+export const describeEvent = (event: Pick<EventRow, "type" | "detail">) => WORDS[event.type](event.detail);
 
-type SecurityLogPanelProps = { events: EventRow[]; outOfBand?: boolean };
+type SecurityLogPanelProps = { events: EventRow[]; downloadPath: string; outOfBand?: boolean };
 
-export function SecurityLogPanel({ events, outOfBand = false }: SecurityLogPanelProps) {
+export function SecurityLogPanel({ events, downloadPath, outOfBand = false }: SecurityLogPanelProps) {
   return (
     <Panel id="security-log" title="Security log" outOfBand={outOfBand}>
-      <p>Recent events on your account, newest first.</p>
+      <p>
+        Recent events on your account, newest first. <a href={downloadPath}>Download the whole log</a> (JSON) to keep or
+        inspect it.
+      </p>
       <ol class="event-list">
         {events.map((event) => (
           <li>

@@ -2,11 +2,9 @@ import { RECOVERY_CODE_COUNT } from "../../auth";
 import type { AuthPaths } from "../../paths";
 import { plural } from "../../words";
 import { CodeField } from "../components/CodeField";
-import { firstInError } from "../components/Field";
 import { KeyToScan, type KeyToScanProps } from "../components/KeyToScan";
-import { PasswordField } from "../components/PasswordField";
 import { PostForm } from "../components/PostForm";
-import { ProofField } from "../components/ProofField";
+import { PasswordAndProofFields, ProofField } from "../components/ProofField";
 import { RecoveryCodeList } from "../components/RecoveryCodeList";
 import { Panel } from "./Panel";
 
@@ -35,7 +33,6 @@ const PANEL = "two-factor";
 export function TwoFactorPanel(props: TwoFactorPanelProps) {
   const { paths, csrfToken, recoveryCodesLeft, newCodes, notice, regenerateError, resetErrors = {} } = props;
   const { appLinked, passkeyMayProve, outOfBand } = props;
-  const resetFocus = firstInError(["password", "otp"], resetErrors);
   const proof = passkeyMayProve ? { "data-webauthn-proof": paths.proofOptions } : {};
   return (
     <Panel id={PANEL} title="Two-factor sign-in" notice={notice} outOfBand={outOfBand}>
@@ -70,20 +67,7 @@ export function TwoFactorPanel(props: TwoFactorPanelProps) {
           : "A second way in beside your passkeys and security keys: codes from an app on your phone."}
       </p>
       <PostForm action={paths.resetTwoFactor} csrfToken={csrfToken} panel={PANEL} data={proof}>
-        <PasswordField
-          kind="current"
-          id="reset-password"
-          name="password"
-          label="Your password"
-          error={resetErrors.password}
-          autofocus={resetFocus === "password"}
-        />
-        <ProofField
-          id="reset-otp"
-          error={resetErrors.otp}
-          autofocus={resetFocus === "otp"}
-          passkeyMayProve={passkeyMayProve}
-        />
+        <PasswordAndProofFields idPrefix="reset" errors={resetErrors} passkeyMayProve={passkeyMayProve} />
         <button type="submit" class="secondary">
           {appLinked ? "Set up a new app" : "Link an app"}
         </button>

@@ -1,4 +1,6 @@
-import { Field } from "./Field";
+import type { FieldErrors } from "../field-errors";
+import { Field, firstInError } from "./Field";
+import { PasswordField } from "./PasswordField";
 
 type ProofFieldProps = {
   id: string;
@@ -41,6 +43,36 @@ export function ProofField({ id, error, autofocus, passkeyMayProve }: ProofField
       ) : (
         ""
       )}
+    </>
+  );
+}
+
+type PasswordAndProofProps = {
+  /** What the fields' ids start with, such as `reset`: `reset-password`, `reset-otp`. */
+  idPrefix: string;
+  errors: FieldErrors<"password" | "otp">;
+  passkeyMayProve: boolean;
+};
+
+/** The password and a current factor: what the weightiest actions ask for. The first field in error gets the cursor. */
+export function PasswordAndProofFields({ idPrefix, errors, passkeyMayProve }: PasswordAndProofProps) {
+  const focus = firstInError(["password", "otp"], errors);
+  return (
+    <>
+      <PasswordField
+        kind="current"
+        id={`${idPrefix}-password`}
+        name="password"
+        label="Your password"
+        error={errors.password}
+        autofocus={focus === "password"}
+      />
+      <ProofField
+        id={`${idPrefix}-otp`}
+        error={errors.otp}
+        autofocus={focus === "otp"}
+        passkeyMayProve={passkeyMayProve}
+      />
     </>
   );
 }

@@ -13,12 +13,21 @@ type LoginPageProps = {
   error?: string;
   /** Why a passkey sign-in was refused. */
   passkeyError?: string;
+  /** What just happened, such as the account's deletion. */
+  notice?: string;
 };
 
-export function LoginPage({ paths, csrfToken, username = "", error, passkeyError }: LoginPageProps) {
+export function LoginPage({ paths, csrfToken, username = "", error, passkeyError, notice }: LoginPageProps) {
   return (
     <article class="card">
       <h1>Sign in</h1>
+      {notice ? (
+        <p class="notice" role="status" safe>
+          {notice}
+        </p>
+      ) : (
+        ""
+      )}
       <PostForm action={paths.login} csrfToken={csrfToken}>
         {error ? (
           <p class="form-error" id="login-error" role="alert" safe>

@@ -121,11 +121,15 @@ export class Visit {
     this.#renewCsrf(session.token);
   }
 
-  endSession(): void {
-    this.#outgoing.remove(this.#tools.cookies.names.session);
+  /** Ends the session in this browser; `forgetBrowser`, as when the account is deleted, forgets its trust too. */
+  endSession({ forgetBrowser = false } = {}): void {
+    const { names } = this.#tools.cookies;
+    this.#outgoing.remove(names.session);
+    if (forgetBrowser && this.trustedBrowserToken) this.#outgoing.remove(names.trustedBrowser);
     // Whatever a script may have stored goes too; cookies only when there is no trusted
     // browser to keep, since clearing cookies would also forget this browser's trust.
-    this.#set.headers["clear-site-data"] = this.trustedBrowserToken ? '"storage"' : '"cookies", "storage"';
+    const keepCookies = this.trustedBrowserToken && !forgetBrowser;
+    this.#set.headers["clear-site-data"] = keepCookies ? '"storage"' : '"cookies", "storage"';
     this.#renewCsrf(null);
   }
 

@@ -1,10 +1,13 @@
 import { Elysia, t } from "elysia";
 import { isFailure } from "../../auth";
+import { describeEvent } from "../../views/account/SecurityLogPanel";
 import { describeDevice } from "../../views/device";
 import { accountAnswers, type Changed } from "../account-answer";
 import type { Visit } from "../gates/visit";
+import { HttpError } from "../http-error";
 import type { AuthKit } from "../kit";
 import { describeRevoked, fieldsOf, wordsFor } from "../messages";
+import { logUnexpected } from "../operations";
 import { goTo, refusalStatus } from "../respond";
 import { ceremonyOptions } from "../webauthn-answer";
 
@@ -23,9 +26,15 @@ const passwordChanged = "Password changed. Every other session was signed out an
 const factorProof = { otp: t.String(), assertion: t.Optional(t.String()) };
 const proofOf = (body: { otp: string; assertion?: string }) => ({ otp: body.otp, assertion: body.assertion ?? "" });
 const credentialKind = t.Union([t.Literal("passkey"), t.Literal("security_key")]);
+const hostDeletionFailed = new HttpError(
+  503,
+  "Your account was not deleted",
+  "Something went wrong on our side while deleting it, and nothing was deleted. Try again in a moment.",
+  { "retry-after": "5" },
+);
 
 // Handlers name the fields they use: see GateContext in gates/context.ts for why.
-export const accountRoutes = ({ gates, auth, paths, pages, clock, policies, rpId }: AuthKit) => {
+export const accountRoutes = ({ gates, auth, paths, pages, clock, policies, rpId, hooks }: AuthKit) => {
   const answer = accountAnswers({ auth, paths, pages, rpId, ...policies });
   /** A refused form: its panel again, saying why; 429 with Retry-After when the proof is locked. */
   const refused = (visit: Visit, changed: Changed, lockedUntil: number | undefined) =>
@@ -34,6 +43,15 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies, rpId
   const afterListChange = (visit: Visit, list: "sessions" | "trusted-browsers") =>
     visit.fragment ? answer(visit, { list }) : goTo(visit, `${paths.account}#${list}`);
   const backToTwoFactor = (visit: Visit) => goTo(visit, `${paths.account}#two-factor`);
+  /** The host's deletion of its own data: a failure of it is logged, and deletes nothing of the auth's. */
+  const deleteHostData = async (userId: number) => {
+    try {
+      await hooks.onAccountDeleted(userId);
+    } catch (error) {
+      logUnexpected("the host's onAccountDeleted", error);
+      throw hostDeletionFailed;
+    }
+  };
 
   return new Elysia({ name: "account-routes", seed: gates.config.seed }).use(gates).guard(signedIn(), (account) =>
     account
@@ -203,6 +221,49 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies, rpId
           return answer(visit, { credentials: { notice, signal: !unknown } });
         },
         { params: t.Object({ id: t.String() }), body: t.Object(factorProof) },
+      )
+      .get(paths.securityLog, async ({ visit }) => {
+        const { user, set } = visit;
+        const events = await auth.account.securityLog(user);
+        Object.assign(set.headers, pages.securityHeaders);
+        set.headers["content-type"] = "application/json; charset=utf-8";
+        // Usernames are letters, digits and _ . -: nothing that could break out of the quotes.
+        set.headers["content-disposition"] = `attachment; filename="security-log-${user.username}.json"`;
+        set.headers["cache-control"] = "no-store";
+        const log = {
+          username: user.username,
+          downloadedAt: new Date(clock()).toISOString(),
+          events: events.map((event) => ({
+            at: new Date(event.createdAt).toISOString(),
+            type: event.type,
+            description: describeEvent(event),
+            detail: event.detail,
+            ip: event.ip,
+            browser: describeDevice(event.userAgent),
+            userAgent: event.userAgent,
+          })),
+        };
+        return JSON.stringify(log, null, 2);
+      })
+      .post(
+        paths.deleteAccount,
+        async ({ body, visit }) => {
+          const result = await auth.account.deleteAccount(
+            visit,
+            body.password,
+            proofOf(body),
+            visit.meta(),
+            deleteHostData,
+          );
+          if (isFailure(result)) {
+            const errors = wordsFor(result, { password: "password", otp: "code" }, clock(), fieldsOf.passwordAndFactor);
+            return refused(visit, { deletion: { errors } }, result.lockedUntil);
+          }
+          visit.endSession({ forgetBrowser: true });
+          // A whole new page, with htmx too: nothing of the account's stays on screen.
+          return goTo(visit, `${paths.login}?done=deleted`, true);
+        },
+        { body: t.Object({ password: t.String(), ...factorProof }) },
       ),
   );
 };

@@ -8,6 +8,7 @@ import { goTo, refusalStatus } from "../respond";
 import { ceremonyOptions } from "../webauthn-answer";
 
 const title = "Sign in";
+const accountDeleted = "Your account was deleted.";
 
 // Handlers name the fields they use: see GateContext in gates/context.ts for why.
 export const loginRoutes = ({ gates, auth, paths, pages, clock }: AuthKit) =>
@@ -15,7 +16,16 @@ export const loginRoutes = ({ gates, auth, paths, pages, clock }: AuthKit) =>
     .use(gates)
     .get(
       paths.login,
-      ({ visit }) => pages.blankFormPage(visit, title, (token) => <LoginPage paths={paths} csrfToken={token} />),
+      ({ query, visit }) => {
+        // Where a deleted account lands: the page says so, the same for everyone.
+        const notice = query.done === "deleted" ? accountDeleted : undefined;
+        return pages.blankFormPage(
+          visit,
+          title,
+          (token) => <LoginPage paths={paths} csrfToken={token} notice={notice} />,
+          notice ? "deleted" : "",
+        );
+      },
       { anonymousOnly: true },
     )
     .post(
