@@ -22,6 +22,8 @@ export function authPaths(prefix: string, home: string) {
     passkeyOptions: at("/login/passkey/options"),
     passkeySignIn: at("/login/passkey"),
     logout: at("/logout"),
+    /** Where a route that wants a recent second factor sends a session that gave none lately. */
+    confirm: at("/confirm"),
     account,
     recoveryCodes: `${account}/recovery-codes`,
     resetTwoFactor: `${account}/reset-2fa`,

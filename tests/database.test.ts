@@ -136,7 +136,8 @@ test.skipIf(backend !== "sqlite")(
     const before = mkdtempSync(join(tmpdir(), "bun-2fa-migrations-"));
     cpSync(folder, before, { recursive: true });
     const journal = JSON.parse(readFileSync(join(before, "meta/_journal.json"), "utf8"));
-    journal.entries = journal.entries.filter((entry: { tag: string }) => entry.tag !== "0004_recovery_codes_left");
+    // The database as it stood before that migration: the migrator applies only entries newer than the last one applied.
+    journal.entries = journal.entries.filter((entry: { idx: number }) => entry.idx < 4);
     writeFileSync(join(before, "meta/_journal.json"), JSON.stringify(journal));
     const client = new SqliteClient(":memory:");
     const orm = drizzle({ client });

@@ -150,7 +150,15 @@ describe("mounted in a host app under a prefix", () => {
     );
     expect(user).toMatchObject({ username: "mia", appLinked: true, recoveryCodesLeft: 10 });
     expect(Object.keys(session).sort()).toEqual(
-      ["createdAt", "expiresAt", "failedCodesBefore", "lastSeenAt", "signedInWith", "usedRecoveryCode"].sort(),
+      [
+        "createdAt",
+        "expiresAt",
+        "factorConfirmedAt",
+        "failedCodesBefore",
+        "lastSeenAt",
+        "signedInWith",
+        "usedRecoveryCode",
+      ].sort(),
     );
     const [row] = await host.database.orm.select().from(host.database.tables.users);
     const token = decodeURIComponent(browser.cookies.get("tfa-session") ?? "").split(".")[0] ?? "";

@@ -46,9 +46,10 @@ describe("managing passkeys and security keys", () => {
     expect(await credentialsOf(t, (await userNamed(t, "noor")).id)).toHaveLength(1);
   });
 
-  test("adding needs fresh proof: no code and no passkey answer is refused", async () => {
+  test("adding needs fresh proof: no code and no passkey answer is refused, once the sign-in's factor is not recent", async () => {
     const browser = new Browser(t.app);
     await registerWithTwoFactor(browser, t, "ada");
+    t.clock.now += 5 * 60_000;
     await browser.get("/account");
     const creation = await options(browser, "/account/credentials/options", { kind: "passkey" });
     const response = await browser.post(

@@ -35,7 +35,7 @@ export { type AuthPolicies, DEFAULT_POLICIES } from "./policies";
 export { type SignedInSession, type SignedInUser, signedInSession, signedInUser } from "./public-views";
 export { type Step, stepOf } from "./steps";
 export type { EventDetail, LoggedEvent, RequestMeta } from "./stores/events";
-export { type NewSession, type SessionWithUser, sessionIdOf } from "./stores/sessions";
+export { confirmedWithin, type NewSession, type SessionWithUser, sessionIdOf } from "./stores/sessions";
 export type { ThrottlePolicy } from "./stores/throttle";
 export { USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH, USERNAME_PATTERN } from "./stores/users";
 export type { Enrollment, PasswordChangeForm, RegistrationForm } from "./types";
@@ -72,7 +72,7 @@ export function createAuth({
 
   return {
     ...signInFlows(stores, prove, ceremonies, describeKey),
-    account: accountFlows(stores, prove, ceremonies, describeKey, policies.resetWindowMinutes),
+    account: accountFlows(stores, prove, ceremonies, describeKey, policies),
   };
 }
 

@@ -10,6 +10,11 @@ export type AuthPolicies = {
   trustedBrowserDays: number;
   /** How long a started authenticator replacement waits for its confirming code. */
   resetWindowMinutes: number;
+  /**
+   * How long a second factor given in a session stands in for another on the auth's own
+   * sensitive actions (new recovery codes, a new app, a new key, deleting the account).
+   */
+  confirmationWindowMinutes: number;
 };
 
 export const DEFAULT_POLICIES: AuthPolicies = {
@@ -17,4 +22,5 @@ export const DEFAULT_POLICIES: AuthPolicies = {
   passwordLockout: PASSWORD_POLICY,
   trustedBrowserDays: 30,
   resetWindowMinutes: 10,
+  confirmationWindowMinutes: 5,
 };

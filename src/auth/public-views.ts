@@ -21,6 +21,8 @@ export type SignedInSession = {
   lastSeenAt: number;
   expiresAt: number;
   signedInWith: SignInFactor | null;
+  /** When a second factor was last given in this session (what `signedIn: { fresh }` reads); null for none. */
+  factorConfirmedAt: number | null;
   /** Wrong codes given for this account between the last sign-in and this one. */
   failedCodesBefore: number;
   usedRecoveryCode: boolean;
@@ -40,6 +42,7 @@ export const signedInSession = (session: Session): SignedInSession => ({
   lastSeenAt: session.lastSeenAt,
   expiresAt: session.expiresAt,
   signedInWith: session.signedInWith,
+  factorConfirmedAt: session.factorConfirmedAt,
   failedCodesBefore: session.failedCodesBefore,
   usedRecoveryCode: session.usedRecoveryCode,
 });

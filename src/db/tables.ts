@@ -97,6 +97,11 @@ export function defineTables({ table, id, integer, time, bigCount, text, boolean
       /** What completed the sign-in; null while pending, and for sessions from before it was kept. */
       signedInWith: text("signed_in_with", { enum: signInFactors }),
       /**
+       * When a second factor was last given in this session: at its sign-in, or to confirm since.
+       * Null when none was (a trusted browser skipped it). What a route's `fresh` window reads.
+       */
+      factorConfirmedAt: time("factor_confirmed_at"),
+      /**
        * A replacement TOTP key this session is enrolling, sealed like `users.totp_secret`. Kept
        * on the session, so it is confirmed by whoever proved the old factors, and dies with it.
        */

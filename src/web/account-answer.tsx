@@ -100,6 +100,7 @@ export function accountAnswers({ auth, paths, pages, trustedBrowserDays, resetWi
         recoveryCodesLeft={overview.recoveryCodesLeft}
         appLinked={ctx.user.totpEnabledAt !== null}
         passkeyMayProve={overview.credentials.length > 0}
+        recentUntil={auth.account.confirmedUntil(ctx.session)}
         outOfBand={outOfBand}
         {...(change && "status" in change ? change.status : {})}
       />
@@ -124,6 +125,7 @@ export function accountAnswers({ auth, paths, pages, trustedBrowserDays, resetWi
         errors={change.errors}
         notice={change.notice}
         signal={signal}
+        recentUntil={auth.account.confirmedUntil(ctx.session)}
         credentials={overview.credentials.map((credential) => ({
           id: credential.id,
           name: credential.name,
@@ -156,6 +158,7 @@ export function accountAnswers({ auth, paths, pages, trustedBrowserDays, resetWi
         paths={paths}
         csrfToken={ctx.csrfToken}
         passkeyMayProve={overview.credentials.length > 0}
+        recentUntil={auth.account.confirmedUntil(ctx.session)}
         errors={"deletion" in changed ? changed.deletion.errors : undefined}
         outOfBand={outOfBand}
       />

@@ -12,7 +12,8 @@ export type AuthKit = {
   clock: Clock;
   policies: AuthPolicies;
   pages: PageRenderer;
-  /** The WebAuthn relying party: APP_ORIGIN's host name. */
+  /** The public origin, and the WebAuthn relying party: its host name. */
+  appOrigin: string;
   rpId: string;
   /** The host's own hooks, from the plugin's options. */
   hooks: { onAccountDeleted: (userId: number) => void | Promise<void> };

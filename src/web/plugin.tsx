@@ -11,6 +11,7 @@ import type { AuthKit } from "./kit";
 import { ConfigError, checkedOrigin, checkedSecret } from "./options";
 import { type PageLayout, pageRenderer } from "./respond";
 import { accountRoutes } from "./routes/account";
+import { confirmRoutes } from "./routes/confirm";
 import { loginRoutes } from "./routes/login";
 import { registerRoutes } from "./routes/register";
 import { signOutRoutes } from "./routes/sign-out";
@@ -128,6 +129,7 @@ export function twoFactorAuth({
     clock,
     policies,
     pages,
+    appOrigin,
     rpId: new URL(appOrigin).hostname,
     hooks: { onAccountDeleted },
   };
@@ -164,5 +166,6 @@ export function twoFactorAuth({
       .use(twoFactorRoutes(kit))
       .use(signOutRoutes(kit))
       .use(accountRoutes(kit))
+      .use(confirmRoutes(kit))
   );
 }

@@ -4,9 +4,10 @@ import { sha256Hex } from "../crypto";
 import { hashPassword, passwordProblem, samePassword } from "../factors/passwords";
 import type { WebAuthnCeremonies } from "../factors/webauthn";
 import { type Failure, failureOf, isFailure } from "../outcomes";
+import type { AuthPolicies } from "../policies";
 import { codeKey, passwordKey, type Stores } from "../stores";
 import type { LoggedEvent, RequestMeta } from "../stores/events";
-import type { NewSession, SessionWithUser } from "../stores/sessions";
+import { confirmedWithin, type NewSession, type SessionWithUser } from "../stores/sessions";
 import type { Enrollment, PasswordChangeForm } from "../types";
 import type { FactorProof, Proofs } from "./proofs";
 
@@ -44,9 +45,13 @@ export function accountFlows(
   prove: Proofs,
   ceremonies: WebAuthnCeremonies,
   describeKey: (key: string, user: User) => Enrollment,
-  resetWindowMinutes: number,
+  {
+    resetWindowMinutes,
+    confirmationWindowMinutes,
+  }: Pick<AuthPolicies, "resetWindowMinutes" | "confirmationWindowMinutes">,
 ) {
   const resetWindowMs = resetWindowMinutes * 60_000;
+  const confirmationWindowMs = confirmationWindowMinutes * 60_000;
   /** The sealed replacement key this session is enrolling, while its window is open. */
   const heldNewKey = (session: Session): string | null =>
     session.newTotpSecret && session.newTotpStartedAt && clock() - session.newTotpStartedAt < resetWindowMs
@@ -87,7 +92,7 @@ export function accountFlows(
       given: FactorProof,
       meta: RequestMeta,
     ): Promise<{ codes: string[] } | Failure> {
-      const proof = await prove.currentFactor(user, given, session.id, meta);
+      const proof = await prove.currentFactor(user, given, session, meta);
       if (isFailure(proof)) return proof;
       const codes = await recoveryCodes.replaceAll(user.id);
       await events.record("recovery_codes_regenerated", user.id, meta);
@@ -107,7 +112,7 @@ export function accountFlows(
     ): Promise<Enrollment | Failure> {
       const owner = await prove.password(user.username, password, meta);
       if (isFailure(owner)) return owner;
-      const proof = await prove.currentFactor(user, given, session.id, meta);
+      const proof = await prove.currentFactor(user, given, session, meta);
       if (isFailure(proof)) return proof;
       const sealed = totpKeys.sealNew(user);
       await sessions.holdNewTotpSecret(session.id, sealed);
@@ -210,7 +215,7 @@ export function accountFlows(
         form.name.trim(),
       );
       if (isFailure(made)) return made;
-      const proof = await prove.currentFactor(user, form, session.id, meta);
+      const proof = await prove.currentFactor(user, form, session, meta);
       if (isFailure(proof)) return proof;
       const added = await ceremonies.store(made);
       if (isFailure(added)) return added;
@@ -249,13 +254,29 @@ export function accountFlows(
       if (!credentials.some((credential) => credential.id === id)) return unknownCredential;
       // Said before any proof is asked for; removeUnlessLast holds it against a race.
       if (credentials.length === 1 && !user.totpEnabledAt) return { reason: "last_factor" };
-      const proof = await prove.currentFactor(user, given, session.id, meta);
+      // A way in is removed only on a factor given now: a recent one may have been this very key.
+      const proof = await prove.currentFactor(user, given, session, meta, { acceptRecent: false });
       if (isFailure(proof)) return proof;
       const { removed, last } = await webauthn.removeUnlessLast(user, id);
       if (last) return { reason: "last_factor" };
       if (!removed) return unknownCredential;
       await events.record("credential_removed", user.id, meta, { credential: removed.name });
       return { removed };
+    },
+
+    /**
+     * A second factor given again in a signed-in session, to confirm it is still its owner's:
+     * a page that asks for a fresh confirmation lets it in for a while. Counted against the
+     * same lockout as the second step.
+     */
+    async confirmFactor({ session, user }: SessionWithUser, given: FactorProof, meta: RequestMeta) {
+      return prove.currentFactor(user, given, session, meta, { acceptRecent: false });
+    },
+
+    /** Until when a factor given in this session stands in for another on the auth's own actions; null when none does now. */
+    confirmedUntil(session: Session): number | null {
+      const recent = confirmedWithin(session, confirmationWindowMs, clock());
+      return recent ? (session.factorConfirmedAt ?? 0) + confirmationWindowMs : null;
     },
 
     /** The account's whole security log, newest first, for the person to keep. */
@@ -275,7 +296,7 @@ export function accountFlows(
     ): Promise<{ deleted: true } | Failure> {
       const owner = await prove.password(user.username, password, meta);
       if (isFailure(owner)) return owner;
-      const proof = await prove.currentFactor(user, given, session.id, meta);
+      const proof = await prove.currentFactor(user, given, session, meta);
       if (isFailure(proof)) return proof;
       await beforeDelete(user.id);
       const deleted = await users.deleteWithEverything(user.id, [passwordKey(user.username), codeKey(user.id)]);

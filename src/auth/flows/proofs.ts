@@ -9,6 +9,7 @@ import { type Failure, isFailure } from "../outcomes";
 import type { AuthPolicies } from "../policies";
 import { codeKey, passwordKey, type Stores } from "../stores";
 import type { EventDetail, RequestMeta } from "../stores/events";
+import { confirmedWithin } from "../stores/sessions";
 
 /** Known to this module alone: a proof below is made by a check here, never written as a literal elsewhere. */
 const proven: unique symbol = Symbol("made by a check in auth/flows/proofs.ts");
@@ -58,7 +59,11 @@ export type FactorProof = { otp: string; assertion: string };
  */
 export function proofs(
   { clock, users, sessions, throttle, totpKeys, recoveryCodes, trustedBrowsers, events }: Stores,
-  { codeLockout, passwordLockout }: Pick<AuthPolicies, "codeLockout" | "passwordLockout">,
+  {
+    codeLockout,
+    passwordLockout,
+    confirmationWindowMinutes,
+  }: Pick<AuthPolicies, "codeLockout" | "passwordLockout" | "confirmationWindowMinutes">,
   ceremonies: WebAuthnCeremonies,
 ) {
   async function recordFailure(
@@ -263,11 +268,26 @@ export function proofs(
 
     /**
      * The proof for a sensitive action: a passkey's or security key's answer when the form
-     * carries one (asked for by this session, `owner`), else a current code or a recovery code.
+     * carries one (asked for by this session), else a current code or a recovery code. Either
+     * one given marks the session as confirmed now. With neither, and `acceptRecent`, a factor
+     * given in this session within the confirmation window stands in for one.
      */
-    currentFactor(user: User, proof: FactorProof, owner: string, meta: RequestMeta): Promise<CodeProof | Failure> {
-      if (proof.assertion) return checkAssertion(user, owner, "proof", proof.assertion, meta);
-      return checkCode(user, proof.otp, meta, { key: currentKey(user), acceptRecoveryCodes: true });
+    async currentFactor(
+      user: User,
+      proof: FactorProof,
+      session: Session,
+      meta: RequestMeta,
+      { acceptRecent = true } = {},
+    ): Promise<CodeProof | Failure> {
+      const nothingGiven = !proof.assertion && !proof.otp.trim();
+      if (nothingGiven && acceptRecent && confirmedWithin(session, confirmationWindowMinutes * 60_000, clock())) {
+        return { failuresBefore: 0, recoveryCodesLeft: null };
+      }
+      const given = proof.assertion
+        ? await checkAssertion(user, session.id, "proof", proof.assertion, meta)
+        : await checkCode(user, proof.otp, meta, { key: currentKey(user), acceptRecoveryCodes: true });
+      if (!isFailure(given)) await sessions.confirmFactor(session.id);
+      return given;
     },
   };
 }

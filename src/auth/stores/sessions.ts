@@ -14,6 +14,13 @@ const PENDING_LIFETIME_MS = 10 * 60_000;
 /** How stale `lastSeenAt` may get before a request writes it: one write a minute, not one a request. */
 const TOUCH_INTERVAL_MS = 60_000;
 
+/**
+ * Whether a second factor was given in this session within `windowMs` of `now`: what a route
+ * that asks for a fresh confirmation, and the auth's own sensitive actions, let through.
+ */
+export const confirmedWithin = (session: Session, windowMs: number, now: number): boolean =>
+  session.factorConfirmedAt !== null && now - session.factorConfirmedAt <= windowMs;
+
 /** Signed-in sessions end after `idleMs` without use, and `absoluteMs` after sign-in whatever happens. */
 export type SessionLifetime = { idleMs: number; absoluteMs: number };
 
@@ -28,11 +35,13 @@ export function sessionStore({ orm, reads, tables: { sessions } }: Database, clo
       ? createdAt + PENDING_LIFETIME_MS
       : Math.min(now + lifetime.idleMs, createdAt + lifetime.absoluteMs);
 
+  /** `factorConfirmedAt`: "now" for a session a second factor starts, a time a renewal carries on, or null. */
   async function create(
     userId: number,
     state: SessionState,
     meta: RequestMeta,
     notes: SignInNotes = {},
+    factorConfirmedAt: "now" | number | null = null,
   ): Promise<NewSession> {
     const token = randomToken();
     const now = clock();
@@ -48,6 +57,7 @@ export function sessionStore({ orm, reads, tables: { sessions } }: Database, clo
       failedCodesBefore: notes.failedCodesBefore ?? 0,
       usedRecoveryCode: notes.usedRecoveryCode ?? false,
       signedInWith: notes.signedInWith ?? null,
+      factorConfirmedAt: factorConfirmedAt === "now" ? now : factorConfirmedAt,
     });
     // The cookie may live to the absolute limit; the idle limit is the database's to enforce.
     const cookieExpiry = state === "pending" ? now + PENDING_LIFETIME_MS : now + lifetime.absoluteMs;
@@ -76,7 +86,8 @@ export function sessionStore({ orm, reads, tables: { sessions } }: Database, clo
     const deleted = await orm.delete(sessions).where(eq(sessions.id, session.id)).returning({ id: sessions.id });
     // Revoked meanwhile by another request: it stays ended.
     if (deleted.length === 0) return null;
-    return create(session.userId, "signed_in", meta, { signedInWith: session.signedInWith ?? undefined });
+    const notes = { signedInWith: session.signedInWith ?? undefined };
+    return create(session.userId, "signed_in", meta, notes, session.factorConfirmedAt);
   }
 
   /**
@@ -93,11 +104,11 @@ export function sessionStore({ orm, reads, tables: { sessions } }: Database, clo
   function signIn(proof: SignInProof, meta: RequestMeta, notes: SignInNotes = {}): Promise<NewSession | null> {
     switch (proof.by) {
       case "second_factor":
-        return create(proof.claimed.userId, "signed_in", meta, notes);
+        return create(proof.claimed.userId, "signed_in", meta, notes, "now");
       case "trusted_browser":
         return create(proof.userId, "signed_in", meta, { signedInWith: "trusted_browser" });
       case "passkey":
-        return create(proof.userId, "signed_in", meta, { signedInWith: "passwordless" });
+        return create(proof.userId, "signed_in", meta, { signedInWith: "passwordless" }, "now");
       case "renewal":
         if (proof.signedIn.state !== "signed_in") return Promise.resolve(null);
         return renew(proof.signedIn, meta);
@@ -153,6 +164,13 @@ export function sessionStore({ orm, reads, tables: { sessions } }: Database, clo
     /** Ends every session of the user but `keepId` (all of them when null); how many ended. */
     async revokeAll(userId: number, keepId: string | null): Promise<number> {
       return (await revokeAllOn(orm, userId, keepId)).length;
+    },
+
+    /** A second factor was given in this session just now: what a `fresh` window counts from. */
+    async confirmFactor(sessionId: string): Promise<number> {
+      const now = clock();
+      await orm.update(sessions).set({ factorConfirmedAt: now }).where(eq(sessions.id, sessionId));
+      return now;
     },
 
     /** Keeps a sealed replacement TOTP key on the session that is enrolling it. */

@@ -2,7 +2,7 @@ import { CREDENTIAL_NAME_MAX_LENGTH, type WebAuthnKind } from "../../auth";
 import { type AuthPaths, withId } from "../../paths";
 import { Field } from "../components/Field";
 import { PostForm } from "../components/PostForm";
-import { ProofField } from "../components/ProofField";
+import { ProofField, passkeyProof } from "../components/ProofField";
 import { Time } from "../components/Time";
 import { WebAuthnForm } from "../components/WebAuthnForm";
 import { Panel } from "./Panel";
@@ -35,6 +35,8 @@ type CredentialsPanelProps = {
   errors?: CredentialErrors;
   notice?: string;
   signal?: CredentialSignal;
+  /** Until when a factor given lately stands in for a code when adding one (never when removing one). */
+  recentUntil?: number | null;
 };
 
 const PANEL = "passkeys";
@@ -56,9 +58,10 @@ export function CredentialsPanel({
   errors = {},
   notice,
   signal,
+  recentUntil,
 }: CredentialsPanelProps) {
   const passkeyMayProve = credentials.length > 0;
-  const proof = passkeyMayProve ? { "data-webauthn-proof": paths.proofOptions } : {};
+  const proof = passkeyProof(paths.proofOptions, passkeyMayProve);
   return (
     <Panel id={PANEL} title="Passkeys and security keys" notice={notice}>
       <p>
@@ -137,7 +140,7 @@ export function CredentialsPanel({
         csrfToken={csrfToken}
         panel={PANEL}
         error={errors.add?.credential}
-        proof={passkeyMayProve ? paths.proofOptions : undefined}
+        proof={passkeyProof(paths.proofOptions, passkeyMayProve, recentUntil)["data-webauthn-proof"]}
       >
         <Field
           id="new-credential-name"
@@ -147,7 +150,12 @@ export function CredentialsPanel({
           maxlength={String(CREDENTIAL_NAME_MAX_LENGTH)}
           error={errors.add?.name}
         />
-        <ProofField id="new-credential-otp" error={errors.add?.otp} passkeyMayProve={passkeyMayProve} />
+        <ProofField
+          id="new-credential-otp"
+          error={errors.add?.otp}
+          passkeyMayProve={passkeyMayProve}
+          recentUntil={recentUntil}
+        />
         <input type="hidden" name="kind" value="passkey" />
         <div class="button-row">
           <button type="button" data-webauthn-start data-kind="passkey">

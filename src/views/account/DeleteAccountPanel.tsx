@@ -1,6 +1,6 @@
 import type { AuthPaths } from "../../paths";
 import { PostForm } from "../components/PostForm";
-import { PasswordAndProofFields } from "../components/ProofField";
+import { PasswordAndProofFields, passkeyProof } from "../components/ProofField";
 import type { FieldErrors } from "../field-errors";
 import { Panel } from "./Panel";
 
@@ -9,6 +9,8 @@ type DeleteAccountPanelProps = {
   csrfToken: string;
   /** A passkey or security key is registered, and may prove the owner instead of a code. */
   passkeyMayProve: boolean;
+  /** Until when a factor given lately stands in for a code here. */
+  recentUntil?: number | null;
   errors?: FieldErrors<"password" | "otp">;
   /** Sent beside another panel's answer, for htmx to swap in by id. */
   outOfBand?: boolean;
@@ -18,8 +20,8 @@ const PANEL = "delete-account";
 
 /** The end of the account: what goes, and the proofs it takes. */
 export function DeleteAccountPanel(props: DeleteAccountPanelProps) {
-  const { paths, csrfToken, passkeyMayProve, errors = {}, outOfBand } = props;
-  const proof = passkeyMayProve ? { "data-webauthn-proof": paths.proofOptions } : {};
+  const { paths, csrfToken, passkeyMayProve, recentUntil, errors = {}, outOfBand } = props;
+  const proof = passkeyProof(paths.proofOptions, passkeyMayProve, recentUntil);
   return (
     <Panel id={PANEL} title="Delete your account" outOfBand={outOfBand}>
       <p>
@@ -27,7 +29,12 @@ export function DeleteAccountPanel(props: DeleteAccountPanelProps) {
         trusted browsers and security log. It cannot be undone. Download your security log first if you want to keep it.
       </p>
       <PostForm action={paths.deleteAccount} csrfToken={csrfToken} panel={PANEL} data={proof}>
-        <PasswordAndProofFields idPrefix="delete" errors={errors} passkeyMayProve={passkeyMayProve} />
+        <PasswordAndProofFields
+          idPrefix="delete"
+          errors={errors}
+          passkeyMayProve={passkeyMayProve}
+          recentUntil={recentUntil}
+        />
         <button type="submit" class="danger">
           Delete my account
         </button>

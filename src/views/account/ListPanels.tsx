@@ -41,6 +41,7 @@ export function ListPanels({
           lastSeenAt: session.lastSeenAt,
           waitingForCode: session.state === "pending",
           signedInWith: session.signedInWith ? SIGNED_IN_WITH[session.signedInWith] : null,
+          factorConfirmedAt: session.factorConfirmedAt,
           current: session.id === currentSessionId,
         }))}
       />

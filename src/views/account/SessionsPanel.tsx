@@ -15,6 +15,8 @@ export type SessionRow = {
   waitingForCode: boolean;
   /** How it signed in, in words ("with a passkey"), when known. */
   signedInWith: string | null;
+  /** When a second factor was last given in it: at sign-in, or to confirm since; null for none. */
+  factorConfirmedAt: number | null;
   current: boolean;
 };
 
@@ -49,6 +51,16 @@ export function SessionsPanel({ paths, csrfToken, sessions, notice, outOfBand = 
             <span safe>{`IP ${session.ip ?? "unknown"}`}</span> · started <Time at={session.startedAt} />
             {session.signedInWith ? <span safe>{` ${session.signedInWith}`}</span> : ""} · last seen{" "}
             <Time at={session.lastSeenAt} />
+            {session.waitingForCode ? (
+              ""
+            ) : session.factorConfirmedAt ? (
+              <>
+                {" "}
+                · second factor last given <Time at={session.factorConfirmedAt} />
+              </>
+            ) : (
+              " · no second factor given in it"
+            )}
           </DeviceItem>
         ))}
       </ul>

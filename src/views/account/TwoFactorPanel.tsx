@@ -4,7 +4,7 @@ import { plural } from "../../words";
 import { CodeField } from "../components/CodeField";
 import { KeyToScan, type KeyToScanProps } from "../components/KeyToScan";
 import { PostForm } from "../components/PostForm";
-import { PasswordAndProofFields, ProofField } from "../components/ProofField";
+import { PasswordAndProofFields, ProofField, passkeyProof } from "../components/ProofField";
 import { RecoveryCodeList } from "../components/RecoveryCodeList";
 import { Panel } from "./Panel";
 
@@ -18,6 +18,8 @@ type TwoFactorPanelProps = {
   appLinked: boolean;
   /** A passkey or security key is registered, and may prove the owner instead of a code. */
   passkeyMayProve: boolean;
+  /** Until when a factor given lately stands in for a code here. */
+  recentUntil?: number | null;
   /** New recovery codes, shown this once. */
   newCodes?: string[];
   notice?: string;
@@ -32,8 +34,8 @@ const PANEL = "two-factor";
 /** 2FA status, new recovery codes, and the start of replacing the authenticator app. */
 export function TwoFactorPanel(props: TwoFactorPanelProps) {
   const { paths, csrfToken, recoveryCodesLeft, newCodes, notice, regenerateError, resetErrors = {} } = props;
-  const { appLinked, passkeyMayProve, outOfBand } = props;
-  const proof = passkeyMayProve ? { "data-webauthn-proof": paths.proofOptions } : {};
+  const { appLinked, passkeyMayProve, recentUntil, outOfBand } = props;
+  const proof = passkeyProof(paths.proofOptions, passkeyMayProve, recentUntil);
   return (
     <Panel id={PANEL} title="Two-factor sign-in" notice={notice} outOfBand={outOfBand}>
       <p
@@ -54,7 +56,12 @@ export function TwoFactorPanel(props: TwoFactorPanelProps) {
       <h3>New recovery codes</h3>
       <p>{`Makes ${RECOVERY_CODE_COUNT} new codes. Every code you have now stops working.`}</p>
       <PostForm action={paths.recoveryCodes} csrfToken={csrfToken} panel={PANEL} data={proof}>
-        <ProofField id="regenerate-otp" error={regenerateError} passkeyMayProve={passkeyMayProve} />
+        <ProofField
+          id="regenerate-otp"
+          error={regenerateError}
+          passkeyMayProve={passkeyMayProve}
+          recentUntil={recentUntil}
+        />
         <button type="submit" class="secondary">
           Make new recovery codes
         </button>
@@ -67,7 +74,12 @@ export function TwoFactorPanel(props: TwoFactorPanelProps) {
           : "A second way in beside your passkeys and security keys: codes from an app on your phone."}
       </p>
       <PostForm action={paths.resetTwoFactor} csrfToken={csrfToken} panel={PANEL} data={proof}>
-        <PasswordAndProofFields idPrefix="reset" errors={resetErrors} passkeyMayProve={passkeyMayProve} />
+        <PasswordAndProofFields
+          idPrefix="reset"
+          errors={resetErrors}
+          passkeyMayProve={passkeyMayProve}
+          recentUntil={recentUntil}
+        />
         <button type="submit" class="secondary">
           {appLinked ? "Set up a new app" : "Link an app"}
         </button>

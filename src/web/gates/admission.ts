@@ -1,5 +1,5 @@
 import { status } from "elysia";
-import { type Step, stepOf } from "../../auth";
+import { confirmedWithin, type Step, stepOf } from "../../auth";
 import { type AuthPaths, pathOfStep } from "../../paths";
 import { waitFor } from "../../words";
 import type { AuthCookies } from "../cookies";
@@ -8,6 +8,7 @@ import { wantsFragment } from "../fragments";
 import { HttpError } from "../http-error";
 import { ipBudget } from "../ip-budget";
 import { goTo } from "../respond";
+import { returnPathOf } from "../return-path";
 import { isSafeMethod, isSameOrigin } from "../security";
 import type { GateContext } from "./context";
 import type { Visit } from "./visit";
@@ -93,13 +94,19 @@ export function admissions({ paths, cookies, errors, appOrigin, ipRateLimit, clo
       return refused ? errors.answer(ctx, refused) : null;
     },
 
-    /** A host's signed-in route: a fully signed-in session, and an unsafe request only from this origin. */
-    signedIn(ctx: GateContext, visit: Visit | null) {
+    /**
+     * A host's signed-in route: a fully signed-in session, and an unsafe request only from this
+     * origin. With `freshMs`, a second factor given within it, or else a stop at the confirm page.
+     */
+    signedIn(ctx: GateContext, visit: Visit | null, freshMs: number | null) {
       if (!visit) return restartSignIn(ctx);
       const step = stepOf(visit.current);
       if (step !== "signed_in") return sendTo(ctx, step);
       const refused = crossSite(ctx);
-      return refused ? errors.answer(ctx, refused) : null;
+      if (refused) return errors.answer(ctx, refused);
+      if (freshMs === null || confirmedWithin(visit.session, freshMs, clock())) return null;
+      const back = returnPathOf(ctx.request, appOrigin, paths.home);
+      return goTo(visit, `${paths.confirm}?return=${encodeURIComponent(back)}`);
     },
 
     /** A host's form: an unsafe request from this origin with the auth's CSRF token. */

@@ -5,6 +5,7 @@ import type { SocketSource } from "../client";
 import type { AuthCookies } from "../cookies";
 import type { ErrorPages } from "../errors";
 import { readForm } from "../forms";
+import { ConfigError } from "../options";
 import { admissions } from "./admission";
 import type { GateContext } from "./context";
 import { type Visit, visits } from "./visit";
@@ -29,6 +30,14 @@ export type GateSettings = {
  * returns (and merges any other object into the context), though its type says void. Elysia
  * awaits a hook that returns a call, as these do, so the answer may come at once or later.
  */
+/** A route's `fresh: SECONDS`, checked where it is declared: a mistake there stops the start. */
+function freshWindowMs({ fresh }: { fresh: number }): number {
+  if (!Number.isFinite(fresh) || fresh <= 0) {
+    throw new ConfigError(`signedIn: { fresh } must be a number of seconds above 0, got ${fresh}`);
+  }
+  return fresh * 1000;
+}
+
 const mayAnswer = (hook: (ctx: GateContext) => unknown) => hook as (ctx: GateContext) => Promise<void>;
 
 /**
@@ -82,6 +91,13 @@ export function authGates(settings: GateSettings) {
    */
   const resolveVisit = ({ request }: { request: Request }) => ({ visit: (request as Carried)[ADMITTED] as Visit });
 
+  /** What a host's signed-in route gets: public views, so a host that returns or logs them leaks no hash, key or token. */
+  const signedInContext = ({ request }: { request: Request }) => {
+    const { current, csrfToken, fragment } = visitOf(request);
+    const { session, user } = current as SessionWithUser;
+    return { session: signedInSession(session), user: signedInUser(user), csrfToken, fragment };
+  };
+
   const isSignedOut = (step: Step) => step === "signed_out";
   const atAnyStep = () => true;
 
@@ -124,16 +140,17 @@ export function authGates(settings: GateSettings) {
        * `csrfToken` and `fragment` on the context; anyone else is sent to the step they are at.
        * An unsafe request must also come from this origin. The host's body parsing is left alone.
        */
-      signedIn: {
-        error: errors.onUnavailable,
-        transform: mayAnswer(({ request, set }) => admitted({ request, set, body: undefined }, admit.signedIn, null)),
-        resolve({ request }) {
-          const { current, csrfToken, fragment } = visitOf(request);
-          const { session, user } = current as SessionWithUser;
-          // Public views: a host that returns or logs them leaks no hash, key or token.
-          return { session: signedInSession(session), user: signedInUser(user), csrfToken, fragment };
-        },
+      signedIn: (option: true | { fresh: number }) => {
+        const freshMs = option === true ? null : freshWindowMs(option);
+        return {
+          error: errors.onUnavailable,
+          transform: mayAnswer(({ request, set }) =>
+            admitted({ request, set, body: undefined }, admit.signedIn, freshMs),
+          ),
+          resolve: signedInContext,
+        };
       },
+
       /**
        * For a host's own forms: an unsafe request needs this origin and the auth's CSRF token,
        * in a `csrf` field or an `X-CSRF-Token` header; any request gets `csrfToken` to draw forms with.
