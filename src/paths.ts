@@ -22,6 +22,10 @@ export function authPaths(prefix: string, home: string) {
     passkeyOptions: at("/login/passkey/options"),
     passkeySignIn: at("/login/passkey"),
     logout: at("/logout"),
+    /** Where a signed-in session goes while its account needs a new password. */
+    newPassword: at("/new-password"),
+    /** Where a security notice's "This wasn't me" link leads. */
+    repudiate: at("/not-me/:token"),
     /** Where a route that wants a recent second factor sends a session that gave none lately. */
     confirm: at("/confirm"),
     account,
@@ -48,6 +52,8 @@ export type AuthPaths = ReturnType<typeof authPaths>;
 
 /** A path with an `:id` in it, for one row. */
 export const withId = (pattern: string, id: string) => pattern.replace(":id", encodeURIComponent(id));
+/** A path with a `:token` in it, for one link. */
+export const withToken = (pattern: string, token: string) => pattern.replace(":token", encodeURIComponent(token));
 
 /** The page of each step a session can be at. */
 export function pathOfStep(paths: AuthPaths, step: Step): string {
@@ -58,6 +64,8 @@ export function pathOfStep(paths: AuthPaths, step: Step): string {
       return paths.setup;
     case "verifying":
       return paths.verify;
+    case "choosing_password":
+      return paths.newPassword;
     case "signed_in":
       return paths.home;
   }

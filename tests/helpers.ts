@@ -2,6 +2,7 @@ import { parseHTML } from "linkedom";
 import { codeAt } from "../src/auth/factors/totp";
 import { createApp } from "../src/demo/app";
 import { type Config, loadConfig } from "../src/demo/config";
+import type { SecurityNotice } from "../src/index";
 import { testDatabase } from "./databases";
 
 export const ORIGIN = "http://localhost:3000";
@@ -16,8 +17,15 @@ export async function testApp(env: Record<string, string> = {}) {
   const config: Config = loadConfig({ APP_SECRET: TEST_SECRET, ...env }, "production");
   const { database, close } = await testDatabase();
   const clock = { now: Date.UTC(2026, 10, 24, 12, 0, 0) };
-  const app = createApp({ database, config, clock: () => clock.now });
-  return { app, database, db: database.orm, tables: database.tables, config, clock, close };
+  /** Every security notice the app sent, in order. */
+  const notices: SecurityNotice[] = [];
+  const app = createApp({
+    database,
+    config,
+    clock: () => clock.now,
+    onSecurityEvent: (notice) => void notices.push(notice),
+  });
+  return { app, database, db: database.orm, tables: database.tables, config, clock, close, notices };
 }
 
 export type TestApp = Awaited<ReturnType<typeof testApp>>;

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { eq } from "drizzle-orm";
 import { codeAt } from "../src/auth/factors/totp";
 import { createApp } from "../src/demo/app";
 import {
@@ -153,12 +154,19 @@ describe("CSRF", () => {
     await registerWithTwoFactor(signedIn, t, "sofia");
     const verifying = new Browser(t.app);
     await signInWithPassword(verifying, "sofia");
+    // Signed in, with the account's password disowned: at the step of choosing a new one.
+    const choosing = new Browser(t.app);
+    await registerWithTwoFactor(choosing, t, "nina");
+    await t.db
+      .update(t.tables.users)
+      .set({ newPasswordRequiredAt: t.clock.now })
+      .where(eq(t.tables.users.usernameKey, "nina"));
     const unsafe = t.app.routes.filter((route) => !["GET", "HEAD", "OPTIONS"].includes(route.method));
     expect(unsafe.length).toBeGreaterThan(10);
     for (const route of unsafe) {
       const path = route.path.replaceAll(/:\w+/g, "x");
       const statuses = [];
-      for (const browser of [anonymous, pending, verifying, signedIn]) {
+      for (const browser of [anonymous, pending, verifying, choosing, signedIn]) {
         statuses.push(
           (
             await browser.request(route.method, path, {

@@ -66,6 +66,7 @@ describe("enrolling with a passkey instead of an app", () => {
     expect(Object.keys(stored ?? {}).sort()).toEqual(
       [
         "aaguid",
+        "addedAutomatically",
         "backedUp",
         "backupEligible",
         "counter",

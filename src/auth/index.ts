@@ -4,10 +4,12 @@ import type { User } from "../db/tables";
 import { groupKey, otpauthUri } from "./factors/totp";
 import { relyingPartyOf, webauthnCeremonies } from "./factors/webauthn";
 import { accountFlows } from "./flows/account";
+import { type Notice, noticeFlows } from "./flows/notices";
 import { proofs } from "./flows/proofs";
 import { signInFlows } from "./flows/sign-in";
 import { type AuthPolicies, DEFAULT_POLICIES } from "./policies";
 import { createStores } from "./stores";
+import type { LoggedEvent } from "./stores/events";
 import type { SessionLifetime } from "./stores/sessions";
 import type { Enrollment } from "./types";
 
@@ -28,6 +30,7 @@ export { UnreadableKey } from "./factors/totp-keys";
 export type { NewTrustedBrowser } from "./factors/trusted-browsers";
 export type { RegistrationKind } from "./factors/webauthn";
 export { type AccountOverview, CREDENTIAL_NAME_MAX_LENGTH, type Revoked } from "./flows/account";
+export { NOTIFIED_EVENTS, type Notice, type NotifiedEvent, REPUDIATION_DAYS, type Repudiation } from "./flows/notices";
 export type { FactorProof } from "./flows/proofs";
 export type { CodeAccepted, SecondFactors } from "./flows/sign-in";
 export { type Failure, isFailure, REASONS, type Reason, reasonsOf } from "./outcomes";
@@ -49,6 +52,12 @@ type AuthDeps = {
   appOrigin: string;
   sessionLifetime: SessionLifetime;
   policies?: AuthPolicies;
+  /**
+   * Told of each notified event once it is committed, never awaited by the request that made
+   * it; `noticeFailed` hears of whatever goes wrong on the way.
+   */
+  onNotice?: (notice: Notice) => void | Promise<void>;
+  noticeFailed?: (error: unknown) => void;
 };
 
 /** The auth domain: every flow the web layer offers, with no knowledge of HTTP. */
@@ -60,8 +69,18 @@ export function createAuth({
   appOrigin,
   sessionLifetime,
   policies = DEFAULT_POLICIES,
+  onNotice,
+  noticeFailed = () => {},
 }: AuthDeps) {
-  const stores = createStores(database, clock, sessionLifetime, appSecret, policies.trustedBrowserDays);
+  const tell = (event: LoggedEvent) => {
+    if (!onNotice) return;
+    notices
+      .noticeOf(event)
+      .then((notice) => notice && onNotice(notice))
+      .catch(noticeFailed);
+  };
+  const stores = createStores(database, clock, sessionLifetime, appSecret, policies.trustedBrowserDays, tell);
+  const notices = noticeFlows(stores, appSecret);
   const ceremonies = webauthnCeremonies(stores.webauthn, relyingPartyOf(appOrigin, appName));
   const prove = proofs(stores, policies, ceremonies);
   const describeKey = (key: string, user: User): Enrollment => ({
@@ -73,6 +92,7 @@ export function createAuth({
   return {
     ...signInFlows(stores, prove, ceremonies, describeKey),
     account: accountFlows(stores, prove, ceremonies, describeKey, policies),
+    notices,
   };
 }
 

@@ -27,6 +27,10 @@ export const REASONS = [
   "already_completed",
   "session_ended",
   "reset_not_pending",
+  // a "This wasn't me" link
+  "link_unknown",
+  "link_used",
+  "link_expired",
   // a new username
   "username_too_short",
   "username_too_long",

@@ -28,6 +28,11 @@ const eventTypes = [
   "credential_renamed",
   "credential_removed",
   "credential_used",
+  "signed_in_new_browser",
+  "repudiated",
+  "new_password_set",
+  "notice_email_confirmed",
+  "notice_email_removed",
 ] as const;
 
 /** What completed a sign-in: shown in the session list and the security log. */
@@ -72,6 +77,18 @@ export function defineTables({ table, id, integer, time, bigCount, text, boolean
      * session check has already read. Every write of the codes keeps it exact, in its transaction.
      */
     recoveryCodesLeft: integer("recovery_codes_left").notNull().default(0),
+    /**
+     * Set when the person reported a password change they did not make: the password stands for
+     * nothing until a second factor is given and a new one is set.
+     */
+    newPasswordRequiredAt: time("new_password_required_at"),
+    /** Where security notices go, as the person typed it; confirmed once its link was opened. */
+    noticeEmail: text("notice_email"),
+    noticeEmailConfirmedAt: time("notice_email_confirmed_at"),
+    /** "Not now" to the offer of a passkey after sign-in: asked again after this time. */
+    passkeyOfferSnoozedUntil: time("passkey_offer_snoozed_until"),
+    /** "Don't ask again" to that offer. */
+    passkeyOfferDeclined: boolean("passkey_offer_declined").notNull().default(false),
     createdAt: time("created_at").notNull(),
   });
 
@@ -181,6 +198,8 @@ export function defineTables({ table, id, integer, time, bigCount, text, boolean
       backedUp: boolean("backed_up").notNull(),
       aaguid: text("aaguid"),
       name: text("name").notNull(),
+      /** Made by the browser's password manager right after a sign-in, without a dialog (conditional create). */
+      addedAutomatically: boolean("added_automatically").notNull().default(false),
       createdAt: time("created_at").notNull(),
       lastUsedAt: time("last_used_at"),
     },
@@ -197,7 +216,9 @@ export function defineTables({ table, id, integer, time, bigCount, text, boolean
       challenge: text("challenge").primaryKey(),
       /** A session id, or for passwordless sign-in a hash of the anonymous browser's nonce. */
       owner: text("owner").notNull(),
-      purpose: text("purpose", { enum: ["enroll", "second_step", "passwordless", "add", "proof"] }).notNull(),
+      purpose: text("purpose", {
+        enum: ["enroll", "second_step", "passwordless", "add", "proof", "upgrade"],
+      }).notNull(),
       expiresAt: time("expires_at").notNull(),
     },
     (columns) => [
@@ -218,6 +239,8 @@ export function defineTables({ table, id, integer, time, bigCount, text, boolean
       ip: text("ip"),
       userAgent: text("user_agent"),
       createdAt: time("created_at").notNull(),
+      /** When its owner said "This wasn't me" through its notice's link: the link works once. */
+      repudiatedAt: time("repudiated_at"),
     },
     (columns) => [index("security_events_user_idx").on(columns.userId, columns.createdAt)],
   );

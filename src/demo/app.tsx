@@ -8,6 +8,7 @@ import {
   type RequestLogEntry,
   type RequestsInFlight,
   requestLog,
+  type SecurityNotice,
   securityHeaders,
   twoFactorAuth,
 } from "../index";
@@ -29,6 +30,8 @@ export type AppDeps = {
   logRequest?: (entry: RequestLogEntry) => void;
   /** The count of requests being handled, which a stop waits for. */
   inFlight?: RequestsInFlight;
+  /** Where security notices go: stdout when serving, a test's list in tests. */
+  onSecurityEvent?: (notice: SecurityNotice) => void | Promise<void>;
 };
 
 /**
@@ -37,7 +40,8 @@ export type AppDeps = {
  * count of requests in flight) and a home page behind `signedIn`. Tests drive it through
  * `app.handle(request)`.
  */
-export function createApp({ database, config, clock, policies, logRequest, inFlight, guardBenchmark }: AppDeps) {
+export function createApp(deps: AppDeps) {
+  const { database, config, clock, policies, logRequest, inFlight, guardBenchmark, onSecurityEvent } = deps;
   // The 405s need the routes, known once the app below is built.
   let routes: () => readonly { method: string; path: string }[] = () => [];
   // Bun answers a body over its own limit itself, unseen by the request log; the auth refuses
@@ -60,6 +64,7 @@ export function createApp({ database, config, clock, policies, logRequest, inFli
         sessionAbsoluteMs: config.sessionAbsoluteMs,
         clock,
         policies,
+        onSecurityEvent,
       }),
     )
     .get(

@@ -46,7 +46,16 @@ export async function start(
       exit(`cannot open the database at ${withoutCredentials(config.databaseUrl)}: ${describe(error)}`),
   );
   const inFlight = requestsInFlight();
-  const app = createApp({ database, config, clock: systemClock, logRequest: logLine, inFlight, ...extra });
+  const app = createApp({
+    database,
+    config,
+    clock: systemClock,
+    logRequest: logLine,
+    inFlight,
+    // What a real host would send by email or push: here, a JSON line an operator can follow.
+    onSecurityEvent: (notice) => logLine({ time: notice.at, securityNotice: notice }),
+    ...extra,
+  });
   try {
     // Elysia asks for SO_REUSEPORT, with which a second instance on this port would start
     // silently and take half the connections, on a database of its own. Refuse instead.

@@ -3,6 +3,7 @@ import {
   type Failure,
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
+  REPUDIATION_DAYS,
   type Reason,
   type Revoked,
   reasonsOf,
@@ -21,7 +22,8 @@ type FieldKind =
   | "password"
   | "code"
   | "passkey at sign-in"
-  | "credential name";
+  | "credential name"
+  | "link";
 
 const tooManyCodes = (lockedUntil: number, now: number) =>
   `Too many wrong codes. Try again in ${waitFor(lockedUntil, now)}.`;
@@ -75,6 +77,12 @@ function sentence(reason: Reason, kind: FieldKind, lockedUntil: number | undefin
       return "This sign-in was already completed in another tab. Reload the page.";
     case "session_ended":
       return "This session ended meanwhile. Sign in again.";
+    case "link_unknown":
+      return "This link is not one of ours, or it was cut short. Open it again from the notice.";
+    case "link_used":
+      return "This link was used already: what it offered was done. If something still looks wrong, sign in and check your security log.";
+    case "link_expired":
+      return `This link has expired: it works for ${plural(REPUDIATION_DAYS, "day")}. Sign in and check your security log.`;
     case "username_too_short":
       return `Use at least ${USERNAME_MIN_LENGTH} characters.`;
     case "username_too_long":

@@ -8,11 +8,15 @@ import { authCookies } from "./cookies";
 import { errorAnswers } from "./errors";
 import { authGates } from "./gates";
 import type { AuthKit } from "./kit";
+import { type SecurityNotice, securityNotice } from "./notices";
+import { logUnexpected } from "./operations";
 import { ConfigError, checkedOrigin, checkedSecret } from "./options";
 import { type PageLayout, pageRenderer } from "./respond";
 import { accountRoutes } from "./routes/account";
 import { confirmRoutes } from "./routes/confirm";
 import { loginRoutes } from "./routes/login";
+import { newPasswordRoutes } from "./routes/new-password";
+import { notMeRoutes } from "./routes/not-me";
 import { registerRoutes } from "./routes/register";
 import { signOutRoutes } from "./routes/sign-out";
 import { twoFactorRoutes } from "./routes/two-factor";
@@ -59,6 +63,13 @@ export type TwoFactorAuthOptions = {
    * is deleted and the person is asked to try again.
    */
   onAccountDeleted?: (userId: number) => void | Promise<void>;
+  /**
+   * Told of each change to how someone signs in, each sign-in from a browser not seen on the
+   * account before, and each lockout, once it is written: never awaited by the request, and
+   * whatever it throws is logged, not answered. Send it on (an email, a push) with its
+   * `repudiateUrl`, the person's way to say "This wasn't me".
+   */
+  onSecurityEvent?: (notice: SecurityNotice) => void | Promise<void>;
 };
 
 /**
@@ -82,6 +93,7 @@ export function twoFactorAuth({
   policies: overrides = {},
   clock = systemClock,
   onAccountDeleted = () => {},
+  onSecurityEvent,
 }: TwoFactorAuthOptions) {
   // Checked here, at the mount: a wrong secret or origin stops the start, never a 403 later.
   const appSecret = checkedSecret(secret, "secret");
@@ -91,6 +103,7 @@ export function twoFactorAuth({
   const prefix = givenPrefix.replace(/\/+$/, "");
   if (prefix && !prefix.startsWith("/")) throw new ConfigError(`the prefix must start with "/", got "${givenPrefix}"`);
   const policies: AuthPolicies = { ...DEFAULT_POLICIES, ...overrides };
+  const paths = authPaths(prefix, homePath);
   const auth = createAuth({
     database,
     clock,
@@ -99,8 +112,9 @@ export function twoFactorAuth({
     appOrigin,
     sessionLifetime: { idleMs: sessionIdleMs, absoluteMs: sessionAbsoluteMs },
     policies,
+    onNotice: onSecurityEvent && ((notice) => onSecurityEvent(securityNotice(notice, appOrigin, paths))),
+    noticeFailed: (error) => logUnexpected("a security notice", error),
   });
-  const paths = authPaths(prefix, homePath);
   const assets = `${prefix}/assets`;
   const pages = pageRenderer({
     appName,
@@ -167,5 +181,7 @@ export function twoFactorAuth({
       .use(signOutRoutes(kit))
       .use(accountRoutes(kit))
       .use(confirmRoutes(kit))
+      .use(notMeRoutes(kit))
+      .use(newPasswordRoutes(kit))
   );
 }

@@ -225,6 +225,7 @@ export function webauthnCeremonies(store: WebAuthnStore, rp: RelyingParty) {
         backedUp: info.credentialBackedUp,
         aaguid: info.aaguid,
         name,
+        addedAutomatically: false,
       };
     },
 

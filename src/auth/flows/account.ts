@@ -219,7 +219,7 @@ export function accountFlows(
       if (isFailure(proof)) return proof;
       const added = await ceremonies.store(made);
       if (isFailure(added)) return added;
-      await events.record("credential_added", user.id, meta, { credential: added.name });
+      await events.record("credential_added", user.id, meta, { credential: added.name, credentialId: added.id });
       return { added };
     },
 
@@ -301,6 +301,25 @@ export function accountFlows(
       await beforeDelete(user.id);
       const deleted = await users.deleteWithEverything(user.id, [passwordKey(user.username), codeKey(user.id)]);
       return deleted ? { deleted } : { reason: "session_ended" };
+    },
+
+    /**
+     * The new password of an account whose owner disowned a password change, chosen after a
+     * second factor: under the rules of registration. Every other session and trusted browser ends.
+     */
+    async chooseNewPassword(
+      current: SessionWithUser,
+      form: Omit<PasswordChangeForm, "current_password">,
+      meta: RequestMeta,
+    ): Promise<{ revoked: Revoked } | Failure> {
+      const { user } = current;
+      const problem = passwordProblem(form.new_password, user.username);
+      const invalid = failureOf(problem ?? (samePassword(form.new_password, form.confirm) ? null : "passwords_differ"));
+      if (invalid) return invalid;
+      const hash = await hashPassword(form.new_password);
+      const revoked = countEnded(await users.setPasswordHash(user.id, hash, endEverywhereElse(current)));
+      await events.record("new_password_set", user.id, meta, revoked);
+      return { revoked };
     },
 
     /** Ends one of the user's sessions; false when there is no such session of theirs. */

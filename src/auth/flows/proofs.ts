@@ -249,13 +249,24 @@ export function proofs(
      * The account when `password` is its password. Unknown names are checked against a dummy
      * hash, in the same time, under the same throttle key scheme.
      */
-    async password(username: string, password: string, meta: RequestMeta): Promise<PasswordProof | Failure> {
+    async password(
+      username: string,
+      password: string,
+      meta: RequestMeta,
+      { atSignIn = false } = {},
+    ): Promise<PasswordProof | Failure> {
       // Before the attempt is counted: a person turned away by an overload loses no try.
       ensureHashingRoom();
       const attempt = await throttle.reserve(passwordKey(username), passwordLockout);
       if (!attempt.allowed) return { reason: "password_locked", lockedUntil: attempt.lockedUntil };
       const user = await users.findByUsername(username);
-      const ok = user ? await verifyPassword(password, user.passwordHash) : await verifyAgainstDummy(password);
+      // A password its owner disowned proves nothing either way: at sign-in, any goes on to the
+      // second factor, in the same time, and the next step is choosing a new one. Its try stays
+      // counted, so a name cannot open pending sessions without end.
+      const disowned = atSignIn && user?.newPasswordRequiredAt;
+      const ok =
+        user && !disowned ? await verifyPassword(password, user.passwordHash) : await verifyAgainstDummy(password);
+      if (disowned) return mark({ user });
       if (!user || !ok) {
         await recordFailure("password_failed", user?.id ?? null, meta, attempt.lockedUntil);
         return attempt.lockedUntil

@@ -1,4 +1,4 @@
-import type { Session, User } from "../../db/tables";
+import type { Session, SignInFactor, User } from "../../db/tables";
 import {
   hashPassword,
   normalizePassword,
@@ -40,6 +40,13 @@ export function signInFlows(
   ceremonies: WebAuthnCeremonies,
   describeKey: (key: string, user: User) => Enrollment,
 ) {
+  /** A sign-in in the log, and apart when it is the account's first on a browser of its kind. */
+  async function recordSignIn(user: User, meta: RequestMeta, signedInWith: SignInFactor | undefined) {
+    const newBrowser = !(await events.browserSeen(user.id, meta.userAgent));
+    await events.record("signed_in", user.id, meta, { signedInWith });
+    if (newBrowser) await events.record("signed_in_new_browser", user.id, meta);
+  }
+
   /**
    * What follows any second factor given in a pending session, whose claim ended that session
    * with the factor's spend: the signed-in session that replaces it, this browser trusted when
@@ -53,7 +60,7 @@ export function signInFlows(
     remember: boolean,
   ): Promise<CodeAccepted> {
     const signedIn = await sessions.signIn(proof, meta, notes);
-    await events.record("signed_in", user.id, meta, { signedInWith: notes.signedInWith });
+    await recordSignIn(user, meta, notes.signedInWith);
     const trustedBrowser = remember ? await trustedBrowsers.create(user.id, meta) : undefined;
     if (trustedBrowser) await events.record("trusted_browser_added", user.id, meta);
     if (user.twoFactorEnabledAt) return { session: signedIn, trustedBrowser };
@@ -98,11 +105,15 @@ export function signInFlows(
       if ([...normalizePassword(password)].length > PASSWORD_MAX_LENGTH) return wrong; // never accepted
       if (usernameProblem(username)) return verifyAgainstDummy(password).then(() => wrong);
 
-      const proof = await prove.password(username, password, meta);
+      const proof = await prove.password(username, password, meta, { atSignIn: true });
       if (isFailure(proof)) return proof;
       const { user } = proof;
       if (!user.twoFactorEnabledAt) return { session: await sessions.startPending(user.id, meta), step: "enrolling" };
-      const trusted = trustedBrowserToken && (await prove.trustedBrowser(proof, trustedBrowserToken, meta));
+      // With its password disowned, only a second factor given now lets anyone in.
+      const trusted =
+        trustedBrowserToken &&
+        !user.newPasswordRequiredAt &&
+        (await prove.trustedBrowser(proof, trustedBrowserToken, meta));
       if (trusted) return { session: await sessions.signIn(trusted, meta), step: "signed_in" };
       return { session: await sessions.startPending(user.id, meta), step: "verifying" };
     },
@@ -177,7 +188,10 @@ export function signInFlows(
       const enrolled = await prove.enrollment(session, made);
       if (isFailure(enrolled)) return enrolled;
       const { credential } = enrolled;
-      await events.record("credential_added", user.id, meta, { credential: credential.name });
+      await events.record("credential_added", user.id, meta, {
+        credential: credential.name,
+        credentialId: credential.id,
+      });
       const notes: SignInNotes = { signedInWith: credential.kind };
       return finishSecondStep(current, enrolled.signIn, notes, meta, remember);
     },
@@ -218,7 +232,7 @@ export function signInFlows(
       const { credential, user } = proof;
       const session = await sessions.signIn(proof.signIn, meta);
       await events.record("credential_used", user.id, meta, { credential: credential.name });
-      await events.record("signed_in", user.id, meta, { signedInWith: "passwordless" });
+      await recordSignIn(user, meta, "passwordless");
       return { session };
     },
 

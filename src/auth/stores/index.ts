@@ -6,7 +6,7 @@ import { totpKeyStore } from "../factors/totp-keys";
 import { trustedBrowserStore } from "../factors/trusted-browsers";
 import { webauthnStore } from "../factors/webauthn-credentials";
 import { DEFAULT_POLICIES } from "../policies";
-import { eventLog } from "./events";
+import { type EventListener, eventLog } from "./events";
 import { type SessionLifetime, sessionStore } from "./sessions";
 import { throttleStore } from "./throttle";
 import { usernameKey, userStore } from "./users";
@@ -17,6 +17,7 @@ export function keylessStores(
   clock: Clock,
   sessionLifetime: SessionLifetime,
   trustedBrowserDays = DEFAULT_POLICIES.trustedBrowserDays,
+  onEvent?: EventListener,
 ) {
   return {
     clock,
@@ -24,7 +25,7 @@ export function keylessStores(
     sessions: sessionStore(database, clock, sessionLifetime),
     throttle: throttleStore(database, clock),
     trustedBrowsers: trustedBrowserStore(database, clock, trustedBrowserDays),
-    events: eventLog(database, clock),
+    events: eventLog(database, clock, onEvent),
     recoveryCodes: recoveryCodeCounts(database),
     webauthn: webauthnStore(database, clock),
   };
@@ -37,9 +38,10 @@ export function createStores(
   sessionLifetime: SessionLifetime,
   appSecret: string,
   trustedBrowserDays = DEFAULT_POLICIES.trustedBrowserDays,
+  onEvent?: EventListener,
 ) {
   return {
-    ...keylessStores(database, clock, sessionLifetime, trustedBrowserDays),
+    ...keylessStores(database, clock, sessionLifetime, trustedBrowserDays, onEvent),
     totpKeys: totpKeyStore(database, secretBox(appSecret), clock),
     recoveryCodes: recoveryCodeStore(database, clock, appSecret),
   };

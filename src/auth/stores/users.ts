@@ -108,7 +108,10 @@ export function userStore(database: Database, clock: Clock) {
         .where(eq(users.id, userId));
     },
 
-    /** Sets a new password hash and, in the same transaction, what `alongside` makes; resolves to its rows. */
+    /**
+     * Sets a new password hash, which also lifts a need for one, and in the same transaction what
+     * `alongside` makes; resolves to its rows.
+     */
     async setPasswordHash<Then extends Statements>(
       userId: number,
       passwordHash: string,
@@ -116,10 +119,27 @@ export function userStore(database: Database, clock: Clock) {
     ): Promise<Written<Then>> {
       const written = await database.atomically(
         (transaction) =>
-          transaction.update(users).set({ passwordHash }).where(eq(users.id, userId)).returning({ id: users.id }),
+          transaction
+            .update(users)
+            .set({ passwordHash, newPasswordRequiredAt: null })
+            .where(eq(users.id, userId))
+            .returning({ id: users.id }),
         (transaction) => alongside(transaction),
       );
       return written.followed;
+    },
+
+    /** The password stands for nothing until a new one is set: its owner disowned the change that made it. */
+    async requireNewPassword(userId: number): Promise<void> {
+      await orm.update(users).set({ newPasswordRequiredAt: clock() }).where(eq(users.id, userId));
+    },
+
+    /** The app's key gone, 2FA staying on by the passkeys and security keys the caller made sure of. */
+    async unlinkApp(userId: number): Promise<void> {
+      await orm
+        .update(users)
+        .set({ totpSecret: null, totpEnabledAt: null, totpLastStep: null })
+        .where(eq(users.id, userId));
     },
 
     /**

@@ -1,7 +1,7 @@
 import type { PasswordChangeForm } from "../../auth";
 import type { AuthPaths } from "../../paths";
 import { firstInError } from "../components/Field";
-import { PasswordField } from "../components/PasswordField";
+import { ChosenPasswordFields, PasswordField } from "../components/PasswordField";
 import { PostForm } from "../components/PostForm";
 import type { FieldErrors } from "../field-errors";
 import { Panel } from "./Panel";
@@ -28,20 +28,12 @@ export function PasswordPanel({ paths, csrfToken, errors = {}, notice }: Passwor
           error={errors.current_password}
           autofocus={focus === "current_password"}
         />
-        <PasswordField
-          kind="new"
+        <ChosenPasswordFields
           name="new_password"
           label="New password"
-          error={errors.new_password}
-          autofocus={focus === "new_password"}
-        />
-        <PasswordField
-          kind="again"
-          name="confirm"
-          id="new-password-confirm"
-          label="New password, again"
-          error={errors.confirm}
-          autofocus={focus === "confirm"}
+          confirmId="new-password-confirm"
+          errors={errors}
+          focus={focus}
         />
         <button type="submit" class="secondary">
           Change password

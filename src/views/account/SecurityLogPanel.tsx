@@ -80,6 +80,15 @@ const WORDS: Record<SecurityEventType, (detail: EventDetail) => string> = {
       : named("Passkey or security key renamed", detail),
   credential_removed: (detail) => named("Passkey or security key removed", detail),
   credential_used: (detail) => named("Passkey or security key used", detail),
+  signed_in_new_browser: () => "Signed in on a browser not seen on this account before",
+  repudiated: (detail) =>
+    withDetail(
+      `Reported as not you: ${detail.repudiated ? WORDS[detail.repudiated]({}).toLowerCase() : "a change"}`,
+      has(detail.sessions) ? ended(detail, "session") : null,
+    ),
+  new_password_set: () => "New password set after a password change was reported",
+  notice_email_confirmed: () => "Email for security notices confirmed",
+  notice_email_removed: () => "Email for security notices removed",
 };
 
 /** An event in the words the log shows: also what the downloaded log says of it. */

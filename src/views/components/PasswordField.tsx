@@ -30,3 +30,32 @@ export function PasswordField({ kind, ...field }: PasswordFieldProps) {
     />
   );
 }
+
+type ChosenPasswordProps = {
+  /** The new password's field name: `password` at registration, `new_password` elsewhere. */
+  name: "password" | "new_password";
+  /** "Password" at registration, "New password" when one is replaced. */
+  label: string;
+  /** The confirmation's id, when `confirm` is already taken on the page. */
+  confirmId?: string;
+  errors: { password?: string; new_password?: string; confirm?: string };
+  /** The field that takes the cursor, if one of these does. */
+  focus?: string;
+};
+
+/** A password being chosen and the same again, as registration and each change ask for it. */
+export function ChosenPasswordFields({ name, label, confirmId, errors, focus }: ChosenPasswordProps) {
+  return (
+    <>
+      <PasswordField kind="new" name={name} label={label} error={errors[name]} autofocus={focus === name} />
+      <PasswordField
+        kind="again"
+        name="confirm"
+        id={confirmId}
+        label={`${label}, again`}
+        error={errors.confirm}
+        autofocus={focus === "confirm"}
+      />
+    </>
+  );
+}

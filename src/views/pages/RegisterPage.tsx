@@ -1,7 +1,7 @@
 import { type RegistrationForm, USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH, USERNAME_PATTERN } from "../../auth";
 import type { AuthPaths } from "../../paths";
 import { Field, firstInError } from "../components/Field";
-import { PasswordField } from "../components/PasswordField";
+import { ChosenPasswordFields } from "../components/PasswordField";
 import { PostForm } from "../components/PostForm";
 import { SwapLink } from "../components/SwapLink";
 import type { FieldErrors } from "../field-errors";
@@ -37,20 +37,7 @@ export function RegisterPage({ paths, csrfToken, username = "", errors = {} }: R
           pattern={USERNAME_PATTERN}
           autofocus={focus === "username"}
         />
-        <PasswordField
-          kind="new"
-          name="password"
-          label="Password"
-          error={errors.password}
-          autofocus={focus === "password"}
-        />
-        <PasswordField
-          kind="again"
-          name="confirm"
-          label="Password, again"
-          error={errors.confirm}
-          autofocus={focus === "confirm"}
-        />
+        <ChosenPasswordFields name="password" label="Password" errors={errors} focus={focus} />
         <button type="submit">Create account</button>
       </PostForm>
       <p>
