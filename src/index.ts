@@ -12,6 +12,7 @@ export type { AuthPaths } from "./paths";
 export { SignOutButton } from "./views/components/SignOutButton";
 export { errorPages } from "./web/errors";
 export { HttpError } from "./web/http-error";
+export type { Mailer, MailMessage } from "./web/mail";
 export type { SecurityNotice } from "./web/notices";
 export {
   batchedLines,

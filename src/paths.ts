@@ -43,6 +43,10 @@ export function authPaths(prefix: string, home: string) {
     addCredential: `${account}/credentials`,
     renameCredential: `${account}/credentials/:id/rename`,
     removeCredential: `${account}/credentials/:id/remove`,
+    noticeEmail: `${account}/notice-email`,
+    removeNoticeEmail: `${account}/notice-email/remove`,
+    /** Where the link that confirms an address for notices leads: opened from the mail, signed in or not. */
+    confirmNoticeEmail: at("/confirm-email/:token"),
     securityLog: `${account}/security-log.json`,
     deleteAccount: `${account}/delete`,
   };

@@ -24,6 +24,8 @@ describe("configuration", () => {
       sessionIdleMs: 7 * DAY,
       sessionAbsoluteMs: 30 * DAY,
       shutdownDrainMs: 10_000,
+      smtpUrl: null,
+      mailFrom: "no-reply@localhost",
     });
   });
 
@@ -33,6 +35,19 @@ describe("configuration", () => {
       3_000,
     );
     expect(loadConfig({ APP_SECRET: TEST_SECRET, SHUTDOWN_DRAIN_SECONDS: "0" }, "production").shutdownDrainMs).toBe(0);
+  });
+
+  test("SMTP_URL must be an smtp:// or smtps:// URL; MAIL_FROM defaults to no-reply at APP_ORIGIN's host", () => {
+    const mail = loadConfig(
+      { APP_SECRET: TEST_SECRET, SMTP_URL: "smtps://u:p@mail.example.com", APP_ORIGIN: "https://app.example.com" },
+      "production",
+    );
+    expect([mail.smtpUrl, mail.mailFrom]).toEqual(["smtps://u:p@mail.example.com", "no-reply@app.example.com"]);
+    for (const SMTP_URL of ["mail.example.com", "http://mail.example.com", "smtp//x"]) {
+      expect(() => loadConfig({ APP_SECRET: TEST_SECRET, SMTP_URL }, "production")).toThrow(
+        "SMTP_URL must be an smtp:// or smtps:// URL",
+      );
+    }
   });
 
   test("APP_ORIGIN follows PORT, and https turns on secure cookies", () => {

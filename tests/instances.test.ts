@@ -9,6 +9,7 @@ import { openDatabase } from "../src/db/database";
 import { backend } from "./databases";
 import { type Browser, dom, GOOD_PASSWORD, readKey, wrongCodeAt } from "./helpers";
 import { codeOn, newDatabase, passwordOn, registerOn, startInstance } from "./instances";
+import { smtpSink } from "./smtp-sink";
 
 const STEP = 30_000;
 
@@ -223,3 +224,39 @@ describe("a crash", () => {
     );
   }, 120_000);
 });
+
+test("the bundle bun run start runs: notices as JSON lines on stdout, and by email over SMTP_URL once confirmed", async () => {
+  const sink = smtpSink();
+  try {
+    const instance = await startInstance(
+      await newDatabase(),
+      { SMTP_URL: sink.url, MAIL_FROM: "alerts@app.test" },
+      "pipe",
+    );
+    const owner = instance.browser();
+    await registerOn(owner, "nora");
+    const key = await readKey(owner);
+    expect((await codeOn(owner, codeAt(key, Date.now() - STEP))).status).toBe(200);
+    await owner.get("/account");
+    const asked = await owner.post("/account/notice-email", { email: "nora@example.com", otp: "" });
+    expect(asked.status).toBe(200);
+    const link = new URL(/http\S+/.exec((await sink.nth(1)).text)?.[0] ?? "").pathname;
+    const phone = instance.browser();
+    await phone.get(link);
+    expect((await phone.post(link, {})).status).toBe(200);
+    await owner.get("/account");
+    expect((await owner.post("/account/recovery-codes", { otp: "" })).status).toBe(200);
+    const mailed = await sink.nth(2);
+    expect(mailed.subject).toBe("Two-Factor Auth: New recovery codes made; the old ones stopped working");
+
+    instance.child.kill("SIGTERM");
+    expect(await instance.child.exited).toBe(0);
+    const lines = (await new Response(instance.child.stdout).text()).trim().split("\n");
+    const notices = lines.map((line) => JSON.parse(line)).filter((entry) => entry.securityNotice);
+    expect(notices.map((entry) => entry.securityNotice.event)).toEqual(["recovery_codes_regenerated"]);
+    expect(notices[0].securityNotice).toMatchObject({ username: "nora", email: "nora@example.com" });
+    expect(mailed.text).toContain(notices[0].securityNotice.repudiateUrl);
+  } finally {
+    sink.stop();
+  }
+}, 60_000);

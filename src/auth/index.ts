@@ -30,7 +30,14 @@ export { UnreadableKey } from "./factors/totp-keys";
 export type { NewTrustedBrowser } from "./factors/trusted-browsers";
 export type { RegistrationKind } from "./factors/webauthn";
 export { type AccountOverview, CREDENTIAL_NAME_MAX_LENGTH, type Revoked } from "./flows/account";
-export { NOTIFIED_EVENTS, type Notice, type NotifiedEvent, REPUDIATION_DAYS, type Repudiation } from "./flows/notices";
+export {
+  EMAIL_LINK_HOURS,
+  NOTIFIED_EVENTS,
+  type Notice,
+  type NotifiedEvent,
+  REPUDIATION_DAYS,
+  type Repudiation,
+} from "./flows/notices";
 export type { FactorProof } from "./flows/proofs";
 export type { CodeAccepted, SecondFactors } from "./flows/sign-in";
 export { type Failure, isFailure, REASONS, type Reason, reasonsOf } from "./outcomes";
@@ -80,9 +87,9 @@ export function createAuth({
       .catch(noticeFailed);
   };
   const stores = createStores(database, clock, sessionLifetime, appSecret, policies.trustedBrowserDays, tell);
-  const notices = noticeFlows(stores, appSecret);
   const ceremonies = webauthnCeremonies(stores.webauthn, relyingPartyOf(appOrigin, appName));
   const prove = proofs(stores, policies, ceremonies);
+  const notices = noticeFlows(stores, appSecret, prove);
   const describeKey = (key: string, user: User): Enrollment => ({
     uri: otpauthUri(key, appName, user.username),
     key,

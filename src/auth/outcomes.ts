@@ -31,6 +31,8 @@ export const REASONS = [
   "link_unknown",
   "link_used",
   "link_expired",
+  // an email address for notices
+  "email_invalid",
   // a new username
   "username_too_short",
   "username_too_long",

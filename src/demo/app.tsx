@@ -14,6 +14,7 @@ import {
 } from "../index";
 import type { Config } from "./config";
 import { HomePage } from "./HomePage";
+import { smtpMailer } from "./mail";
 
 export type AppDeps = {
   database: Database;
@@ -65,6 +66,7 @@ export function createApp(deps: AppDeps) {
         clock,
         policies,
         onSecurityEvent,
+        mail: config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom) : undefined,
       }),
     )
     .get(

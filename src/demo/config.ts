@@ -21,6 +21,10 @@ export type Config = {
   sessionAbsoluteMs: number;
   /** How long a SIGTERM keeps serving, with /healthz at 503, before the listener closes. */
   shutdownDrainMs: number;
+  /** Where security notices are emailed from, when set: an `smtp://` or `smtps://` URL. */
+  smtpUrl: string | null;
+  /** The From of those emails. */
+  mailFrom: string;
 };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -65,6 +69,8 @@ export function loadConfig(env: Env, mode: "production" | "development"): Config
     // or for Kubernetes to take the pod out of its endpoints; nobody balances `bun run dev`.
     shutdownDrainMs:
       parseWholeNumber("SHUTDOWN_DRAIN_SECONDS", env.SHUTDOWN_DRAIN_SECONDS, mode === "production" ? 10 : 0) * 1000,
+    smtpUrl: parseSmtpUrl(env.SMTP_URL),
+    mailFrom: env.MAIL_FROM?.trim() || `no-reply@${new URL(appOrigin).hostname}`,
   };
 }
 
@@ -81,6 +87,17 @@ function parseDays(name: string, value: string | undefined, fallback: number): n
   if (!Number.isFinite(days) || days <= 0)
     throw new ConfigError(`${name} must be a number of days above 0, got "${value}"`);
   return days * DAY_MS;
+}
+
+function parseSmtpUrl(value: string | undefined): string | null {
+  if (!value) return null;
+  const protocol = URL.canParse(value) ? new URL(value).protocol : null;
+  if (protocol !== "smtp:" && protocol !== "smtps:") {
+    throw new ConfigError(
+      "SMTP_URL must be an smtp:// or smtps:// URL, such as smtp://user:password@mail.example.com:587",
+    );
+  }
+  return value;
 }
 
 function parsePort(value: string | undefined): number {

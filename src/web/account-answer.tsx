@@ -1,8 +1,9 @@
-import type { AccountOverview, Auth, Enrollment, Session, User } from "../auth";
+import { type AccountOverview, type Auth, EMAIL_LINK_HOURS, type Enrollment, type Session, type User } from "../auth";
 import type { AuthPaths } from "../paths";
 import { type CredentialErrors, CredentialsPanel } from "../views/account/CredentialsPanel";
 import { DeleteAccountPanel } from "../views/account/DeleteAccountPanel";
 import { type ListPanel, ListPanels } from "../views/account/ListPanels";
+import { NoticeEmailPanel } from "../views/account/NoticeEmailPanel";
 import { PasswordPanel } from "../views/account/PasswordPanel";
 import { NewAuthenticatorPanel, TwoFactorPanel } from "../views/account/TwoFactorPanel";
 import type { FieldErrors } from "../views/field-errors";
@@ -35,6 +36,7 @@ export type Changed =
   | { list: ListPanel }
   | { credentials: CredentialsChange }
   | { deletion: { errors: FieldErrors<"password" | "otp"> } }
+  | { noticeEmail: { errors?: FieldErrors<"email" | "otp">; notice?: string } }
   | { nothing: true };
 
 /** The passkeys panel after an action: a refusal, a notice, and after a rename or removal, the signal to the browser. */
@@ -47,13 +49,16 @@ type AccountSettings = {
   trustedBrowserDays: number;
   resetWindowMinutes: number;
   rpId: string;
+  /** Email can be sent: the account page offers an address for security notices. */
+  mailConfigured: boolean;
 };
 
 /**
  * The whole account page; or, after a form with htmx, the panel that form changed, with the
  * other lists swapped out of band: every action changes the log, and some end sessions.
  */
-export function accountAnswers({ auth, paths, pages, trustedBrowserDays, resetWindowMinutes, rpId }: AccountSettings) {
+export function accountAnswers(settings: AccountSettings) {
+  const { auth, paths, pages, trustedBrowserDays, resetWindowMinutes, rpId, mailConfigured } = settings;
   const { appName } = pages;
 
   /** The new key's panel: an async component, as drawing the QR code is. */
@@ -153,6 +158,22 @@ export function accountAnswers({ auth, paths, pages, trustedBrowserDays, resetWi
       />
     );
     const passwordPanel = <PasswordPanel paths={paths} csrfToken={ctx.csrfToken} {...password} />;
+    const noticeEmailPanel = (outOfBand: boolean) =>
+      mailConfigured ? (
+        <NoticeEmailPanel
+          paths={paths}
+          csrfToken={ctx.csrfToken}
+          email={ctx.user.noticeEmail}
+          confirmed={ctx.user.noticeEmailConfirmedAt !== null}
+          passkeyMayProve={overview.credentials.length > 0}
+          recentUntil={auth.account.confirmedUntil(ctx.session)}
+          linkHours={EMAIL_LINK_HOURS}
+          outOfBand={outOfBand}
+          {...("noticeEmail" in changed ? changed.noticeEmail : {})}
+        />
+      ) : (
+        ""
+      );
     const deletePanel = (outOfBand: boolean) => (
       <DeleteAccountPanel
         paths={paths}
@@ -174,10 +195,13 @@ export function accountAnswers({ auth, paths, pages, trustedBrowserDays, resetWi
           <>
             {credentialsPanel(ctx, overview, changed.credentials)}
             {twoFactorPanel(ctx, overview, null, true)}
+            {noticeEmailPanel(true)}
             {deletePanel(true)}
           </>
         ) : "deletion" in changed ? (
           deletePanel(false)
+        ) : "noticeEmail" in changed ? (
+          noticeEmailPanel(false)
         ) : (
           ""
         );
@@ -197,6 +221,7 @@ export function accountAnswers({ auth, paths, pages, trustedBrowserDays, resetWi
         {twoFactor}
         {credentialsPanel(ctx, overview, "credentials" in changed ? changed.credentials : {})}
         {passwordPanel}
+        {noticeEmailPanel(false)}
         {lists(() => false)}
         {deletePanel(false)}
       </AccountPage>

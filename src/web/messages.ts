@@ -23,7 +23,8 @@ type FieldKind =
   | "code"
   | "passkey at sign-in"
   | "credential name"
-  | "link";
+  | "link"
+  | "email";
 
 const tooManyCodes = (lockedUntil: number, now: number) =>
   `Too many wrong codes. Try again in ${waitFor(lockedUntil, now)}.`;
@@ -83,6 +84,8 @@ function sentence(reason: Reason, kind: FieldKind, lockedUntil: number | undefin
       return "This link was used already: what it offered was done. If something still looks wrong, sign in and check your security log.";
     case "link_expired":
       return `This link has expired: it works for ${plural(REPUDIATION_DAYS, "day")}. Sign in and check your security log.`;
+    case "email_invalid":
+      return "Enter one email address, such as you@example.com.";
     case "username_too_short":
       return `Use at least ${USERNAME_MIN_LENGTH} characters.`;
     case "username_too_long":
@@ -131,6 +134,7 @@ export const fieldsOf = {
         : "current_password",
   passwordAndFactor: (reason: Reason) =>
     reason === "wrong_password" || reason === "password_locked" ? "password" : "otp",
+  emailAndFactor: (reason: Reason) => (reason === "email_invalid" ? "email" : "otp"),
   newCredential: (reason: Reason) =>
     reason.startsWith("name_") ? "name" : reason.startsWith("new_key_") ? "credential" : "otp",
 } as const;

@@ -8,12 +8,14 @@ import { authCookies } from "./cookies";
 import { errorAnswers } from "./errors";
 import { authGates } from "./gates";
 import type { AuthKit } from "./kit";
+import { type Mailer, noticeMail } from "./mail";
 import { type SecurityNotice, securityNotice } from "./notices";
 import { logUnexpected } from "./operations";
 import { ConfigError, checkedOrigin, checkedSecret } from "./options";
 import { type PageLayout, pageRenderer } from "./respond";
 import { accountRoutes } from "./routes/account";
 import { confirmRoutes } from "./routes/confirm";
+import { confirmEmailRoutes } from "./routes/confirm-email";
 import { loginRoutes } from "./routes/login";
 import { newPasswordRoutes } from "./routes/new-password";
 import { notMeRoutes } from "./routes/not-me";
@@ -70,6 +72,11 @@ export type TwoFactorAuthOptions = {
    * `repudiateUrl`, the person's way to say "This wasn't me".
    */
   onSecurityEvent?: (notice: SecurityNotice) => void | Promise<void>;
+  /**
+   * How to send email, if the host can: the account page then offers an address for security
+   * notices, confirmed by a link, and every notice is also emailed there.
+   */
+  mail?: Mailer;
 };
 
 /**
@@ -94,6 +101,7 @@ export function twoFactorAuth({
   clock = systemClock,
   onAccountDeleted = () => {},
   onSecurityEvent,
+  mail,
 }: TwoFactorAuthOptions) {
   // Checked here, at the mount: a wrong secret or origin stops the start, never a 403 later.
   const appSecret = checkedSecret(secret, "secret");
@@ -104,6 +112,15 @@ export function twoFactorAuth({
   if (prefix && !prefix.startsWith("/")) throw new ConfigError(`the prefix must start with "/", got "${givenPrefix}"`);
   const policies: AuthPolicies = { ...DEFAULT_POLICIES, ...overrides };
   const paths = authPaths(prefix, homePath);
+  /** A notice to the host, and by email to a confirmed address: each on its own, so one failing spares the other. */
+  const tellOf = async (notice: SecurityNotice) => {
+    const { email } = notice;
+    const told = await Promise.allSettled([
+      (async () => onSecurityEvent?.(notice))(),
+      mail && email ? mail.send(noticeMail(appName, { ...notice, email })) : null,
+    ]);
+    for (const each of told) if (each.status === "rejected") logUnexpected("a security notice", each.reason);
+  };
   const auth = createAuth({
     database,
     clock,
@@ -112,7 +129,7 @@ export function twoFactorAuth({
     appOrigin,
     sessionLifetime: { idleMs: sessionIdleMs, absoluteMs: sessionAbsoluteMs },
     policies,
-    onNotice: onSecurityEvent && ((notice) => onSecurityEvent(securityNotice(notice, appOrigin, paths))),
+    onNotice: (onSecurityEvent || mail) && ((notice) => tellOf(securityNotice(notice, appOrigin, paths))),
     noticeFailed: (error) => logUnexpected("a security notice", error),
   });
   const assets = `${prefix}/assets`;
@@ -145,7 +162,7 @@ export function twoFactorAuth({
     pages,
     appOrigin,
     rpId: new URL(appOrigin).hostname,
-    hooks: { onAccountDeleted },
+    hooks: { onAccountDeleted, mail: mail ?? null },
   };
 
   let cleanup: Timer | undefined;
@@ -182,6 +199,7 @@ export function twoFactorAuth({
       .use(accountRoutes(kit))
       .use(confirmRoutes(kit))
       .use(notMeRoutes(kit))
+      .use(confirmEmailRoutes(kit))
       .use(newPasswordRoutes(kit))
   );
 }

@@ -3,6 +3,8 @@ import { constantTimeEqual, deriveKey, keyedHmac } from "../crypto";
 import { type Failure, isFailure } from "../outcomes";
 import type { Stores } from "../stores";
 import type { LoggedEvent, RequestMeta } from "../stores/events";
+import type { SessionWithUser } from "../stores/sessions";
+import type { FactorProof, Proofs } from "./proofs";
 
 /**
  * The events a person hears of through another channel than this site, and may disown with
@@ -23,6 +25,13 @@ export type NotifiedEvent = (typeof NOTIFIED_EVENTS)[number];
 export const REPUDIATION_DAYS = 7;
 const REPUDIATION_MS = REPUDIATION_DAYS * 24 * 60 * 60_000;
 const TOKEN = /^(\d{1,15})\.([A-Za-z0-9_-]{43})$/;
+/** How long the link that confirms an address for notices works. */
+export const EMAIL_LINK_HOURS = 24;
+const EMAIL_TOKEN = /^(\d{1,15})\.(\d{1,15})\.([A-Za-z0-9_-]{43})$/;
+/** The longest address SMTP carries. */
+const EMAIL_MAX_LENGTH = 254;
+/** One address, with nothing a mail header could be split on: no space, no line break, no list. */
+const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:".]+(\.[^\s@<>()[\]\\,;:".]+)+$/;
 
 const isNotified = (type: SecurityEventType): type is NotifiedEvent =>
   (NOTIFIED_EVENTS as readonly SecurityEventType[]).includes(type);
@@ -48,9 +57,30 @@ export type Repudiation = {
  * every trusted browser, takes away the factor the event added (never the last one), and after
  * a password change, makes the next sign-in set a new password.
  */
-export function noticeFlows({ clock, users, sessions, trustedBrowsers, webauthn, events }: Stores, appSecret: string) {
+export function noticeFlows(
+  { clock, users, sessions, trustedBrowsers, webauthn, events }: Stores,
+  appSecret: string,
+  prove: Proofs,
+) {
   const sign = keyedHmac(deriveKey(appSecret, "repudiation"));
   const tokenOf = (eventId: number) => `${eventId}.${sign(String(eventId))}`;
+  const signEmail = keyedHmac(deriveKey(appSecret, "notice-email"));
+  /** The link's token for this user's address, until `expires` (seconds): any other address fails it. */
+  const emailTokenOf = (userId: number, email: string, expires: number) =>
+    `${userId}.${expires}.${signEmail(`${userId}.${expires}.${email}`)}`;
+
+  /** The account and address a confirmation link is for, while it may be used. */
+  async function emailToConfirm(token: string): Promise<{ user: User; email: string } | Failure> {
+    const [, id, expires] = EMAIL_TOKEN.exec(token) ?? [];
+    const user = id ? await users.findById(Number(id)) : null;
+    const email = user?.noticeEmail;
+    if (!user || !email || !constantTimeEqual(token, emailTokenOf(user.id, email, Number(expires)))) {
+      return { reason: "link_unknown" };
+    }
+    if (user.noticeEmailConfirmedAt !== null) return { reason: "link_used" };
+    if (Number(expires) * 1000 < clock()) return { reason: "link_expired" };
+    return { user, email };
+  }
 
   /** The event and account a link names, while it may still be used. */
   async function disownable(token: string): Promise<{ event: Notice["event"]; user: User } | Failure> {
@@ -84,6 +114,45 @@ export function noticeFlows({ clock, users, sessions, trustedBrowsers, webauthn,
       const user = await users.findById(event.userId);
       if (!user) return null;
       return { event: event as Notice["event"], user, repudiationToken: tokenOf(event.id) };
+    },
+
+    /**
+     * A new address for notices, after a current factor (a thief's session must not send the
+     * owner's notices elsewhere): kept unconfirmed, and the token of the link that confirms it.
+     */
+    async setEmail(
+      { session, user }: SessionWithUser,
+      typed: string,
+      given: FactorProof,
+      meta: RequestMeta,
+    ): Promise<{ email: string; token: string } | Failure> {
+      const email = typed.trim();
+      if (email.length > EMAIL_MAX_LENGTH || !EMAIL.test(email)) return { reason: "email_invalid" };
+      const proof = await prove.currentFactor(user, given, session, meta);
+      if (isFailure(proof)) return proof;
+      await users.setNoticeEmail(user.id, email);
+      const expires = Math.floor(clock() / 1000) + EMAIL_LINK_HOURS * 3600;
+      return { email, token: emailTokenOf(user.id, email, expires) };
+    },
+
+    emailToConfirm,
+
+    /** Confirms the address its link was sent to: notices go there from now on. */
+    async confirmEmail(token: string, meta: RequestMeta): Promise<{ user: User; email: string } | Failure> {
+      const found = await emailToConfirm(token);
+      if (isFailure(found)) return found;
+      if (!(await users.confirmNoticeEmail(found.user.id, found.email))) return { reason: "link_used" };
+      await events.record("notice_email_confirmed", found.user.id, meta);
+      return found;
+    },
+
+    /** No address for notices any more, after a current factor. */
+    async removeEmail({ session, user }: SessionWithUser, given: FactorProof, meta: RequestMeta) {
+      const proof = await prove.currentFactor(user, given, session, meta);
+      if (isFailure(proof)) return proof;
+      await users.setNoticeEmail(user.id, null);
+      await events.record("notice_email_removed", user.id, meta);
+      return { removed: true as const };
     },
 
     /** What a "This wasn't me" link is about, for the page that asks to confirm it. */

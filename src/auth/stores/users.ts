@@ -129,6 +129,21 @@ export function userStore(database: Database, clock: Clock) {
       return written.followed;
     },
 
+    /** Where notices go from now, once confirmed: a new address waits for its link. */
+    async setNoticeEmail(userId: number, email: string | null): Promise<void> {
+      await orm.update(users).set({ noticeEmail: email, noticeEmailConfirmedAt: null }).where(eq(users.id, userId));
+    },
+
+    /** Confirms the address, if it is still the one the link was sent to and not confirmed yet. */
+    async confirmNoticeEmail(userId: number, email: string): Promise<boolean> {
+      const confirmed = await orm
+        .update(users)
+        .set({ noticeEmailConfirmedAt: clock() })
+        .where(and(eq(users.id, userId), eq(users.noticeEmail, email), isNull(users.noticeEmailConfirmedAt)))
+        .returning({ id: users.id });
+      return confirmed.length > 0;
+    },
+
     /** The password stands for nothing until a new one is set: its owner disowned the change that made it. */
     async requireNewPassword(userId: number): Promise<void> {
       await orm.update(users).set({ newPasswordRequiredAt: clock() }).where(eq(users.id, userId));

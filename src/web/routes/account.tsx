@@ -1,11 +1,13 @@
-import { Elysia, t } from "elysia";
-import { isFailure } from "../../auth";
+import { Elysia, NotFoundError, t } from "elysia";
+import { EMAIL_LINK_HOURS, isFailure } from "../../auth";
+import { withToken } from "../../paths";
 import { describeEvent } from "../../views/account/SecurityLogPanel";
 import { describeDevice } from "../../views/device";
-import { accountAnswers, type Changed } from "../account-answer";
+import { type AccountContext, accountAnswers, type Changed } from "../account-answer";
 import type { Visit } from "../gates/visit";
 import { HttpError } from "../http-error";
 import type { AuthKit } from "../kit";
+import { confirmationMail } from "../mail";
 import { describeRevoked, fieldsOf, wordsFor } from "../messages";
 import { logUnexpected } from "../operations";
 import { goTo, refusalStatus } from "../respond";
@@ -25,6 +27,15 @@ const passwordChanged = "Password changed. Every other session was signed out an
 /** The proof of a sensitive action: a code, or the answer of a passkey or security key (then the code is empty). */
 const factorProof = { otp: t.String(), assertion: t.Optional(t.String()) };
 const proofOf = (body: { otp: string; assertion?: string }) => ({ otp: body.otp, assertion: body.assertion ?? "" });
+/** What the account page is drawn from, as a plain object a handler may change a part of (a renewed session, a user just written). */
+const accountContextOf = ({ set, fragment, csrfToken, user, session, trustedBrowserToken }: Visit): AccountContext => ({
+  set,
+  fragment,
+  csrfToken,
+  user,
+  session,
+  trustedBrowserToken,
+});
 const credentialKind = t.Union([t.Literal("passkey"), t.Literal("security_key")]);
 const hostDeletionFailed = new HttpError(
   503,
@@ -34,8 +45,8 @@ const hostDeletionFailed = new HttpError(
 );
 
 // Handlers name the fields they use: see GateContext in gates/context.ts for why.
-export const accountRoutes = ({ gates, auth, paths, pages, clock, policies, rpId, hooks }: AuthKit) => {
-  const answer = accountAnswers({ auth, paths, pages, rpId, ...policies });
+export const accountRoutes = ({ gates, auth, paths, pages, clock, policies, rpId, hooks, appOrigin }: AuthKit) => {
+  const answer = accountAnswers({ auth, paths, pages, rpId, ...policies, mailConfigured: hooks.mail !== null });
   /** A refused form: its panel again, saying why; 429 with Retry-After when the proof is locked. */
   const refused = (visit: Visit, changed: Changed, lockedUntil: number | undefined) =>
     answer(visit, changed, refusalStatus(visit.set, clock, lockedUntil));
@@ -128,9 +139,10 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies, rpId
           // This session went on under a new token: the list marks that one as this browser.
           const renewed = await auth.session(result.session.token);
           if (!renewed) return goTo(visit, paths.login);
-          const { set, fragment, csrfToken, user, trustedBrowserToken } = visit;
-          const renewedVisit = { set, fragment, csrfToken, user, trustedBrowserToken, session: renewed.session };
-          return answer(renewedVisit, { password: { notice: passwordChanged } });
+          return answer(
+            { ...accountContextOf(visit), session: renewed.session },
+            { password: { notice: passwordChanged } },
+          );
         },
         {
           body: t.Object({ current_password: t.String(), new_password: t.String(), confirm: t.String() }),
@@ -221,6 +233,51 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies, rpId
           return answer(visit, { credentials: { notice, signal: !unknown } });
         },
         { params: t.Object({ id: t.String() }), body: t.Object(factorProof) },
+      )
+      .post(
+        paths.noticeEmail,
+        async ({ body, visit }) => {
+          const { mail } = hooks;
+          if (!mail) throw new NotFoundError();
+          const result = await auth.notices.setEmail(visit, body.email, proofOf(body), visit.meta());
+          if (isFailure(result)) {
+            const errors = wordsFor(result, { email: "email", otp: "code" }, clock(), fieldsOf.emailAndFactor);
+            return refused(visit, { noticeEmail: { errors } }, result.lockedUntil);
+          }
+          const link = `${appOrigin}${withToken(paths.confirmNoticeEmail, result.token)}`;
+          const message = confirmationMail(pages.appName, visit.user.username, result.email, link, EMAIL_LINK_HOURS);
+          const sent = await mail.send(message).then(
+            () => true,
+            (error: unknown) => {
+              logUnexpected("sending a confirmation email", error);
+              return false;
+            },
+          );
+          const notice = sent
+            ? `We sent a link to ${result.email}. Open it to confirm the address.`
+            : `The email to ${result.email} could not be sent. Try again in a while.`;
+          // The answer reads the account again: the address is stored, waiting for its link.
+          const user = (await auth.sessionById(visit.session.id))?.user ?? visit.user;
+          return answer({ ...accountContextOf(visit), user }, { noticeEmail: { notice } }, sent ? 200 : 503);
+        },
+        { body: t.Object({ email: t.String(), ...factorProof }) },
+      )
+      .post(
+        paths.removeNoticeEmail,
+        async ({ body, visit }) => {
+          if (!hooks.mail) throw new NotFoundError();
+          const result = await auth.notices.removeEmail(visit, proofOf(body), visit.meta());
+          if (isFailure(result)) {
+            const errors = wordsFor(result, { otp: "code" }, clock());
+            return refused(visit, { noticeEmail: { errors } }, result.lockedUntil);
+          }
+          const user = { ...visit.user, noticeEmail: null, noticeEmailConfirmedAt: null };
+          return answer(
+            { ...accountContextOf(visit), user },
+            { noticeEmail: { notice: "Security notices are no longer emailed." } },
+          );
+        },
+        { body: t.Object(factorProof) },
       )
       .get(paths.securityLog, async ({ visit }) => {
         const { user, set } = visit;

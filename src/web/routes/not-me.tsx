@@ -1,6 +1,6 @@
 import { Elysia, t } from "elysia";
 import { type Failure, isFailure, type Repudiation } from "../../auth";
-import { withToken } from "../../paths";
+import { type AuthPaths, withToken } from "../../paths";
 import { describeEvent } from "../../views/account/SecurityLogPanel";
 import { describeDevice } from "../../views/device";
 import { ErrorPage } from "../../views/pages/ErrorPage";
@@ -8,8 +8,17 @@ import { type DisownedEvent, RepudiatedPage, RepudiatePage } from "../../views/p
 import { plural } from "../../words";
 import type { AuthKit } from "../kit";
 import { wordsFor } from "../messages";
+import type { PageContext, PageRenderer } from "../respond";
 
 const title = "This wasn't me";
+
+/** A link that cannot be used: unknown 404, used or expired 410, the page saying which. */
+export function unusableLink(pages: PageRenderer, paths: AuthPaths, visit: PageContext, failure: Failure, now: number) {
+  const message = wordsFor(failure, { link: "link" }, now).link ?? "";
+  const status = failure.reason === "link_unknown" ? 404 : 410;
+  const content = <ErrorPage title="This link cannot be used" message={message} homePath={paths.login} />;
+  return pages.page(visit, "This link cannot be used", content, status);
+}
 
 /** What securing the account did, line by line. */
 function doneLines(done: Repudiation): string[] {
@@ -34,13 +43,7 @@ function doneLines(done: Repudiation): string[] {
  * any step: it is often opened on another device than the one signed in.
  */
 export const notMeRoutes = ({ gates, auth, paths, pages, clock }: AuthKit) => {
-  /** A link that cannot be used: unknown 404, used or expired 410, the page saying which. */
-  const unusable = (visit: Parameters<typeof pages.page>[0], failure: Failure) => {
-    const message = wordsFor(failure, { link: "link" }, clock()).link ?? "";
-    const status = failure.reason === "link_unknown" ? 404 : 410;
-    const content = <ErrorPage title="This link cannot be used" message={message} homePath={paths.login} />;
-    return pages.page(visit, "This link cannot be used", content, status);
-  };
+  const unusable = (visit: PageContext, failure: Failure) => unusableLink(pages, paths, visit, failure, clock());
 
   return new Elysia({ name: "not-me-routes", seed: gates.config.seed })
     .use(gates)
