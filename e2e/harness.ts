@@ -10,16 +10,23 @@ import jsQR from "jsqr";
 import * as OTPAuth from "otpauth";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { PNG } from "pngjs";
+import type { SecurityNotice } from "../src/index";
 import { freePort, launch, randomSecret } from "../tests/processes";
+import { smtpSink } from "../tests/smtp-sink";
 
 export const PASSWORD = "correct horse battery staple";
 export const SCREENSHOTS = join(import.meta.dir, "screenshots");
 
-/** `bun run start` on a free port and a throwaway database; resolves once it answers. */
+/**
+ * `bun run start` on a free port and a throwaway database, with email to an SMTP server of the
+ * suite's own; resolves once it answers. `notices()` are the security notices it has written
+ * to stdout so far, as an operator following its log would read them.
+ */
 export async function startServer() {
   const dir = mkdtempSync(join(tmpdir(), "bun-2fa-e2e-"));
   const port = freePort();
   const origin = `http://localhost:${port}`;
+  const mail = smtpSink();
   const { child } = await launch(
     ["bun", "run", "start"],
     {
@@ -28,14 +35,28 @@ export async function startServer() {
       APP_SECRET: randomSecret(),
       DATABASE_URL: join(dir, "e2e.sqlite"),
       SHUTDOWN_DRAIN_SECONDS: "0", // no balancer to wait for
+      SMTP_URL: mail.url,
     },
     `${origin}/login`,
+    "pipe",
   );
+  let logged = "";
+  const reading = (async () => {
+    for await (const chunk of child.stdout as ReadableStream<Uint8Array>) logged += new TextDecoder().decode(chunk);
+  })();
   return {
     origin,
+    mail,
+    notices: (): SecurityNotice[] =>
+      logged
+        .split("\n")
+        .filter((line) => line.includes('"securityNotice"'))
+        .map((line) => JSON.parse(line).securityNotice),
     async stop() {
       child.kill();
       await child.exited;
+      await reading;
+      mail.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -63,6 +84,9 @@ export function serverAndBrowser() {
   return {
     get origin() {
       return up(server).origin;
+    },
+    get server() {
+      return up(server);
     },
     get browser() {
       return up(browser);

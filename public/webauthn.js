@@ -30,6 +30,7 @@
   async function optionsFrom(form, url) {
     const fields = new URLSearchParams({ csrf: form.elements.csrf.value });
     if (form.elements.kind) fields.set("kind", form.elements.kind.value);
+    if (form.elements.mode) fields.set("mode", form.elements.mode.value);
     let response;
     try {
       response = await fetch(url, { method: "POST", body: fields, headers: { accept: "application/json" } });
@@ -115,11 +116,30 @@
     runCeremony(form, null, true);
   }
 
+  /**
+   * Right after a sign-in: where the browser can make a passkey without a dialog (conditional
+   * create), ask its password manager to, and post the result. Anything else (no such
+   * capability, the manager saying no) leaves the page as it is, with its offer line.
+   */
+  async function autoRegister(form) {
+    const capabilities = await window.PublicKeyCredential?.getClientCapabilities?.().catch(() => null);
+    if (!capabilities?.conditionalCreate) return;
+    try {
+      const optionsJSON = await optionsFrom(form, form.dataset.webauthnOptions);
+      const answer = await webauthn.startRegistration({ optionsJSON, useAutoRegister: true });
+      form.elements.credential.value = JSON.stringify(answer);
+      form.requestSubmit();
+    } catch {
+      // Declined or impossible: the offer line is still there to use.
+    }
+  }
+
   function enhance(root) {
     if (!supported) return;
     for (const element of root.querySelectorAll("[data-webauthn]")) element.hidden = false;
     for (const element of root.querySelectorAll("[data-webauthn-fallback]")) element.hidden = true;
     for (const element of root.querySelectorAll("[data-webauthn-signal]")) signalCredentials(element);
+    for (const form of root.querySelectorAll("form[data-webauthn-auto-register]")) autoRegister(form);
     const autofill = root.querySelector("form[data-webauthn-autofill]");
     if (autofill) offerInAutofill(autofill);
   }

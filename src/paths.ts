@@ -43,6 +43,10 @@ export function authPaths(prefix: string, home: string) {
     addCredential: `${account}/credentials`,
     renameCredential: `${account}/credentials/:id/rename`,
     removeCredential: `${account}/credentials/:id/remove`,
+    passkeyOfferOptions: `${account}/passkey-offer/options`,
+    passkeyOffer: `${account}/passkey-offer`,
+    passkeyOfferLater: `${account}/passkey-offer/later`,
+    passkeyOfferNever: `${account}/passkey-offer/never`,
     noticeEmail: `${account}/notice-email`,
     removeNoticeEmail: `${account}/notice-email/remove`,
     /** Where the link that confirms an address for notices leads: opened from the mail, signed in or not. */

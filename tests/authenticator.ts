@@ -42,6 +42,8 @@ export type Behaviour = {
   userHandle?: string | null;
   /** Signs with a key of its own instead of the credential's: a forgery. */
   forged?: boolean;
+  /** What kind of authenticator it says it is, as a UUID: none (zeros) by default. */
+  aaguid?: string;
 };
 
 type StoredCredential = {
@@ -112,7 +114,7 @@ export class SoftAuthenticator {
       ...sha256(rpId),
       this.flags(behaviour, ATTESTED_DATA),
       ...counterBytes(0),
-      ...new Uint8Array(16), // AAGUID: none
+      ...(behaviour.aaguid ? Buffer.from(behaviour.aaguid.replaceAll("-", ""), "hex") : new Uint8Array(16)),
       id.length >> 8,
       id.length & 0xff,
       ...id,

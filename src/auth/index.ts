@@ -29,7 +29,13 @@ export { RECOVERY_CODE_COUNT } from "./factors/recovery-codes";
 export { UnreadableKey } from "./factors/totp-keys";
 export type { NewTrustedBrowser } from "./factors/trusted-browsers";
 export type { RegistrationKind } from "./factors/webauthn";
-export { type AccountOverview, CREDENTIAL_NAME_MAX_LENGTH, type Revoked } from "./flows/account";
+export {
+  type AccountOverview,
+  CREDENTIAL_NAME_MAX_LENGTH,
+  PASSKEY_OFFER_SNOOZE_DAYS,
+  type Revoked,
+  type UpgradeMode,
+} from "./flows/account";
 export {
   EMAIL_LINK_HOURS,
   NOTIFIED_EVENTS,

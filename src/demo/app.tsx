@@ -71,7 +71,7 @@ export function createApp(deps: AppDeps) {
     )
     .get(
       "/",
-      ({ twoFactor: { paths, page }, set, fragment, csrfToken, user, session }) => {
+      async ({ twoFactor: { paths, page, passkeyOffer }, request, set, fragment, csrfToken, user, session }) => {
         const content = (
           <HomePage
             paths={paths}
@@ -81,6 +81,7 @@ export function createApp(deps: AppDeps) {
             failedCodesBefore={session.failedCodesBefore}
             usedRecoveryCode={session.usedRecoveryCode}
             appLinked={user.appLinked}
+            passkeyOffer={await passkeyOffer(request)}
           />
         );
         return page({ set, fragment, csrfToken }, "Home", content);

@@ -139,6 +139,7 @@ export function accountAnswers(settings: AccountSettings) {
           backupEligible: credential.backupEligible,
           addedAt: credential.createdAt,
           lastUsedAt: credential.lastUsedAt,
+          addedAutomatically: credential.addedAutomatically,
         }))}
       />
     );

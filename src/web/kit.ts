@@ -17,5 +17,10 @@ export type AuthKit = {
   appOrigin: string;
   rpId: string;
   /** The host's own hooks, from the plugin's options. */
-  hooks: { onAccountDeleted: (userId: number) => void | Promise<void>; mail: Mailer | null };
+  hooks: {
+    onAccountDeleted: (userId: number) => void | Promise<void>;
+    mail: Mailer | null;
+    /** The passkey offered after a sign-in with both factors. */
+    passkeyUpgrade: boolean;
+  };
 };

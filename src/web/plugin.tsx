@@ -3,6 +3,7 @@ import { type AuthPolicies, createAuth, DEFAULT_POLICIES } from "../auth";
 import { type Clock, systemClock } from "../clock";
 import type { Database } from "../db/database";
 import { authPaths } from "../paths";
+import { PasskeyOffer } from "../views/components/PasskeyOffer";
 import { authAssets } from "./assets";
 import { authCookies } from "./cookies";
 import { errorAnswers } from "./errors";
@@ -19,6 +20,7 @@ import { confirmEmailRoutes } from "./routes/confirm-email";
 import { loginRoutes } from "./routes/login";
 import { newPasswordRoutes } from "./routes/new-password";
 import { notMeRoutes } from "./routes/not-me";
+import { passkeyOfferRoutes } from "./routes/passkey-offer";
 import { registerRoutes } from "./routes/register";
 import { signOutRoutes } from "./routes/sign-out";
 import { twoFactorRoutes } from "./routes/two-factor";
@@ -77,6 +79,12 @@ export type TwoFactorAuthOptions = {
    * notices, confirmed by a link, and every notice is also emailed there.
    */
   mail?: Mailer;
+  /**
+   * Right after a sign-in with the password and a code or security key, offer a passkey on the
+   * landing page (`twoFactor.passkeyOffer(request)` draws it), made without a dialog where the
+   * browser's password manager can. True by default.
+   */
+  passkeyUpgrade?: boolean;
 };
 
 /**
@@ -102,6 +110,7 @@ export function twoFactorAuth({
   onAccountDeleted = () => {},
   onSecurityEvent,
   mail,
+  passkeyUpgrade = true,
 }: TwoFactorAuthOptions) {
   // Checked here, at the mount: a wrong secret or origin stops the start, never a 403 later.
   const appSecret = checkedSecret(secret, "secret");
@@ -162,7 +171,17 @@ export function twoFactorAuth({
     pages,
     appOrigin,
     rpId: new URL(appOrigin).hostname,
-    hooks: { onAccountDeleted, mail: mail ?? null },
+    hooks: { onAccountDeleted, mail: mail ?? null, passkeyUpgrade },
+  };
+
+  /**
+   * The passkey offer for a host's landing page, behind `signedIn`: its markup while the request's
+   * session may be offered one (minutes after a sign-in with both factors), else nothing.
+   */
+  const passkeyOffer = async (request: Request): Promise<JSX.Element> => {
+    const visit = gates.admittedVisit(request);
+    if (!passkeyUpgrade || !visit?.current || !(await auth.account.passkeyOffered(visit.current))) return "";
+    return <PasskeyOffer paths={paths} csrfToken={visit.csrfToken} />;
   };
 
   let cleanup: Timer | undefined;
@@ -189,7 +208,7 @@ export function twoFactorAuth({
         forgetMount(app);
       })
       // A host's page drawn in the auth's layout, with its headers: `twoFactor.page(ctx, title, content)`.
-      .decorate({ twoFactor: { auth, paths, page: pages.page } })
+      .decorate({ twoFactor: { auth, paths, page: pages.page, passkeyOffer } })
       .use(authAssets(assets))
       .use(gates)
       .use(registerRoutes(kit))
@@ -201,5 +220,6 @@ export function twoFactorAuth({
       .use(notMeRoutes(kit))
       .use(confirmEmailRoutes(kit))
       .use(newPasswordRoutes(kit))
+      .use(passkeyOfferRoutes(kit))
   );
 }

@@ -33,6 +33,8 @@ const ALGORITHMS = [-7, -8, -257];
  * makes one, else a security key; on /account, the one they chose.
  */
 export type RegistrationKind = WebAuthnKind | "either";
+/** What a registration is for: the first factor, another one, or a passkey added right after a sign-in. */
+export type RegistrationPurpose = "enroll" | "add" | "upgrade";
 
 /**
  * What a ceremony is for, whose credential may answer (anyone's for passwordless), whether the
@@ -144,10 +146,14 @@ export function webauthnCeremonies(store: WebAuthnStore, rp: RelyingParty) {
     }));
 
   return {
+    /**
+     * `upgrade` is a passkey the browser's password manager may make without a dialog right
+     * after a sign-in (conditional create): it cannot be asked to verify the person.
+     */
     async registrationOptions(
       user: User,
       owner: string,
-      purpose: "enroll" | "add",
+      purpose: RegistrationPurpose,
       kind: RegistrationKind,
     ): Promise<PublicKeyCredentialCreationOptionsJSON> {
       const { generateRegistrationOptions } = await simpleWebAuthn();
@@ -161,16 +167,18 @@ export function webauthnCeremonies(store: WebAuthnStore, rp: RelyingParty) {
         // The same authenticator twice would be no second factor.
         excludeCredentials: descriptors(await store.list(user.id)),
         authenticatorSelection:
-          kind === "passkey"
-            ? { residentKey: "required", userVerification: "required" }
-            : kind === "security_key"
-              ? // A key carried from device to device (USB, NFC, Bluetooth), not this device's own.
-                {
-                  residentKey: "discouraged",
-                  userVerification: "discouraged",
-                  authenticatorAttachment: "cross-platform",
-                }
-              : { residentKey: "preferred", userVerification: "preferred" },
+          purpose === "upgrade"
+            ? { residentKey: "required", userVerification: "preferred" }
+            : kind === "passkey"
+              ? { residentKey: "required", userVerification: "required" }
+              : kind === "security_key"
+                ? // A key carried from device to device (USB, NFC, Bluetooth), not this device's own.
+                  {
+                    residentKey: "discouraged",
+                    userVerification: "discouraged",
+                    authenticatorAttachment: "cross-platform",
+                  }
+                : { residentKey: "preferred", userVerification: "preferred" },
         preferredAuthenticatorType: kind === "security_key" ? "securityKey" : undefined,
         extensions: { credProps: true },
         supportedAlgorithmIDs: ALGORITHMS,
@@ -187,7 +195,7 @@ export function webauthnCeremonies(store: WebAuthnStore, rp: RelyingParty) {
     async verifyRegistration(
       user: User,
       owner: string,
-      purpose: "enroll" | "add",
+      purpose: RegistrationPurpose,
       kind: RegistrationKind,
       json: string,
       name: string,
@@ -204,7 +212,10 @@ export function webauthnCeremonies(store: WebAuthnStore, rp: RelyingParty) {
           expectedChallenge: challenge,
           expectedOrigin: rp.origin,
           expectedRPID: rp.id,
-          requireUserVerification: kind === "passkey",
+          // Made without a dialog, an upgrade has neither presence nor verification to show; its
+          // options went only to a session that had just given both factors (account.ts).
+          requireUserVerification: kind === "passkey" && purpose !== "upgrade",
+          requireUserPresence: purpose !== "upgrade",
           supportedAlgorithmIDs: ALGORITHMS,
         });
       } catch {
@@ -225,7 +236,7 @@ export function webauthnCeremonies(store: WebAuthnStore, rp: RelyingParty) {
         backedUp: info.credentialBackedUp,
         aaguid: info.aaguid,
         name,
-        addedAutomatically: false,
+        addedAutomatically: purpose === "upgrade",
       };
     },
 

@@ -12,6 +12,13 @@ import type { Enrollment, PasswordChangeForm } from "../types";
 import type { FactorProof, Proofs } from "./proofs";
 
 const LOG_LENGTH = 50;
+/** How long after a sign-in with both factors a passkey is offered, and may be made without a dialog. */
+const UPGRADE_WINDOW_MS = 5 * 60_000;
+/** "Not now" to the passkey offer puts it off this long. */
+export const PASSKEY_OFFER_SNOOZE_DAYS = 14;
+
+/** How a passkey is added after a sign-in: by the password manager unasked (conditional create), or in the browser's dialog. */
+export type UpgradeMode = "automatic" | "dialog";
 
 /** What a change that signs out everywhere else ended. */
 export type Revoked = { sessions: number; trustedBrowsers: number };
@@ -51,6 +58,23 @@ export function accountFlows(
   }: Pick<AuthPolicies, "resetWindowMinutes" | "confirmationWindowMinutes">,
 ) {
   const resetWindowMs = resetWindowMinutes * 60_000;
+  /** Signed in minutes ago with the password and an app's code or a security key, both given in this session. */
+  const justSignedInWithBothFactors = (session: Session) =>
+    (session.signedInWith === "app" || session.signedInWith === "security_key") &&
+    clock() - session.createdAt <= UPGRADE_WINDOW_MS &&
+    confirmedWithin(session, UPGRADE_WINDOW_MS, clock());
+  const purposeOf = (mode: UpgradeMode) => (mode === "automatic" ? "upgrade" : "add");
+
+  /**
+   * Whether to offer this session a passkey: it signed in with its password and an app's code
+   * or a security key minutes ago, the account has no passkey, and its owner did not put the
+   * offer off. Said without a query for almost every request: only in that window is one made.
+   */
+  async function passkeyOffered({ session, user }: SessionWithUser): Promise<boolean> {
+    if (!justSignedInWithBothFactors(session)) return false;
+    if (user.passkeyOfferDeclined || (user.passkeyOfferSnoozedUntil ?? 0) > clock()) return false;
+    return !(await webauthn.of(user)).some((credential) => credential.kind === "passkey");
+  }
   const confirmationWindowMs = confirmationWindowMinutes * 60_000;
   /** The sealed replacement key this session is enrolling, while its window is open. */
   const heldNewKey = (session: Session): string | null =>
@@ -278,6 +302,47 @@ export function accountFlows(
       const recent = confirmedWithin(session, confirmationWindowMs, clock());
       return recent ? (session.factorConfirmedAt ?? 0) + confirmationWindowMs : null;
     },
+
+    passkeyOffered,
+
+    /** The options of that passkey; `new_key_expired` once the window closed. */
+    async upgradeOptions(current: SessionWithUser, mode: UpgradeMode) {
+      if (!(await passkeyOffered(current))) return { reason: "new_key_expired" } as Failure;
+      return ceremonies.registrationOptions(current.user, current.session.id, purposeOf(mode), "passkey");
+    },
+
+    /**
+     * The passkey made for that offer, named by `nameOf` from what the authenticator says it is
+     * (its AAGUID). Made automatically, it needs no user presence: that is accepted only for
+     * options of this offer, to this session, in its window.
+     */
+    async upgradeToPasskey(
+      current: SessionWithUser,
+      mode: UpgradeMode,
+      response: string,
+      nameOf: (aaguid: string) => string | Promise<string>,
+      meta: RequestMeta,
+    ): Promise<{ added: WebAuthnCredential } | Failure> {
+      const { session, user } = current;
+      if (!(await passkeyOffered(current))) return { reason: "new_key_expired" };
+      const made = await ceremonies.verifyRegistration(user, session.id, purposeOf(mode), "passkey", response, "");
+      if (isFailure(made)) return made;
+      const added = await ceremonies.store({ ...made, name: await nameOf(made.aaguid ?? "") });
+      if (isFailure(added)) return added;
+      await events.record("credential_added", user.id, meta, {
+        credential: added.name,
+        credentialId: added.id,
+        automatically: added.addedAutomatically,
+      });
+      return { added };
+    },
+
+    /** "Not now": the offer comes back in two weeks. */
+    snoozePasskeyOffer: (user: User) =>
+      users.putOffPasskeyOffer(user.id, clock() + PASSKEY_OFFER_SNOOZE_DAYS * 24 * 60 * 60_000),
+
+    /** "Don't ask again". */
+    declinePasskeyOffer: (user: User) => users.putOffPasskeyOffer(user.id, null),
 
     /** The account's whole security log, newest first, for the person to keep. */
     securityLog: (user: User): Promise<LoggedEvent[]> => events.all(user.id),

@@ -21,6 +21,8 @@ export type EventDetail = {
   credential?: string;
   /** credential_added: its id, so that a "This wasn't me" can remove it. */
   credentialId?: string;
+  /** credential_added: made by the password manager right after a sign-in, without a dialog. */
+  automatically?: boolean;
   /** repudiated: the event its owner said was not them. */
   repudiated?: SecurityEventType;
   /** credential_renamed: its name before. */

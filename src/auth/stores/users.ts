@@ -129,6 +129,14 @@ export function userStore(database: Database, clock: Clock) {
       return written.followed;
     },
 
+    /** The passkey offer: asked again after `until`, or (null) never again. */
+    async putOffPasskeyOffer(userId: number, until: number | null): Promise<void> {
+      await orm
+        .update(users)
+        .set(until === null ? { passkeyOfferDeclined: true } : { passkeyOfferSnoozedUntil: until })
+        .where(eq(users.id, userId));
+    },
+
     /** Where notices go from now, once confirmed: a new address waits for its link. */
     async setNoticeEmail(userId: number, email: string | null): Promise<void> {
       await orm.update(users).set({ noticeEmail: email, noticeEmailConfirmedAt: null }).where(eq(users.id, userId));

@@ -16,6 +16,8 @@ export type CredentialRow = {
   backupEligible: boolean;
   addedAt: number;
   lastUsedAt: number | null;
+  /** Made by the browser's password manager right after a sign-in, without a dialog. */
+  addedAutomatically: boolean;
 };
 
 /** Refusals, each shown at the form it came from. */
@@ -83,7 +85,8 @@ export function CredentialsPanel({
                 </strong>
                 <mark>{credential.kind === "passkey" ? "Passkey" : "Security key"}</mark>
                 <small>
-                  {storage(credential)} · added <Time at={credential.addedAt} /> ·{" "}
+                  {storage(credential)} · added {credential.addedAutomatically ? "automatically " : ""}
+                  <Time at={credential.addedAt} /> ·{" "}
                   {credential.lastUsedAt ? (
                     <>
                       last used <Time at={credential.lastUsedAt} />

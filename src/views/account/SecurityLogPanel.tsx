@@ -73,7 +73,11 @@ const WORDS: Record<SecurityEventType, (detail: EventDetail) => string> = {
       "All sessions signed out by an administrator",
       has(detail.sessions) ? count(detail.sessions, "session") : null,
     ),
-  credential_added: (detail) => named("Passkey or security key added", detail),
+  credential_added: (detail) =>
+    named(
+      detail.automatically ? "Passkey added automatically after a sign-in" : "Passkey or security key added",
+      detail,
+    ),
   credential_renamed: (detail) =>
     detail.formerName
       ? `${named("Passkey or security key renamed", detail)}, was “${detail.formerName}”`

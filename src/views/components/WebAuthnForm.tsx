@@ -9,6 +9,8 @@ export type WebAuthnFormProps = PropsWithChildren<{
   ceremony?: "register" | "authenticate";
   /** Also offer the passkeys in the browser's autofill of the username field (conditional mediation). */
   autofill?: boolean;
+  /** Ask the password manager, unprompted, to make a passkey (conditional create), where the browser can. */
+  autoRegister?: boolean;
   /** The id of the panel the answer replaces; without it, the answer fills `#main`. */
   panel?: string;
   /** A refusal from the server, or from the script in place. */
@@ -30,6 +32,7 @@ export function WebAuthnForm({
   options,
   ceremony = "authenticate",
   autofill,
+  autoRegister,
   panel,
   error,
   hidden = true,
@@ -46,6 +49,7 @@ export function WebAuthnForm({
           "data-webauthn-options": options,
           "data-webauthn-ceremony": options ? ceremony : undefined,
           "data-webauthn-autofill": autofill,
+          "data-webauthn-auto-register": autoRegister,
           "data-webauthn-proof": proof,
         }}
       >

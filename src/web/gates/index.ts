@@ -104,7 +104,7 @@ export function authGates(settings: GateSettings) {
   /** The hooks every route of the auth shares: its strict form parser and its own error answers. */
   const ownRoute = { parse: ({ request }: { request: Request }) => readForm(request), error: errors.onError };
 
-  return new Elysia({ name: "two-factor-auth-gates", seed: settings.seed })
+  const plugin = new Elysia({ name: "two-factor-auth-gates", seed: settings.seed })
     .onStart((app) => {
       server = app.server;
     })
@@ -161,6 +161,10 @@ export function authGates(settings: GateSettings) {
         resolve: ({ request }) => ({ csrfToken: visitOf(request).csrfToken }),
       },
     });
+  // The visit a gate let in, for a helper a host's handler calls with its request (the passkey offer).
+  return Object.assign(plugin, {
+    admittedVisit: (request: Request): Visit | undefined => (request as Carried)[ADMITTED],
+  });
 }
 
 export type AuthGates = ReturnType<typeof authGates>;
