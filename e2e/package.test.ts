@@ -156,6 +156,11 @@ test("a person registers, links an app from the QR code, reaches the host's dash
   expect(await dashboard.text()).toContain("Hi stranger");
   expect(dashboard.headers.get("content-security-policy")).toBeNull();
 
+  // Just signed in with both factors: the fresh route lets in; its option type-checked in the stranger's app.
+  const keys = await browser.get("/settings/keys");
+  expect(keys.status).toBe(200);
+  expect(await keys.text()).toContain("Keys of stranger");
+
   const me = await browser.get("/me");
   const text = await me.text();
   expect(JSON.parse(text)).toMatchObject({ username: "stranger", appLinked: true, recoveryCodesLeft: 10 });

@@ -45,6 +45,8 @@ export const app = new Elysia()
       origin: process.env.APP_ORIGIN ?? `http://localhost:${port}`,
       prefix: "/auth",
       homePath: "/dashboard",
+      // Send these on by email or push: each carries a "This wasn't me" link.
+      onSecurityEvent: (notice) => console.info(JSON.stringify(notice)),
     }),
   )
   .get("/", () => (
@@ -62,6 +64,16 @@ export const app = new Elysia()
     { signedIn: true },
   )
   .get("/me", ({ user }) => user, { signedIn: true })
+  // A second factor within the last 5 minutes, or a stop at /auth/confirm first.
+  .get(
+    "/settings/keys",
+    ({ user }) => (
+      <Page title="API keys">
+        <p safe>Keys of {user.username}</p>
+      </Page>
+    ),
+    { signedIn: { fresh: 300 } },
+  )
   .post("/api/notes", ({ body }) => ({ saved: body }))
   .listen(port);
 
