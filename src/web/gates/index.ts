@@ -30,6 +30,13 @@ export type GateSettings = {
  * returns (and merges any other object into the context), though its type says void. Elysia
  * awaits a hook that returns a call, as these do, so the answer may come at once or later.
  */
+/**
+ * The options of a guard that lets in sessions at `step` only. A new object each time: Elysia
+ * writes a macro's hooks into the options object it is given, so a shared one would carry one
+ * app's gate into the next.
+ */
+export const onlyAt = <const At extends Exclude<Step, "signed_out">>(step: At) => ({ sessionAt: [step] as At[] });
+
 /** A route's `fresh: SECONDS`, checked where it is declared: a mistake there stops the start. */
 function freshWindowMs({ fresh }: { fresh: number }): number {
   if (!Number.isFinite(fresh) || fresh <= 0) {

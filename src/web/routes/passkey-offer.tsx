@@ -3,6 +3,7 @@ import { isFailure, type UpgradeMode } from "../../auth";
 import { PasskeyAdded, PasskeyOffer } from "../../views/components/PasskeyOffer";
 import { describeDevice } from "../../views/device";
 import { authenticatorName } from "../authenticator-names";
+import { onlyAt } from "../gates";
 import type { Visit } from "../gates/visit";
 import { HttpError } from "../http-error";
 import type { AuthKit } from "../kit";
@@ -10,7 +11,6 @@ import { wordsFor } from "../messages";
 import { goTo } from "../respond";
 import { ceremonyOptions } from "../webauthn-answer";
 
-const signedIn = () => ({ sessionAt: ["signed_in"] as "signed_in"[] });
 const mode = t.Union([t.Literal("automatic"), t.Literal("dialog")]);
 const offerClosed = new HttpError(
   422,
@@ -31,41 +31,43 @@ export const passkeyOfferRoutes = ({ gates, auth, paths, pages, clock, hooks }: 
   const replaceOffer = (visit: Visit, markup: JSX.Element, status = 200) =>
     visit.fragment ? pages.answer(visit, status, markup) : goTo(visit, paths.home, true);
 
-  return new Elysia({ name: "passkey-offer-routes", seed: gates.config.seed }).use(gates).guard(signedIn(), (routes) =>
-    routes
-      .post(
-        paths.passkeyOfferOptions,
-        async ({ body, visit }) => {
+  return new Elysia({ name: "passkey-offer-routes", seed: gates.config.seed })
+    .use(gates)
+    .guard(onlyAt("signed_in"), (routes) =>
+      routes
+        .post(
+          paths.passkeyOfferOptions,
+          async ({ body, visit }) => {
+            ifOffered();
+            const options = await auth.account.upgradeOptions(visit, body.mode as UpgradeMode);
+            if (isFailure(options)) throw offerClosed;
+            return ceremonyOptions(visit.set, options);
+          },
+          { body: t.Object({ mode }) },
+        )
+        .post(
+          paths.passkeyOffer,
+          async ({ body, request, visit }) => {
+            ifOffered();
+            const fallback = describeDevice(request.headers.get("user-agent"));
+            const nameOf = async (aaguid: string) => (await authenticatorName(aaguid)) ?? fallback;
+            const result = await auth.account.upgradeToPasskey(visit, body.mode, body.credential, nameOf, visit.meta());
+            if (!isFailure(result)) return replaceOffer(visit, <PasskeyAdded name={result.added.name} />);
+            // Made unasked, a failure is no one's to read: the line stays as it was.
+            const error = body.mode === "dialog" ? wordsFor(result, { passkey: "code" }, clock()).passkey : undefined;
+            return replaceOffer(visit, <PasskeyOffer paths={paths} csrfToken={visit.csrfToken} error={error} />, 422);
+          },
+          { body: t.Object({ mode, credential: t.String() }) },
+        )
+        .post(paths.passkeyOfferLater, async ({ visit }) => {
           ifOffered();
-          const options = await auth.account.upgradeOptions(visit, body.mode as UpgradeMode);
-          if (isFailure(options)) throw offerClosed;
-          return ceremonyOptions(visit.set, options);
-        },
-        { body: t.Object({ mode }) },
-      )
-      .post(
-        paths.passkeyOffer,
-        async ({ body, request, visit }) => {
+          await auth.account.snoozePasskeyOffer(visit.user);
+          return replaceOffer(visit, "");
+        })
+        .post(paths.passkeyOfferNever, async ({ visit }) => {
           ifOffered();
-          const fallback = describeDevice(request.headers.get("user-agent"));
-          const nameOf = async (aaguid: string) => (await authenticatorName(aaguid)) ?? fallback;
-          const result = await auth.account.upgradeToPasskey(visit, body.mode, body.credential, nameOf, visit.meta());
-          if (!isFailure(result)) return replaceOffer(visit, <PasskeyAdded name={result.added.name} />);
-          // Made unasked, a failure is no one's to read: the line stays as it was.
-          const error = body.mode === "dialog" ? wordsFor(result, { passkey: "code" }, clock()).passkey : undefined;
-          return replaceOffer(visit, <PasskeyOffer paths={paths} csrfToken={visit.csrfToken} error={error} />, 422);
-        },
-        { body: t.Object({ mode, credential: t.String() }) },
-      )
-      .post(paths.passkeyOfferLater, async ({ visit }) => {
-        ifOffered();
-        await auth.account.snoozePasskeyOffer(visit.user);
-        return replaceOffer(visit, "");
-      })
-      .post(paths.passkeyOfferNever, async ({ visit }) => {
-        ifOffered();
-        await auth.account.declinePasskeyOffer(visit.user);
-        return replaceOffer(visit, "");
-      }),
-  );
+          await auth.account.declinePasskeyOffer(visit.user);
+          return replaceOffer(visit, "");
+        }),
+    );
 };
