@@ -1,6 +1,6 @@
 // Driving a server with wrk (Debian's package): C, a fraction of the CPU, so on these cores it
 // measures the server rather than itself, as a load generator in Node or Bun would.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export type Load = {
@@ -14,7 +14,19 @@ export type Load = {
   expect?: number;
 };
 
-export type Measured = { rps: number; p50: number; p99: number; failed: number };
+/** A run's rate, latencies and failures; and with a server's pid, the CPU time it spent a request, in µs. */
+export type Measured = { rps: number; p50: number; p99: number; failed: number; cpuUs: number | null };
+
+/** Clock ticks a second, the unit of /proc/<pid>/stat's CPU times. */
+const CLOCK_TICKS = Number(Bun.spawnSync(["getconf", "CLK_TCK"]).stdout.toString().trim()) || 100;
+
+/** The CPU time a process has used so far, user and system, in µs (Linux). */
+function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // After the command name (which may hold spaces, hence the last ")"), utime and stime are the 12th and 13th fields.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLOCK_TICKS;
+}
 
 /** Exits with the install line when wrk is not on this machine. */
 export function requireWrk(): string {
@@ -49,29 +61,32 @@ end
 function done(summary, latency, requests)
   local failed = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
   for _, thread in ipairs(threads) do failed = failed + thread:get("unexpected") end
-  io.write(string.format("RESULT %f %f %f %d\\n", summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, failed))
+  io.write(string.format("RESULT %f %f %f %d %d\\n", summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, failed, summary.requests))
 end
 `;
 }
 
 let scripts = 0;
 
-/** One wrk run of `load`; `dir` holds its script. */
-export async function wrk(load: Load, dir: string): Promise<Measured> {
+/** One wrk run of `load`; `dir` holds its script. With `serverPid`, that server's CPU time over the run is measured too. */
+export async function wrk(load: Load, dir: string, serverPid?: number): Promise<Measured> {
   const file = join(dir, `load-${++scripts}.lua`);
   writeFileSync(file, script(load));
   const threads = Math.min(2, load.connections);
+  const cpuBefore = serverPid ? cpuMicros(serverPid) : 0;
   const run = Bun.spawn(
     ["wrk", `-t${threads}`, `-c${load.connections}`, `-d${load.seconds}s`, "--timeout", "5s", "-s", file, load.url],
     { stdout: "pipe", stderr: "pipe" },
   );
   const output = await new Response(run.stdout).text();
   await run.exited;
-  const line = /RESULT (\S+) (\S+) (\S+) (\d+)/.exec(output);
+  const cpuSpent = serverPid ? cpuMicros(serverPid) - cpuBefore : 0;
+  const line = /RESULT (\S+) (\S+) (\S+) (\d+) (\d+)/.exec(output);
   if (!line) throw new Error(`wrk gave no result: ${output}${await new Response(run.stderr).text()}`);
-  const [, rps, p50, p99, failed] = line.map(Number);
-  return { rps: rps ?? 0, p50: p50 ?? 0, p99: p99 ?? 0, failed: failed ?? 0 };
+  const [, rps, p50, p99, failed, requests] = line.map(Number);
+  const cpuUs = serverPid && requests ? cpuSpent / requests : null;
+  return { rps: rps ?? 0, p50: p50 ?? 0, p99: p99 ?? 0, failed: failed ?? 0, cpuUs };
 }
 
 export const median = (values: number[]) => {
