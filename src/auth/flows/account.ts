@@ -5,7 +5,7 @@ import { hashPassword, passwordProblem, samePassword } from "../factors/password
 import type { WebAuthnCeremonies } from "../factors/webauthn";
 import { type Failure, failureOf, isFailure } from "../outcomes";
 import type { AuthPolicies } from "../policies";
-import { codeKey, passwordKey, type Stores } from "../stores";
+import { type Stores, throttleKeysOf } from "../stores";
 import type { LoggedEvent, RequestMeta } from "../stores/events";
 import { confirmedWithin, type NewSession, type SessionWithUser } from "../stores/sessions";
 import type { Enrollment, PasswordChangeForm } from "../types";
@@ -364,7 +364,7 @@ export function accountFlows(
       const proof = await prove.currentFactor(user, given, session, meta);
       if (isFailure(proof)) return proof;
       await beforeDelete(user.id);
-      const deleted = await users.deleteWithEverything(user.id, [passwordKey(user.username), codeKey(user.id)]);
+      const deleted = await users.deleteWithEverything(user.id, throttleKeysOf(user));
       return deleted ? { deleted } : { reason: "session_ended" };
     },
 

@@ -1,4 +1,4 @@
-import { codeKey, type KeylessStores, passwordKey } from "../stores";
+import { type KeylessStores, throttleKeysOf } from "../stores";
 import type { RequestMeta } from "../stores/events";
 
 /** How operator actions appear in a user's security log. */
@@ -29,10 +29,11 @@ export function adminTasks({
     async listUsers(): Promise<UserSummary[]> {
       const summaries: UserSummary[] = [];
       for (const user of await users.list()) {
-        const locks = [
-          await throttle.lockedUntil(passwordKey(user.username)),
-          await throttle.lockedUntil(codeKey(user.id)),
-        ].filter((until) => until !== null);
+        const locks: number[] = [];
+        for (const key of throttleKeysOf(user)) {
+          const until = await throttle.lockedUntil(key);
+          if (until !== null) locks.push(until);
+        }
         summaries.push({
           username: user.username,
           twoFactor: user.twoFactorEnabledAt ? "on" : user.totpSecret ? "enrolling" : "off",
@@ -67,8 +68,7 @@ export function adminTasks({
     async unlock(username: string): Promise<boolean> {
       const user = await users.findByUsername(username);
       if (!user) return false;
-      await throttle.reset(passwordKey(user.username));
-      await throttle.reset(codeKey(user.id));
+      for (const key of throttleKeysOf(user)) await throttle.reset(key);
       await events.record("admin_unlocked", user.id, operator);
       return true;
     },
@@ -80,7 +80,7 @@ export function adminTasks({
     async deleteUser(username: string): Promise<boolean> {
       const user = await users.findByUsername(username);
       if (!user) return false;
-      return users.deleteWithEverything(user.id, [passwordKey(user.username), codeKey(user.id)]);
+      return users.deleteWithEverything(user.id, throttleKeysOf(user));
     },
 
     /** Ends every session of the user: how many, or null for an unknown user. */

@@ -1,5 +1,6 @@
 import type { Clock } from "../../clock";
 import type { Database } from "../../db/database";
+import type { User } from "../../db/tables";
 import { secretBox } from "../encryption";
 import { recoveryCodeCounts, recoveryCodeStore } from "../factors/recovery-codes";
 import { totpKeyStore } from "../factors/totp-keys";
@@ -53,3 +54,5 @@ export type KeylessStores = ReturnType<typeof keylessStores>;
 /** Throttle keys: a password's is the name typed, so names with and without an account lock alike. */
 export const passwordKey = (username: string) => `password:${usernameKey(username)}`;
 export const codeKey = (userId: number) => `code:${userId}`;
+/** Every throttle key of an account: its password's (by its own name) and its second factor's. */
+export const throttleKeysOf = (user: Pick<User, "id" | "username">) => [passwordKey(user.username), codeKey(user.id)];
