@@ -105,7 +105,7 @@ export function accountAnswers(settings: AccountSettings) {
         recoveryCodesLeft={overview.recoveryCodesLeft}
         appLinked={ctx.user.totpEnabledAt !== null}
         passkeyMayProve={overview.credentials.length > 0}
-        recentUntil={auth.account.confirmedUntil(ctx.session)}
+        recentUntil={overview.recentUntil}
         outOfBand={outOfBand}
         {...(change && "status" in change ? change.status : {})}
       />
@@ -130,7 +130,7 @@ export function accountAnswers(settings: AccountSettings) {
         errors={change.errors}
         notice={change.notice}
         signal={signal}
-        recentUntil={auth.account.confirmedUntil(ctx.session)}
+        recentUntil={overview.recentUntil}
         credentials={overview.credentials.map((credential) => ({
           id: credential.id,
           name: credential.name,
@@ -146,7 +146,7 @@ export function accountAnswers(settings: AccountSettings) {
   }
 
   return async function accountAnswer(ctx: AccountContext, changed: Changed, status = 200) {
-    const overview = await auth.account.overview(ctx.user, ctx.trustedBrowserToken);
+    const overview = await auth.account.overview(ctx, ctx.trustedBrowserToken);
     const password = "password" in changed ? changed.password : {};
     const lists = (outOfBand: (panel: ListPanel) => boolean) => (
       <ListPanels
@@ -167,7 +167,7 @@ export function accountAnswers(settings: AccountSettings) {
           email={ctx.user.noticeEmail}
           confirmed={ctx.user.noticeEmailConfirmedAt !== null}
           passkeyMayProve={overview.credentials.length > 0}
-          recentUntil={auth.account.confirmedUntil(ctx.session)}
+          recentUntil={overview.recentUntil}
           linkHours={EMAIL_LINK_HOURS}
           outOfBand={outOfBand}
           {...("noticeEmail" in changed ? changed.noticeEmail : {})}
@@ -180,7 +180,7 @@ export function accountAnswers(settings: AccountSettings) {
         paths={paths}
         csrfToken={ctx.csrfToken}
         passkeyMayProve={overview.credentials.length > 0}
-        recentUntil={auth.account.confirmedUntil(ctx.session)}
+        recentUntil={overview.recentUntil}
         errors={"deletion" in changed ? changed.deletion.errors : undefined}
         outOfBand={outOfBand}
       />

@@ -31,6 +31,8 @@ export type AccountOverview = {
   events: LoggedEvent[];
   /** Which of `trustedBrowsers` is the browser asking, if any. */
   thisTrustedBrowserId: string | null;
+  /** Until when a factor given in this session stands in for a code on its sensitive actions; null when none does. */
+  recentUntil: number | null;
 };
 
 /** The longest name a passkey or security key may be given. */
@@ -99,9 +101,12 @@ export function accountFlows(
   });
 
   return {
-    async overview(user: User, trustedBrowserToken: string | null): Promise<AccountOverview> {
+    /** The account as its settings page shows it to this session. */
+    async overview({ session, user }: SessionWithUser, trustedBrowserToken: string | null): Promise<AccountOverview> {
+      const recent = confirmedWithin(session, confirmationWindowMs, clock());
       return {
         thisTrustedBrowserId: trustedBrowserToken ? sha256Hex(trustedBrowserToken) : null,
+        recentUntil: recent ? (session.factorConfirmedAt ?? 0) + confirmationWindowMs : null,
         recoveryCodesLeft: await recoveryCodes.remaining(user.id),
         sessions: await sessions.list(user.id),
         trustedBrowsers: await trustedBrowsers.list(user.id),
@@ -295,12 +300,6 @@ export function accountFlows(
      */
     async confirmFactor({ session, user }: SessionWithUser, given: FactorProof, meta: RequestMeta) {
       return prove.currentFactor(user, given, session, meta, { acceptRecent: false });
-    },
-
-    /** Until when a factor given in this session stands in for another on the auth's own actions; null when none does now. */
-    confirmedUntil(session: Session): number | null {
-      const recent = confirmedWithin(session, confirmationWindowMs, clock());
-      return recent ? (session.factorConfirmedAt ?? 0) + confirmationWindowMs : null;
     },
 
     passkeyOffered,

@@ -265,8 +265,8 @@ export const accountRoutes = ({ gates, auth, paths, pages, clock, policies, rpId
             const notice = sent
               ? `We sent a link to ${result.email}. Open it to confirm the address.`
               : `The email to ${result.email} could not be sent. Try again in a while.`;
-            // The answer reads the account again: the address is stored, waiting for its link.
-            const user = (await auth.sessionById(visit.session.id))?.user ?? visit.user;
+            // The address as stored now, waiting for its link.
+            const user = { ...visit.user, noticeEmail: result.email, noticeEmailConfirmedAt: null };
             return answer({ ...accountContextOf(visit), user }, { noticeEmail: { notice } }, sent ? 200 : 503);
           },
           { body: t.Object({ email: t.String(), ...factorProof }) },
