@@ -20,7 +20,5 @@ export type AuthKit = {
   hooks: {
     onAccountDeleted: (userId: number) => void | Promise<void>;
     mail: Mailer | null;
-    /** The passkey offered after a sign-in with both factors. */
-    passkeyUpgrade: boolean;
   };
 };

@@ -171,7 +171,7 @@ export function twoFactorAuth({
     pages,
     appOrigin,
     rpId: new URL(appOrigin).hostname,
-    hooks: { onAccountDeleted, mail: mail ?? null, passkeyUpgrade },
+    hooks: { onAccountDeleted, mail: mail ?? null },
   };
 
   /**
@@ -218,8 +218,9 @@ export function twoFactorAuth({
       .use(accountRoutes(kit))
       .use(confirmRoutes(kit))
       .use(notMeRoutes(kit))
-      .use(confirmEmailRoutes(kit))
+      // Mounted only when they can serve: without them, their paths are a 404 like any unknown one.
+      .use(mail ? confirmEmailRoutes(kit) : new Elysia())
       .use(newPasswordRoutes(kit))
-      .use(passkeyOfferRoutes(kit))
+      .use(passkeyUpgrade ? passkeyOfferRoutes(kit) : new Elysia())
   );
 }

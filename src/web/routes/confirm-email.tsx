@@ -1,4 +1,4 @@
-import { Elysia, NotFoundError, t } from "elysia";
+import { Elysia, t } from "elysia";
 import { type Failure, isFailure } from "../../auth";
 import { withToken } from "../../paths";
 import { ConfirmEmailPage } from "../../views/pages/ConfirmEmailPage";
@@ -12,7 +12,7 @@ const title = "Confirm your email";
  * The link of a confirmation email: a page that asks, and the button that confirms. Open to
  * anyone holding the link, signed in or not: mail is often read on another device.
  */
-export const confirmEmailRoutes = ({ gates, auth, paths, pages, clock, hooks }: AuthKit) => {
+export const confirmEmailRoutes = ({ gates, auth, paths, pages, clock }: AuthKit) => {
   const params = t.Object({ token: t.String() });
   /** The page for a link: asking, or once `confirmed`, saying so; or why the link cannot be used. */
   const answer = (
@@ -39,7 +39,6 @@ export const confirmEmailRoutes = ({ gates, auth, paths, pages, clock, hooks }: 
     .get(
       paths.confirmNoticeEmail,
       async ({ params, visit }) => {
-        if (!hooks.mail) throw new NotFoundError();
         return answer(visit, params.token, await auth.notices.emailToConfirm(params.token), false);
       },
       { anyStep: true, params },
@@ -47,7 +46,6 @@ export const confirmEmailRoutes = ({ gates, auth, paths, pages, clock, hooks }: 
     .post(
       paths.confirmNoticeEmail,
       async ({ params, visit }) => {
-        if (!hooks.mail) throw new NotFoundError();
         return answer(visit, params.token, await auth.notices.confirmEmail(params.token, visit.meta()), true);
       },
       { anyStep: true, params },

@@ -1,4 +1,4 @@
-import { Elysia, NotFoundError, t } from "elysia";
+import { Elysia, t } from "elysia";
 import { isFailure, type UpgradeMode } from "../../auth";
 import { PasskeyAdded, PasskeyOffer } from "../../views/components/PasskeyOffer";
 import { describeDevice } from "../../views/device";
@@ -23,10 +23,7 @@ const offerClosed = new HttpError(
  * (`twoFactor.passkeyOffer(request)` draws it): its options, the passkey itself, and "Not now"
  * or "Don't ask again". With htmx each answer replaces the offer; without, back to the page.
  */
-export const passkeyOfferRoutes = ({ gates, auth, paths, pages, clock, hooks }: AuthKit) => {
-  const ifOffered = () => {
-    if (!hooks.passkeyUpgrade) throw new NotFoundError();
-  };
+export const passkeyOfferRoutes = ({ gates, auth, paths, pages, clock }: AuthKit) => {
   /** The offer's new state: in place with htmx, else the landing page again. */
   const replaceOffer = (visit: Visit, markup: JSX.Element, status = 200) =>
     visit.fragment ? pages.answer(visit, status, markup) : goTo(visit, paths.home, true);
@@ -38,7 +35,6 @@ export const passkeyOfferRoutes = ({ gates, auth, paths, pages, clock, hooks }: 
         .post(
           paths.passkeyOfferOptions,
           async ({ body, visit }) => {
-            ifOffered();
             const options = await auth.account.upgradeOptions(visit, body.mode as UpgradeMode);
             if (isFailure(options)) throw offerClosed;
             return ceremonyOptions(visit.set, options);
@@ -48,7 +44,6 @@ export const passkeyOfferRoutes = ({ gates, auth, paths, pages, clock, hooks }: 
         .post(
           paths.passkeyOffer,
           async ({ body, request, visit }) => {
-            ifOffered();
             const fallback = describeDevice(request.headers.get("user-agent"));
             const nameOf = async (aaguid: string) => (await authenticatorName(aaguid)) ?? fallback;
             const result = await auth.account.upgradeToPasskey(visit, body.mode, body.credential, nameOf, visit.meta());
@@ -60,12 +55,10 @@ export const passkeyOfferRoutes = ({ gates, auth, paths, pages, clock, hooks }: 
           { body: t.Object({ mode, credential: t.String() }) },
         )
         .post(paths.passkeyOfferLater, async ({ visit }) => {
-          ifOffered();
           await auth.account.snoozePasskeyOffer(visit.user);
           return replaceOffer(visit, "");
         })
         .post(paths.passkeyOfferNever, async ({ visit }) => {
-          ifOffered();
           await auth.account.declinePasskeyOffer(visit.user);
           return replaceOffer(visit, "");
         }),
