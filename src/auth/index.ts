@@ -32,13 +32,11 @@ export type { RegistrationKind } from "./factors/webauthn";
 export {
   type AccountOverview,
   CREDENTIAL_NAME_MAX_LENGTH,
-  PASSKEY_OFFER_SNOOZE_DAYS,
   type Revoked,
   type UpgradeMode,
 } from "./flows/account";
 export {
   EMAIL_LINK_HOURS,
-  NOTIFIED_EVENTS,
   type Notice,
   type NotifiedEvent,
   REPUDIATION_DAYS,

@@ -15,7 +15,7 @@ const LOG_LENGTH = 50;
 /** How long after a sign-in with both factors a passkey is offered, and may be made without a dialog. */
 const UPGRADE_WINDOW_MS = 5 * 60_000;
 /** "Not now" to the passkey offer puts it off this long. */
-export const PASSKEY_OFFER_SNOOZE_DAYS = 14;
+const PASSKEY_OFFER_SNOOZE_DAYS = 14;
 
 /** How a passkey is added after a sign-in: by the password manager unasked (conditional create), or in the browser's dialog. */
 export type UpgradeMode = "automatic" | "dialog";

@@ -10,7 +10,7 @@ import type { FactorProof, Proofs } from "./proofs";
  * The events a person hears of through another channel than this site, and may disown with
  * "This wasn't me": a change to how they sign in, a sign-in from a new browser, a lockout.
  */
-export const NOTIFIED_EVENTS = [
+const NOTIFIED_EVENTS = [
   "credential_added",
   "credential_removed",
   "recovery_codes_regenerated",
