@@ -129,6 +129,59 @@ test("a write made soon on a database that has closed is refused, not left waiti
   await fresh.drop();
 });
 
+/** Users with one live session each (ids `s-<name>`), and one expired session of the first. */
+async function usersWithSessions(db: Database, names: string[]) {
+  const users = await db.orm
+    .insert(db.tables.users)
+    .values(names.map(newUser))
+    .returning({ id: db.tables.users.id, username: db.tables.users.username });
+  const session = (id: string, userId: number, expiresAt: number) =>
+    ({ id, userId, state: "signed_in", createdAt: 1, lastSeenAt: 1, expiresAt }) as const;
+  await db.orm
+    .insert(db.tables.sessions)
+    .values([
+      ...users.map((user) => session(`s-${user.username}`, user.id, 1_000)),
+      session("s-expired", users[0]?.id ?? -1, 10),
+    ]);
+  return users;
+}
+
+test("session reads made together each answer their own session, with its own user", async () => {
+  const names = Array.from({ length: 12 }, (_, i) => `user${i}`);
+  await usersWithSessions(database, names);
+  const ids = [...names.map((name) => `s-${name}`), "s-expired", "s-unknown"].flatMap((id) => [id, id]);
+  const answers = await Promise.all(ids.map((id) => database.reads.liveSession(id, 100)));
+  expect(answers.map((answer) => answer && [answer.session.id, answer.user.username])).toEqual(
+    ids.map((id) => (id === "s-expired" || id === "s-unknown" ? null : [id, id.slice(2)])),
+  );
+});
+
+test("a session read sees a sign-out another connection committed before it was asked", async () => {
+  const fresh = await freshDatabaseUrl({ migrated: true });
+  const server = await openDatabase(fresh.url, { poolSize: 1 });
+  const admin = await openDatabase(fresh.url, { poolSize: 1 });
+  await usersWithSessions(server, ["erin", "finn"]);
+  expect((await server.reads.liveSession("s-erin", 100))?.user.username).toBe("erin");
+  await admin.orm.delete(admin.tables.sessions).where(eq(admin.tables.sessions.id, "s-erin"));
+  const [erin, finn] = await Promise.all([
+    server.reads.liveSession("s-erin", 100),
+    server.reads.liveSession("s-finn", 100),
+  ]);
+  expect(erin).toBeNull();
+  expect(finn?.user.username).toBe("finn");
+  await server.close();
+  await admin.close();
+  await fresh.drop();
+});
+
+test("a session read on a database that has closed is refused, not left waiting", async () => {
+  const fresh = await freshDatabaseUrl({ migrated: true });
+  const closing = await openDatabase(fresh.url, { poolSize: 1 });
+  await closing.close();
+  await expect(closing.reads.liveSession("s-any", 100)).rejects.toThrow();
+  await fresh.drop();
+});
+
 test.skipIf(backend !== "sqlite")(
   "SQLite: the migration to a count on the user row counts the codes accounts already have",
   async () => {

@@ -59,66 +59,98 @@ function rowReader<Row>(client: SqliteClient, table: Table, where: string) {
 function sqliteHotReads(client: SqliteClient): HotReads {
   const sessionById = rowReader<Session>(client, tables.sessions, `"id" = ? AND "expires_at" > ?`);
   const userById = rowReader<User>(client, tables.users, `"id" = ?`);
-  // Two lookups by primary key, which bun:sqlite answers faster than their join; in one
-  // transaction, so the WAL's read lock is taken once.
-  const liveSession = client.transaction((id: string, now: number) => {
-    const session = sessionById(id, now);
-    const user = session ? userById(session.userId) : null;
-    return session && user ? { session, user } : null;
-  });
+  const readSoon = groupRead(client);
   return {
-    liveSession: async (id, now) => liveSession(id, now),
+    // Two lookups by primary key, which bun:sqlite answers faster than their join.
+    liveSession: (id, now) =>
+      readSoon(() => {
+        const session = sessionById(id, now);
+        const user = session ? userById(session.userId) : null;
+        return session && user ? { session, user } : null;
+      }),
   };
 }
 
+/** How one job of a batch went. */
+type Outcome = { value: unknown } | { error: unknown };
+
 /**
- * Group commit: the writes requests make while the event loop is busy wait for its next turn,
- * then commit in one transaction, each in a savepoint of its own so that one that fails fails
- * alone: the file locks and the WAL pages are taken and written once for them all.
+ * Jobs that requests hand over while the event loop is busy, done together on its next turn by
+ * `doAll`, which says how each went; when `doAll` itself throws, every job fails with it.
  */
-function groupCommit(client: SqliteClient) {
-  type Waiting = { write: () => unknown[]; resolve(rows: unknown[]): void; reject(error: unknown): void };
+function nextTurnBatches(doAll: (jobs: (() => unknown)[]) => Outcome[]) {
+  type Waiting = { job: () => unknown; resolve(value: unknown): void; reject(error: unknown): void };
   let waiting: Waiting[] = [];
 
-  function commitWaiting() {
+  function doWaiting() {
     const batch = waiting;
     waiting = [];
-    const outcomes: ({ rows: unknown[] } | { error: unknown })[] = [];
+    let outcomes: Outcome[];
+    try {
+      outcomes = doAll(batch.map(({ job }) => job));
+    } catch (error) {
+      for (const { reject } of batch) reject(error);
+      return;
+    }
+    batch.forEach(({ resolve, reject }, index) => {
+      const outcome = outcomes[index] as Outcome;
+      if ("error" in outcome) reject(outcome.error);
+      else resolve(outcome.value);
+    });
+  }
+
+  return <Value>(job: () => Value) =>
+    new Promise<Value>((resolve, reject) => {
+      if (waiting.length === 0) setImmediate(doWaiting);
+      waiting.push({ job, resolve: resolve as (value: unknown) => void, reject });
+    });
+}
+
+/** A job's value, or what it threw. */
+function outcomeOf(job: () => unknown): Outcome {
+  try {
+    return { value: job() };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/**
+ * Group read: the reads requests make while the event loop is busy run on its next turn in one
+ * read transaction, so the WAL's read lock (system calls, each time) is taken once for them all.
+ * Each read sees what was committed when its batch began, as it would have alone a moment before.
+ */
+function groupRead(client: SqliteClient) {
+  return nextTurnBatches(client.transaction((jobs: (() => unknown)[]) => jobs.map(outcomeOf)));
+}
+
+/**
+ * Group commit: the writes requests make while the event loop is busy commit on its next turn
+ * in one transaction, each in a savepoint of its own so that one that fails fails alone: the
+ * file locks and the WAL pages are taken and written once for them all.
+ */
+function groupCommit(client: SqliteClient) {
+  return nextTurnBatches((writes) => {
     try {
       client.run("BEGIN IMMEDIATE");
-      for (const { write } of batch) {
+      const outcomes = writes.map((write) => {
         client.run("SAVEPOINT one_write");
-        try {
-          outcomes.push({ rows: write() });
-          client.run("RELEASE one_write");
-        } catch (error) {
-          client.run("ROLLBACK TO one_write");
-          client.run("RELEASE one_write");
-          outcomes.push({ error });
-        }
-      }
+        const outcome = outcomeOf(write);
+        if ("error" in outcome) client.run("ROLLBACK TO one_write");
+        client.run("RELEASE one_write");
+        return outcome;
+      });
       client.run("COMMIT");
+      return outcomes;
     } catch (error) {
       // The transaction could not start or commit: nothing of it was written, and every
       // writer hears why. A rollback that fails as well (the database has closed) adds nothing.
       try {
         if (client.inTransaction) client.run("ROLLBACK");
       } catch {}
-      for (const { reject } of batch) reject(error);
-      return;
+      throw error;
     }
-    batch.forEach(({ resolve, reject }, index) => {
-      const outcome = outcomes[index] as (typeof outcomes)[number];
-      if ("error" in outcome) reject(outcome.error);
-      else resolve(outcome.rows);
-    });
-  }
-
-  return <Row>(write: () => Row[]) =>
-    new Promise<Row[]>((resolve, reject) => {
-      if (waiting.length === 0) setImmediate(commitWaiting);
-      waiting.push({ write, resolve: resolve as (rows: unknown[]) => void, reject });
-    });
+  });
 }
 
 /** Opens (creating if needed) and migrates the SQLite database at `path`; `:memory:` for tests. */
