@@ -156,6 +156,21 @@ test("session reads made together each answer their own session, with its own us
   );
 });
 
+test("prepared reads made soon, asked for together, each answer their own rows", async () => {
+  const users = await usersWithSessions(database, ["gus", "hal", "ivy"]);
+  const { sessions } = database.tables;
+  const sessionsOf = database.orm
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(eq(sessions.userId, sql.placeholder("userId")))
+    .orderBy(sessions.id)
+    .prepare("sessions_of_user_soon");
+  const answers = await Promise.all(
+    [...users, { id: 999_999 }].map(({ id }) => database.readSoon(sessionsOf, { userId: id })),
+  );
+  expect(answers).toEqual([[{ id: "s-expired" }, { id: "s-gus" }], [{ id: "s-hal" }], [{ id: "s-ivy" }], []]);
+});
+
 test("a session read sees a sign-out another connection committed before it was asked", async () => {
   const fresh = await freshDatabaseUrl({ migrated: true });
   const server = await openDatabase(fresh.url, { poolSize: 1 });

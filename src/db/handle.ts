@@ -13,7 +13,7 @@ import type { Session, Tables, User } from "./tables";
 export type Orm = PgDatabase<BunSQLQueryResultHKT>;
 
 /** A statement made by Drizzle's `.prepare()`. */
-export type PreparedWrite<Row> = { execute(values: Record<string, unknown>): PromiseLike<Row[]> };
+export type Prepared<Row> = { execute(values: Record<string, unknown>): PromiseLike<Row[]> };
 
 /** Statements to run in a transaction, by name. */
 export type Statements = Record<string, PromiseLike<unknown>>;
@@ -130,7 +130,13 @@ export type Database = {
    * run with its placeholders' values; resolves to its rows once committed. SQLite commits the
    * writes made meanwhile together (group commit); PostgreSQL runs each at once.
    */
-  soon<Row>(statement: PreparedWrite<Row>, values: Record<string, unknown>): Promise<Row[]>;
+  soon<Row>(statement: Prepared<Row>, values: Record<string, unknown>): Promise<Row[]>;
+  /**
+   * A prepared read that pages make all the time, run with its placeholders' values. SQLite
+   * runs the reads asked for meanwhile together, in one read transaction (group read);
+   * PostgreSQL runs each at once.
+   */
+  readSoon<Row>(statement: Prepared<Row>, values: Record<string, unknown>): Promise<Row[]>;
   /** True when the database answers a query within `timeoutMs`: what /healthz reports. */
   answers(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;

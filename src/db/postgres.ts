@@ -39,6 +39,7 @@ export async function openPostgres(url: string, { poolSize = 10 }: DatabaseOptio
     tables,
     reads: drizzleHotReads(orm as unknown as Orm, tables as Database["tables"]),
     soon: async (statement, values) => statement.execute(values),
+    readSoon: async (statement, values) => statement.execute(values),
     atomically: (first, then, keep) =>
       keptOrRolledBack(() =>
         orm.transaction(async (transaction) => {

@@ -12,7 +12,7 @@ import {
   keptOrRolledBack,
   keptWithin,
   type Orm,
-  type PreparedWrite,
+  type Prepared,
   type Written,
 } from "./handle";
 import * as tables from "./schema.sqlite";
@@ -56,10 +56,9 @@ function rowReader<Row>(client: SqliteClient, table: Table, where: string) {
   };
 }
 
-function sqliteHotReads(client: SqliteClient): HotReads {
+function sqliteHotReads(client: SqliteClient, readSoon: ReturnType<typeof groupRead>): HotReads {
   const sessionById = rowReader<Session>(client, tables.sessions, `"id" = ? AND "expires_at" > ?`);
   const userById = rowReader<User>(client, tables.users, `"id" = ?`);
-  const readSoon = groupRead(client);
   return {
     // Two lookups by primary key, which bun:sqlite answers faster than their join.
     liveSession: (id, now) =>
@@ -153,6 +152,10 @@ function groupCommit(client: SqliteClient) {
   });
 }
 
+/** The rows of a Drizzle statement prepared on SQLite, which runs synchronously, as a batch's transaction needs. */
+const allRows = <Row>(statement: Prepared<Row>, values: Record<string, unknown>) =>
+  (statement as unknown as { all(values: Record<string, unknown>): Row[] }).all(values);
+
 /** Opens (creating if needed) and migrates the SQLite database at `path`; `:memory:` for tests. */
 export function openSqlite(path: string): Database {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -167,15 +170,17 @@ export function openSqlite(path: string): Database {
   const sqlite = drizzle({ client });
   alongsideOthers(() => migrate(sqlite, { migrationsFolder }));
   const committedSoon = groupCommit(client);
+  const readTogether = groupRead(client);
 
   return {
     // Drizzle's SQLite builders run every statement the PostgreSQL type offers, awaited (database.ts).
     orm: sqlite as unknown as Orm,
     tables: tables as Database["tables"],
-    reads: sqliteHotReads(client),
-    soon: <Row>(statement: PreparedWrite<Row>, values: Record<string, unknown>) =>
-      // Drizzle's SQLite statements also run synchronously, as a transaction must here.
-      committedSoon(() => (statement as unknown as { all(values: Record<string, unknown>): Row[] }).all(values)),
+    reads: sqliteHotReads(client, readTogether),
+    soon: <Row>(statement: Prepared<Row>, values: Record<string, unknown>) =>
+      committedSoon(() => allRows(statement, values)),
+    readSoon: <Row>(statement: Prepared<Row>, values: Record<string, unknown>) =>
+      readTogether(() => allRows(statement, values)),
     async atomically(first, then, keep) {
       // bun:sqlite runs statements synchronously, so the whole transaction runs in one go:
       // no other request's statement can slip into it between two awaits.

@@ -56,7 +56,7 @@ export function recoveryCodeCounts(database: Database) {
   return {
     /** The codes left, counted from the codes themselves. */
     async remaining(userId: number): Promise<number> {
-      const [row] = await unused.execute({ userId });
+      const [row] = await database.readSoon(unused, { userId });
       return row?.left ?? 0;
     },
 

@@ -11,7 +11,7 @@ export type NewTrustedBrowser = { token: string; expiresAt: Date };
 /** Browsers that skip the code step for one user. Like sessions, only a hash of the cookie's token is stored. */
 /** Browsers that skip the code step for one user, each for `lifetimeDays`. */
 export function trustedBrowserStore(
-  { orm, tables: { trustedBrowsers } }: Database,
+  { orm, tables: { trustedBrowsers }, readSoon }: Database,
   clock: Clock,
   lifetimeDays: number,
 ) {
@@ -64,7 +64,7 @@ export function trustedBrowserStore(
     },
 
     list(userId: number): Promise<TrustedBrowser[]> {
-      return live.execute({ userId, now: clock() });
+      return readSoon(live, { userId, now: clock() });
     },
 
     /** Forgets one of the user's trusted browsers; false when it is not theirs or already gone. */

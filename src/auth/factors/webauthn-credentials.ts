@@ -86,14 +86,14 @@ export function webauthnStore(database: Database, clock: Clock) {
 
     handleOf,
 
-    list: (userId: number): Promise<WebAuthnCredential[]> => ofUser.execute({ userId }),
+    list: (userId: number): Promise<WebAuthnCredential[]> => database.readSoon(ofUser, { userId }),
 
     /**
      * The user's credentials, without a query for the many who never registered one: the user
      * handle is made before the first registration, so a user without one has none.
      */
     of: (user: User): Promise<WebAuthnCredential[]> =>
-      user.webauthnUserId ? ofUser.execute({ userId: user.id }) : Promise.resolve([]),
+      user.webauthnUserId ? database.readSoon(ofUser, { userId: user.id }) : Promise.resolve([]),
 
     /** Whether the user has any credential; no query without a user handle. */
     async any(user: User): Promise<boolean> {

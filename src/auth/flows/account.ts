@@ -104,14 +104,22 @@ export function accountFlows(
     /** The account as its settings page shows it to this session. */
     async overview({ session, user }: SessionWithUser, trustedBrowserToken: string | null): Promise<AccountOverview> {
       const recent = confirmedWithin(session, confirmationWindowMs, clock());
+      // Asked for at once: SQLite reads them in one transaction.
+      const [recoveryCodesLeft, liveSessions, liveTrustedBrowsers, credentials, recentEvents] = await Promise.all([
+        recoveryCodes.remaining(user.id),
+        sessions.list(user.id),
+        trustedBrowsers.list(user.id),
+        webauthn.of(user),
+        events.recent(user.id, LOG_LENGTH),
+      ]);
       return {
         thisTrustedBrowserId: trustedBrowserToken ? sha256Hex(trustedBrowserToken) : null,
         recentUntil: recent ? (session.factorConfirmedAt ?? 0) + confirmationWindowMs : null,
-        recoveryCodesLeft: await recoveryCodes.remaining(user.id),
-        sessions: await sessions.list(user.id),
-        trustedBrowsers: await trustedBrowsers.list(user.id),
-        credentials: await webauthn.of(user),
-        events: await events.recent(user.id, LOG_LENGTH),
+        recoveryCodesLeft,
+        sessions: liveSessions,
+        trustedBrowsers: liveTrustedBrowsers,
+        credentials,
+        events: recentEvents,
       };
     },
 

@@ -60,7 +60,7 @@ export type EventListener = (event: LoggedEvent) => void;
 
 /** The security event log. Callers pass only secret-free details: never a password, code, key or token. */
 export function eventLog(
-  { orm, tables: { securityEvents }, soon }: Database,
+  { orm, tables: { securityEvents }, soon, readSoon }: Database,
   clock: Clock,
   onRecorded: EventListener = () => {},
 ) {
@@ -111,7 +111,7 @@ export function eventLog(
 
     /** The account's newest events first. */
     async recent(userId: number, limit: number): Promise<LoggedEvent[]> {
-      return readBack(await newest.execute({ userId, limit }));
+      return readBack(await readSoon(newest, { userId, limit }));
     },
 
     async find(id: number): Promise<LoggedEvent | null> {

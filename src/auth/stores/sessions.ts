@@ -29,7 +29,11 @@ export type SessionWithUser = { session: Session; user: User };
 export type NewSession = { token: string; expiresAt: Date };
 /** What a signed-in page tells about how the sign-in went. */
 export type SignInNotes = { failedCodesBefore?: number; usedRecoveryCode?: boolean; signedInWith?: SignInFactor };
-export function sessionStore({ orm, reads, tables: { sessions } }: Database, clock: Clock, lifetime: SessionLifetime) {
+export function sessionStore(
+  { orm, reads, readSoon, tables: { sessions } }: Database,
+  clock: Clock,
+  lifetime: SessionLifetime,
+) {
   const expiryFrom = (state: SessionState, createdAt: number, now: number) =>
     state === "pending"
       ? createdAt + PENDING_LIFETIME_MS
@@ -153,7 +157,7 @@ export function sessionStore({ orm, reads, tables: { sessions } }: Database, clo
 
     /** The user's live sessions, most recently used first. */
     list(userId: number): Promise<Session[]> {
-      return liveOfUser.execute({ userId, now: clock() });
+      return readSoon(liveOfUser, { userId, now: clock() });
     },
 
     /** Ends one of the user's sessions; false when it is not theirs or already gone. */
