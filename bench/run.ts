@@ -3,13 +3,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildServer, startCommand } from "../scripts/build";
-import { codeAt } from "../src/auth/factors/totp";
+import { startCommand } from "../scripts/build";
 import { projectFolder } from "../src/files";
-import { backend, freshDatabaseUrl } from "../tests/databases";
-import { Browser, overHttp, readKey, register, signInWithPassword, wrongCodeAt } from "../tests/helpers";
-import { freePort, launch, randomSecret } from "../tests/processes";
-import { type Load, median, requireWrk, wrk } from "./wrk";
+import { backend } from "../tests/databases";
+import { type Browser, signInWithPassword, wrongCodeAt } from "../tests/helpers";
+import { freePort } from "../tests/processes";
+import { buildBenchServer, cookieHeader, launchAppWithUser, launchBundle, launchScript, PASSWORD } from "./app";
+import { type Load, median, pinning, requireWrk, unpin, wrk } from "./wrk";
 
 requireWrk();
 const CONNECTIONS = 50;
@@ -17,21 +17,10 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = 3;
 const SIGN_INS_AT_ONCE = 8;
 const STARTS = 5;
-const PASSWORD = "correct horse battery staple";
 const dir = mkdtempSync(join(tmpdir(), "bun-2fa-bench-"));
 
 const start = startCommand();
-// The benchmark's server, bundled as `bun run build` bundles the app's.
-const benchServer = await buildServer(join(projectFolder, "bench/server.ts"), join(projectFolder, "dist/bench"));
-
-/** This project's script, under Bun's flags (`--smol` for the references), once it answers `path`. */
-async function launchScript(script: string, env: Record<string, string>, path: string, flags = ["--smol"]) {
-  const url = `http://localhost:${env.PORT}${path}`;
-  return { url, ...(await launch(["bun", ...flags, script], env, url)) };
-}
-/** The app as `bun run start` runs it, with the benchmark's own settings on top. */
-const launchApp = (env: Record<string, string>) =>
-  launchScript(benchServer, { ...start.env, ...env }, "/login", start.flags);
+const benchServer = await buildBenchServer(projectFolder);
 
 /** A figure from /proc/<pid>/status in MB (Linux): VmHWM is the peak resident set, RssAnon the private part now. */
 function memoryMb(pid: number, field: "VmHWM" | "RssAnon"): number {
@@ -67,9 +56,6 @@ function privateMemorySampler(pid: number) {
   };
 }
 
-/** What a browser sends as its Cookie header. */
-const cookieHeader = (browser: Browser) => [...browser.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
-
 /** A form post of this browser's, as wrk sends it. */
 function formLoad(
   browser: Browser,
@@ -93,31 +79,7 @@ function formLoad(
   };
 }
 
-// The app, on a fresh database (a SQLite file, or with TEST_DATABASE_URL, a new PostgreSQL
-// database on that server), with a user to sign in as.
-const database = await freshDatabaseUrl();
-const appPort = String(freePort());
-const appEnv = {
-  NODE_ENV: "production",
-  PORT: appPort,
-  APP_ORIGIN: `http://localhost:${appPort}`,
-  APP_SECRET: randomSecret(),
-  DATABASE_URL: database.url,
-  IP_RATE_LIMIT: "0",
-  SHUTDOWN_DRAIN_SECONDS: "0", // no balancer to wait for
-};
-const app = await launchApp(appEnv);
-const origin = `http://localhost:${appPort}`;
-
-const browserAtApp = () => new Browser(overHttp(origin), origin);
-const owner = browserAtApp();
-await register(owner, "bench", PASSWORD);
-const key = await readKey(owner);
-await owner.get("/verify-2fa");
-await owner.post("/verify-2fa", { otp: codeAt(key, Date.now()) });
-if ((await owner.get("/")).status !== 200) throw new Error("could not sign in");
-// The home page as it is after the first minutes, without the passkey offer a new sign-in shows.
-if ((await owner.post("/account/passkey-offer/never", {})).status !== 303) throw new Error("the offer stayed");
+const { app, env: appEnv, origin, database, browser: browserAtApp, owner, key } = await launchAppWithUser(benchServer);
 
 const pending = browserAtApp();
 await signInWithPassword(pending, "bench", PASSWORD);
@@ -246,7 +208,9 @@ const references = { bare: [] as number[], elysia: [] as number[] };
 
 for (const benchCase of cases) rows.push(await compare(benchCase));
 
-// GET /login while sign-ins hash: argon2id must stay off the event loop.
+// GET /login while sign-ins hash: argon2id must stay off the event loop, as it does on the
+// machine's other cores.
+unpin(app.child.pid);
 noteLoad("GET /login while sign-ins hash");
 peakSinceLast(app.child.pid);
 const [underLoad, hashing] = await Promise.all([
@@ -266,7 +230,7 @@ await app.child.exited;
 const starts: number[] = [];
 for (let i = 0; i < STARTS; i++) {
   const port = String(freePort());
-  const started = await launchApp({ ...appEnv, PORT: port, APP_ORIGIN: `http://localhost:${port}` });
+  const started = await launchBundle(benchServer, { ...appEnv, PORT: port, APP_ORIGIN: `http://localhost:${port}` });
   starts.push(started.startupMs);
   started.child.kill();
   await started.child.exited;
@@ -325,6 +289,10 @@ const report = [
   `${new Date().toISOString().slice(0, 10)} · ${cpu[0]?.model ?? "unknown CPU"} · ${cpu.length} cores · Bun ${Bun.version} · ${backend === "postgres" ? "PostgreSQL on the same machine" : "SQLite"} · wrk, ${CONNECTIONS} connections, ${SECONDS} s a run, ${ROUNDS} rounds alternating bare Bun.serve, minimal Elysia and the app, medians`,
   "",
   `The app runs as \`bun run start\` runs it, bundled: \`${[...Object.entries(start.env).map(([name, value]) => `${name}=${value}`), "bun", ...start.flags].join(" ")}\`; the references under \`bun --smol\`, with Bun's defaults.`,
+  "",
+  pinning
+    ? `The servers run on core ${pinning.servers} and wrk on cores ${pinning.wrk} (\`taskset\`), except the app for GET /login while sign-ins hash, which hashes on every core.`
+    : "The servers and wrk share every core (no `taskset`, or one core).",
   "",
   `References, medians: bare Bun.serve ${Math.round(median(references.bare))} req/s, minimal Elysia ${Math.round(median(references.elysia))} req/s, both answering the bytes of GET /login.`,
   "",
