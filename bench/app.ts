@@ -1,12 +1,12 @@
 // What the benchmark and its A/B comparison share: a server started as `bun run start` starts the
-// app, on the servers' core, and the app's benchmark user, signed in.
+// app, and the app's benchmark user, signed in.
 import { join } from "node:path";
 import { buildServer, startCommand } from "../scripts/build";
 import { codeAt } from "../src/auth/factors/totp";
 import { freshDatabaseUrl } from "../tests/databases";
 import { Browser, overHttp, readKey, register } from "../tests/helpers";
 import { freePort, launch, randomSecret } from "../tests/processes";
-import { onServersCore } from "./wrk";
+import { onCores } from "./wrk";
 
 export const PASSWORD = "correct horse battery staple";
 const start = startCommand();
@@ -15,21 +15,26 @@ const start = startCommand();
 export const buildBenchServer = (folder: string) =>
   buildServer(join(folder, "bench/server.ts"), join(folder, "dist/bench"));
 
-/** A script under Bun's flags (`--smol` for the references), on the servers' core, once it answers `path`. */
-export async function launchScript(script: string, env: Record<string, string>, path: string, flags = ["--smol"]) {
+/** A script under Bun's flags (`--smol` for the references), on `cores` when given, once it answers `path`. */
+export async function launchScript(
+  script: string,
+  env: Record<string, string>,
+  path: string,
+  { flags = ["--smol"], cores }: { flags?: string[]; cores?: string } = {},
+) {
   const url = `http://localhost:${env.PORT}${path}`;
-  return { url, ...(await launch(onServersCore(["bun", ...flags, script]), env, url)) };
+  return { url, ...(await launch(onCores(cores, ["bun", ...flags, script]), env, url)) };
 }
 
 /** A bundled benchmark server as `bun run start` runs the app, with the benchmark's own settings on top. */
-export const launchBundle = (bundle: string, env: Record<string, string>) =>
-  launchScript(bundle, { ...start.env, ...env }, "/login", start.flags);
+export const launchBundle = (bundle: string, env: Record<string, string>, cores?: string) =>
+  launchScript(bundle, { ...start.env, ...env }, "/login", { flags: start.flags, cores });
 
 /**
  * The bundle on a fresh database (a SQLite file, or with TEST_DATABASE_URL, a new PostgreSQL
  * database on that server), with its user `bench` registered and signed in with a code.
  */
-export async function launchAppWithUser(bundle: string) {
+export async function launchAppWithUser(bundle: string, cores?: string) {
   const database = await freshDatabaseUrl();
   const port = String(freePort());
   const origin = `http://localhost:${port}`;
@@ -42,7 +47,7 @@ export async function launchAppWithUser(bundle: string) {
     IP_RATE_LIMIT: "0",
     SHUTDOWN_DRAIN_SECONDS: "0", // no balancer to wait for
   };
-  const app = await launchBundle(bundle, env);
+  const app = await launchBundle(bundle, env, cores);
   const browser = () => new Browser(overHttp(origin), origin);
   const owner = browser();
   await register(owner, "bench", PASSWORD);

@@ -29,8 +29,8 @@ async function bundleOf(ref: string): Promise<string> {
   return buildBenchServer(tree);
 }
 
-const before = await launchAppWithUser(await bundleOf(ref));
-const after = await launchAppWithUser(await buildBenchServer(projectFolder));
+const before = await launchAppWithUser(await bundleOf(ref), pinning?.servers);
+const after = await launchAppWithUser(await buildBenchServer(projectFolder), pinning?.servers);
 
 const login = await fetch(`${after.origin}/login`);
 writeFileSync(
@@ -41,6 +41,7 @@ const bare = await launchScript(
   "bench/bare.ts",
   { PORT: String(freePort()), BARE_RESPONSE: join(dir, "login.json") },
   "/",
+  { cores: pinning?.servers },
 );
 
 type App = typeof after;
@@ -52,7 +53,7 @@ const cases: Record<string, (app: App) => Load> = {
   open: (app) => get(`${app.origin}/bench/open`, cookieHeader(app.owner)),
 };
 function get(url: string, cookie?: string): Load {
-  return { url, connections: 50, seconds: SECONDS, headers: cookie ? { cookie } : {} };
+  return { url, connections: 50, seconds: SECONDS, headers: cookie ? { cookie } : {}, cores: pinning?.wrk };
 }
 
 console.info(

@@ -9,7 +9,7 @@ import { backend } from "../tests/databases";
 import { type Browser, signInWithPassword, wrongCodeAt } from "../tests/helpers";
 import { freePort } from "../tests/processes";
 import { buildBenchServer, cookieHeader, launchAppWithUser, launchBundle, launchScript, PASSWORD } from "./app";
-import { type Load, median, pinning, requireWrk, unpin, wrk } from "./wrk";
+import { type Load, median, requireWrk, wrk } from "./wrk";
 
 requireWrk();
 const CONNECTIONS = 50;
@@ -208,9 +208,7 @@ const references = { bare: [] as number[], elysia: [] as number[] };
 
 for (const benchCase of cases) rows.push(await compare(benchCase));
 
-// GET /login while sign-ins hash: argon2id must stay off the event loop, as it does on the
-// machine's other cores.
-unpin(app.child.pid);
+// GET /login while sign-ins hash: argon2id must stay off the event loop.
 noteLoad("GET /login while sign-ins hash");
 peakSinceLast(app.child.pid);
 const [underLoad, hashing] = await Promise.all([
@@ -289,10 +287,6 @@ const report = [
   `${new Date().toISOString().slice(0, 10)} · ${cpu[0]?.model ?? "unknown CPU"} · ${cpu.length} cores · Bun ${Bun.version} · ${backend === "postgres" ? "PostgreSQL on the same machine" : "SQLite"} · wrk, ${CONNECTIONS} connections, ${SECONDS} s a run, ${ROUNDS} rounds alternating bare Bun.serve, minimal Elysia and the app, medians`,
   "",
   `The app runs as \`bun run start\` runs it, bundled: \`${[...Object.entries(start.env).map(([name, value]) => `${name}=${value}`), "bun", ...start.flags].join(" ")}\`; the references under \`bun --smol\`, with Bun's defaults.`,
-  "",
-  pinning
-    ? `The servers run on core ${pinning.servers} and wrk on cores ${pinning.wrk} (\`taskset\`), except the app for GET /login while sign-ins hash, which hashes on every core.`
-    : "The servers and wrk share every core (no `taskset`, or one core).",
   "",
   `References, medians: bare Bun.serve ${Math.round(median(references.bare))} req/s, minimal Elysia ${Math.round(median(references.elysia))} req/s, both answering the bytes of GET /login.`,
   "",

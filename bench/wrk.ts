@@ -13,6 +13,8 @@ export type Load = {
   body?: string;
   /** The status every answer must have; any other counts as failed. */
   expect?: number;
+  /** The cores wrk runs on (`taskset -c`); any by default. */
+  cores?: string;
 };
 
 /** A run's rate, latencies and failures; and with a server's pid, the CPU time it spent a request, in µs. */
@@ -20,22 +22,17 @@ export type Measured = { rps: number; p50: number; p99: number; failed: number; 
 
 const CORES = availableParallelism();
 /**
- * Where the servers and wrk run: with two cores or more and `taskset`, the servers on the last
- * core and wrk on the others, so that neither takes CPU from the other mid-run; then a server's
- * CPU time a request scatters by a few percent from round to round instead of by tens. Null
- * where they cannot be kept apart.
+ * Where `bun run bench:compare` runs the servers and wrk: with two cores or more and `taskset`,
+ * the servers on the last core and wrk on the others, so that neither takes CPU from the other
+ * mid-run; then a server's CPU time a request scatters by a few percent from round to round
+ * instead of by tens. Null where they cannot be kept apart.
  */
 export const pinning =
-  Bun.which("taskset") && CORES >= 2 ? { servers: String(CORES - 1), wrk: `0-${CORES - 2}` } : null;
+  Bun.which("taskset") && CORES >= 2 ? { servers: String(CORES - 1), wrk: CORES === 2 ? "0" : `0-${CORES - 2}` } : null;
 
-/** A command, to run on the servers' core. */
-export const onServersCore = (command: string[]) =>
-  pinning ? ["taskset", "-c", pinning.servers, ...command] : command;
-
-/** Lets every thread of a running server use every core again. */
-export function unpin(pid: number): void {
-  if (pinning) Bun.spawnSync(["taskset", "-a", "-p", "-c", `0-${CORES - 1}`, String(pid)], { stdout: "ignore" });
-}
+/** A command, to run on these cores only when given. */
+export const onCores = (cores: string | undefined, command: string[]) =>
+  cores ? ["taskset", "-c", cores, ...command] : command;
 
 /** Clock ticks a second, the unit of /proc/<pid>/stat's CPU times. */
 const CLOCK_TICKS = Number(Bun.spawnSync(["getconf", "CLK_TCK"]).stdout.toString().trim()) || 100;
@@ -96,8 +93,7 @@ export async function wrk(load: Load, dir: string, serverPid?: number): Promise<
   const threads = Math.min(2, load.connections);
   const cpuBefore = serverPid ? cpuMicros(serverPid) : 0;
   const run = Bun.spawn(
-    [
-      ...(pinning ? ["taskset", "-c", pinning.wrk] : []),
+    onCores(load.cores, [
       "wrk",
       `-t${threads}`,
       `-c${load.connections}`,
@@ -107,7 +103,7 @@ export async function wrk(load: Load, dir: string, serverPid?: number): Promise<
       "-s",
       file,
       load.url,
-    ],
+    ]),
     { stdout: "pipe", stderr: "pipe" },
   );
   const output = await new Response(run.stdout).text();
