@@ -10,8 +10,10 @@ import { codeAt } from "../src/auth/factors/totp";
 import { openDatabase } from "../src/db/database";
 import { backend } from "./databases";
 import { type Browser, readKey } from "./helpers";
-import { browserAt, codeOn, type Instance, newDatabase, registerOn, startInstance } from "./instances";
+import { browserAt, codeOn, type Instance, newDatabase, registerOn, startInstance, withInstances } from "./instances";
 import { freePort, rawConnection } from "./processes";
+
+withInstances();
 
 const haproxy = Bun.which("haproxy");
 const throwawayPostgres = process.env.PG_THROWAWAY_DIR;

@@ -8,8 +8,10 @@ import { codeAt } from "../src/auth/factors/totp";
 import { openDatabase } from "../src/db/database";
 import { backend } from "./databases";
 import { type Browser, dom, GOOD_PASSWORD, readKey, wrongCodeAt } from "./helpers";
-import { codeOn, newDatabase, passwordOn, registerOn, startInstance } from "./instances";
+import { codeOn, newDatabase, passwordOn, registerOn, startInstance, withInstances } from "./instances";
 import { smtpSink } from "./smtp-sink";
+
+withInstances();
 
 const STEP = 30_000;
 

@@ -15,18 +15,26 @@ export type Instance = Awaited<ReturnType<typeof startInstance>>;
 const running: { child: Bun.Subprocess }[] = [];
 const databases: DatabaseUrl[] = [];
 
-// The bundle `bun run start` runs, with its settings and flags: built twice at once, as two
-// instances started together build it, and each build must leave it whole.
 const start = startCommand();
-beforeAll(() => Promise.all([buildApp(), buildApp()]));
 
-afterEach(async () => {
-  for (const instance of running.splice(0)) {
-    instance.child.kill(9);
-    await instance.child.exited;
-  }
-  for (const database of databases.splice(0)) await database.drop();
-});
+/**
+ * The hooks of a test file that starts instances, called at its top level: bun test runs every
+ * file in one process and loads this module once, so hooks made here would serve the first file
+ * that imports it only, and leave the instances of the others running after it.
+ */
+export function withInstances(): void {
+  // The bundle `bun run start` runs, with its settings and flags: built twice at once, as two
+  // instances started together build it, and each build must leave it whole.
+  beforeAll(() => Promise.all([buildApp(), buildApp()]));
+
+  afterEach(async () => {
+    for (const instance of running.splice(0)) {
+      instance.child.kill(9);
+      await instance.child.exited;
+    }
+    for (const database of databases.splice(0)) await database.drop();
+  });
+}
 
 /** A database of its own for this test, dropped after it. */
 export async function newDatabase(): Promise<string> {
