@@ -11,6 +11,7 @@ import {
   keptOrRolledBack,
   keptWithin,
   type Orm,
+  type Prepared,
   type Written,
   withoutCredentials,
 } from "./handle";
@@ -34,12 +35,14 @@ export async function openPostgres(url: string, { poolSize = 10 }: DatabaseOptio
     lockHolder.release();
   }
 
+  // Each statement runs on a connection of the pool, at once: PostgreSQL needs no batching.
+  const atOnce = async <Row>(statement: Prepared<Row>, values: Record<string, unknown>) => statement.execute(values);
   return {
     orm,
     tables,
     reads: drizzleHotReads(orm as unknown as Orm, tables as Database["tables"]),
-    soon: async (statement, values) => statement.execute(values),
-    readSoon: async (statement, values) => statement.execute(values),
+    soon: atOnce,
+    readSoon: atOnce,
     atomically: (first, then, keep) =>
       keptOrRolledBack(() =>
         orm.transaction(async (transaction) => {
