@@ -1,5 +1,6 @@
 // What the benchmark and its A/B comparison share: a server started as `bun run start` starts the
 // app, and the app's benchmark user, signed in.
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildServer, startCommand } from "../scripts/build";
 import { codeAt } from "../src/auth/factors/totp";
@@ -16,7 +17,7 @@ export const buildBenchServer = (folder: string) =>
   buildServer(join(folder, "bench/server.ts"), join(folder, "dist/bench"));
 
 /** A script under Bun's flags (`--smol` for the references), on `cores` when given, once it answers `path`. */
-export async function launchScript(
+async function launchScript(
   script: string,
   env: Record<string, string>,
   path: string,
@@ -58,6 +59,17 @@ export async function launchAppWithUser(bundle: string, cores?: string) {
   // The home page as it is after the first minutes, without the passkey offer a new sign-in shows.
   if ((await owner.post("/account/passkey-offer/never", {})).status !== 303) throw new Error("the offer stayed");
   return { app, env, origin, database, browser, owner, key };
+}
+
+/**
+ * A reference server (`bench/bare.ts`, `bench/elysia.ts`) answering the very bytes and headers of
+ * the app at `origin`'s GET /login, written to `dir` for it; on `cores` when given.
+ */
+export async function launchReference(script: string, origin: string, dir: string, cores?: string) {
+  const login = await fetch(`${origin}/login`);
+  const answer = join(dir, "login.json");
+  writeFileSync(answer, JSON.stringify({ body: await login.text(), headers: Object.fromEntries(login.headers) }));
+  return launchScript(script, { PORT: String(freePort()), BARE_RESPONSE: answer }, "/", { cores });
 }
 
 /** What a browser sends as its Cookie header. */

@@ -1,13 +1,12 @@
 // bun run bench:compare <git ref> [case,…]: what a change bought, by server CPU a request. The
 // benchmark's server of that commit and of the working tree, each started as `bun run start`
 // starts the app, beside a bare Bun.serve, alternated bare, before, after over rounds of wrk.
-import { symlinkSync, writeFileSync } from "node:fs";
+import { symlinkSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { projectFolder } from "../src/files";
-import { freePort } from "../tests/processes";
-import { buildBenchServer, cookieHeader, launchAppWithUser, launchScript } from "./app";
+import { buildBenchServer, cookieHeader, launchAppWithUser, launchReference } from "./app";
 import { type Load, median, pinning, requireWrk, wrk } from "./wrk";
 
 requireWrk();
@@ -32,17 +31,7 @@ async function bundleOf(ref: string): Promise<string> {
 const before = await launchAppWithUser(await bundleOf(ref), pinning?.servers);
 const after = await launchAppWithUser(await buildBenchServer(projectFolder), pinning?.servers);
 
-const login = await fetch(`${after.origin}/login`);
-writeFileSync(
-  join(dir, "login.json"),
-  JSON.stringify({ body: await login.text(), headers: Object.fromEntries(login.headers) }),
-);
-const bare = await launchScript(
-  "bench/bare.ts",
-  { PORT: String(freePort()), BARE_RESPONSE: join(dir, "login.json") },
-  "/",
-  { cores: pinning?.servers },
-);
+const bare = await launchReference("bench/bare.ts", after.origin, dir, pinning?.servers);
 
 type App = typeof after;
 const cases: Record<string, (app: App) => Load> = {

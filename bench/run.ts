@@ -8,7 +8,7 @@ import { projectFolder } from "../src/files";
 import { backend } from "../tests/databases";
 import { type Browser, signInWithPassword, wrongCodeAt } from "../tests/helpers";
 import { freePort } from "../tests/processes";
-import { buildBenchServer, cookieHeader, launchAppWithUser, launchBundle, launchScript, PASSWORD } from "./app";
+import { buildBenchServer, cookieHeader, launchAppWithUser, launchBundle, launchReference, PASSWORD } from "./app";
 import { type Load, median, requireWrk, wrk } from "./wrk";
 
 requireWrk();
@@ -89,16 +89,8 @@ const wrongCode = wrongCodeAt(key, Date.now());
 const signingIn = browserAtApp();
 await signingIn.get("/login");
 
-// The references answer with the very bytes and headers of GET /login.
-const login = await fetch(`${origin}/login`);
-writeFileSync(
-  join(dir, "login.json"),
-  JSON.stringify({ body: await login.text(), headers: Object.fromEntries(login.headers) }),
-);
-const bareEnv = { PORT: String(freePort()), BARE_RESPONSE: join(dir, "login.json") };
-const bare = await launchScript("bench/bare.ts", bareEnv, "/");
-const elysiaEnv = { PORT: String(freePort()), BARE_RESPONSE: join(dir, "login.json") };
-const elysia = await launchScript("bench/elysia.ts", elysiaEnv, "/");
+const bare = await launchReference("bench/bare.ts", origin, dir);
+const elysia = await launchReference("bench/elysia.ts", origin, dir);
 
 const samplers = [app, bare, elysia].map(({ child }) => privateMemorySampler(child.pid));
 
