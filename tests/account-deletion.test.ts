@@ -5,16 +5,15 @@ import { codeAt } from "../src/auth/factors/totp";
 import { twoFactorAuth } from "../src/index";
 import { homeOf, signedInUser } from "./account-setup";
 import {
+  authOptionsOn,
   Browser,
   dom,
   enroll,
   GOOD_PASSWORD,
   noteOf,
-  ORIGIN,
   register,
   signIn,
   signInWithPassword,
-  TEST_SECRET,
   type TestApp,
   testApp,
   wrongCodeAt,
@@ -194,15 +193,7 @@ describe("the host's onAccountDeleted", () => {
   /** A host app at the root with its own home page and a hook that sees the account still there. */
   function hostApp(onAccountDeleted: (userId: number) => void | Promise<void>) {
     return new Elysia()
-      .use(
-        twoFactorAuth({
-          database: t.database,
-          secret: TEST_SECRET,
-          origin: ORIGIN,
-          clock: () => t.clock.now,
-          onAccountDeleted,
-        }),
-      )
+      .use(twoFactorAuth(authOptionsOn(t, { onAccountDeleted })))
       .get("/", ({ user }) => `Hi ${user.username}`, { signedIn: true });
   }
 

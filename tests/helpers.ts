@@ -2,7 +2,7 @@ import { parseHTML } from "linkedom";
 import { codeAt } from "../src/auth/factors/totp";
 import { createApp } from "../src/demo/app";
 import { type Config, loadConfig } from "../src/demo/config";
-import type { SecurityNotice } from "../src/index";
+import type { SecurityNotice, TwoFactorAuthOptions } from "../src/index";
 import { testDatabase } from "./databases";
 
 export const ORIGIN = "http://localhost:3000";
@@ -29,6 +29,18 @@ export async function testApp(env: Record<string, string> = {}) {
 }
 
 export type TestApp = Awaited<ReturnType<typeof testApp>>;
+
+/** The auth's options as a host mounts it, on a test app's database and clock, with `extra` on top. */
+export const authOptionsOn = (
+  t: Pick<TestApp, "database" | "clock">,
+  extra: Partial<TwoFactorAuthOptions> = {},
+): TwoFactorAuthOptions => ({
+  database: t.database,
+  secret: TEST_SECRET,
+  origin: ORIGIN,
+  clock: () => t.clock.now,
+  ...extra,
+});
 /** What the flow helpers need of a test app: its routes and its clock. */
 type AppAndClock = { app: Browser["app"]; clock: TestApp["clock"] };
 

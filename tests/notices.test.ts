@@ -5,6 +5,7 @@ import { codeAt } from "../src/auth/factors/totp";
 import { type SecurityNotice, twoFactorAuth } from "../src/index";
 import { FIREFOX_WINDOWS, homeOf, NEW_PASSWORD, SAFARI_IPHONE, signedInUser } from "./account-setup";
 import {
+  authOptionsOn,
   Browser,
   dom,
   enroll,
@@ -12,7 +13,6 @@ import {
   ORIGIN,
   signIn,
   signInWithPassword,
-  TEST_SECRET,
   type TestApp,
   testApp,
   wrongCodeAt,
@@ -116,15 +116,7 @@ describe("security notices", () => {
         () => Promise.reject(new RangeError("queue full")),
       ]) {
         const app = new Elysia()
-          .use(
-            twoFactorAuth({
-              database: t.database,
-              secret: TEST_SECRET,
-              origin: ORIGIN,
-              clock: () => t.clock.now,
-              onSecurityEvent: hook,
-            }),
-          )
+          .use(twoFactorAuth(authOptionsOn(t, { onSecurityEvent: hook })))
           .get("/", () => "home", { signedIn: true });
         const browser = new Browser(app);
         const { key } = await enroll(browser, { app, clock: t.clock }, `user${logged.length}${Date.now() % 1000}`);

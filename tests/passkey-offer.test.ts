@@ -3,7 +3,7 @@ import { Elysia } from "elysia";
 import { codeAt } from "../src/auth/factors/totp";
 import { twoFactorAuth } from "../src/index";
 import { signedInUser } from "./account-setup";
-import { Browser, dom, enroll, GOOD_PASSWORD, ORIGIN, signIn, TEST_SECRET, type TestApp, testApp } from "./helpers";
+import { authOptionsOn, Browser, dom, enroll, GOOD_PASSWORD, signIn, type TestApp, testApp } from "./helpers";
 import { credentialsOf, enrollWithPasskey, type Json, options, passkey, userNamed } from "./webauthn-setup";
 
 const MINUTE = 60_000;
@@ -168,15 +168,7 @@ describe("the passkey offer after a sign-in", () => {
 
   test("a host can turn it off: no offer, and its routes are not there", async () => {
     const app = new Elysia()
-      .use(
-        twoFactorAuth({
-          database: t.database,
-          secret: TEST_SECRET,
-          origin: ORIGIN,
-          clock: () => t.clock.now,
-          passkeyUpgrade: false,
-        }),
-      )
+      .use(twoFactorAuth(authOptionsOn(t, { passkeyUpgrade: false })))
       .get("/", async ({ request, twoFactor }) => `home${await twoFactor.passkeyOffer(request)}`, { signedIn: true });
     const browser = new Browser(app);
     await enroll(browser, { app, clock: t.clock }, "ivy");

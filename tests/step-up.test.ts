@@ -3,6 +3,7 @@ import { Elysia } from "elysia";
 import { codeAt } from "../src/auth/factors/totp";
 import { ConfigError, twoFactorAuth } from "../src/index";
 import {
+  authOptionsOn,
   Browser,
   dom,
   enroll,
@@ -11,7 +12,6 @@ import {
   ORIGIN,
   signIn,
   signInWithPassword,
-  TEST_SECRET,
   type TestApp,
   testApp,
   wrongCodeAt,
@@ -30,7 +30,7 @@ afterEach(() => t.close());
 function hostApp() {
   const saved: string[] = [];
   const app = new Elysia()
-    .use(twoFactorAuth({ database: t.database, secret: TEST_SECRET, origin: ORIGIN, clock: () => t.clock.now }))
+    .use(twoFactorAuth(authOptionsOn(t)))
     .get("/", ({ user }) => `Home of ${user.username}`, { signedIn: true })
     .get("/settings/keys", ({ user }) => `Keys of ${user.username}`, { signedIn: { fresh: 300 } })
     .post(
@@ -236,9 +236,7 @@ describe("signedIn: { fresh } on a host's route", () => {
   test("a fresh window that is not a number of seconds above 0 stops the start", () => {
     for (const fresh of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() =>
-        new Elysia()
-          .use(twoFactorAuth({ database: t.database, secret: TEST_SECRET, origin: ORIGIN }))
-          .get("/x", () => "x", { signedIn: { fresh } }),
+        new Elysia().use(twoFactorAuth(authOptionsOn(t))).get("/x", () => "x", { signedIn: { fresh } }),
       ).toThrow(ConfigError);
     }
   });
