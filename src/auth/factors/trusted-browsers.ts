@@ -8,8 +8,10 @@ import type { RequestMeta } from "../stores/events";
 /** A new trusted browser's cookie token, and when the cookie should expire. */
 export type NewTrustedBrowser = { token: string; expiresAt: Date };
 
-/** Browsers that skip the code step for one user. Like sessions, only a hash of the cookie's token is stored. */
-/** Browsers that skip the code step for one user, each for `lifetimeDays`. */
+/**
+ * Browsers that skip the code step for one user, each for `lifetimeDays`. Like sessions, only a
+ * hash of the cookie's token is stored.
+ */
 export function trustedBrowserStore(
   { orm, tables: { trustedBrowsers }, readSoon }: Database,
   clock: Clock,
