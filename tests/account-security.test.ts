@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { codeAt } from "../src/auth/factors/totp";
-import { homeOf, NEW_PASSWORD, SAFARI_IPHONE, signedInUser } from "./account-setup";
+import { CHROME_LINUX, FIREFOX_WINDOWS, homeOf, NEW_PASSWORD, SAFARI_IPHONE, signedInUser } from "./account-setup";
 import {
   Browser,
   dom,
@@ -126,6 +126,23 @@ describe("sessions", () => {
     expect(items[0]?.querySelector("time")?.getAttribute("datetime")).toMatch(/^2026-11-24T/);
   });
 
+  test("are listed most recently used first", async () => {
+    const { browser, key } = await signedInUser(t, "pia");
+    t.clock.now += 3_600_000;
+    await signIn(new Browser(t.app, undefined, { "user-agent": SAFARI_IPHONE }), t, "pia", key);
+    t.clock.now += 3_600_000;
+    await signIn(new Browser(t.app, undefined, { "user-agent": CHROME_LINUX }), t, "pia", key);
+    t.clock.now += 3_600_000;
+    const texts = [...(await dom(await browser.get("/account"))).querySelectorAll("#sessions li")].map(
+      (item) => item.textContent ?? "",
+    );
+    expect(texts.map((text) => /This browser|Safari on iOS|Chrome on Linux/.exec(text)?.[0])).toEqual([
+      "This browser",
+      "Chrome on Linux",
+      "Safari on iOS",
+    ]);
+  });
+
   test("revoking one ends it: its next request lands on /login", async () => {
     const { browser, key } = await signedInUser(t, "quinn");
     const phone = new Browser(t.app, undefined, { "user-agent": SAFARI_IPHONE });
@@ -219,6 +236,24 @@ describe("trusted browsers", () => {
     await browser.post("/logout", {});
     t.clock.now += 30 * 86_400_000;
     expect((await signInWithPassword(browser, "yuri")).headers.get("location")).toBe("/verify-2fa");
+  });
+
+  test("are listed newest first", async () => {
+    const { key } = await enroll(new Browser(t.app), t, "yves");
+    for (const userAgent of [SAFARI_IPHONE, CHROME_LINUX, FIREFOX_WINDOWS]) {
+      t.clock.now += 3_600_000;
+      await signIn(new Browser(t.app, undefined, { "user-agent": userAgent }), t, "yves", key, { remember: true });
+    }
+    const manager = new Browser(t.app, undefined, { "user-agent": FIREFOX_WINDOWS });
+    await signIn(manager, t, "yves", key);
+    const texts = [...(await dom(await manager.get("/account"))).querySelectorAll("#trusted-browsers li")].map(
+      (item) => item.textContent ?? "",
+    );
+    expect(texts.map((text) => /Firefox on Windows|Safari on iOS|Chrome on Linux/.exec(text)?.[0])).toEqual([
+      "Firefox on Windows",
+      "Chrome on Linux",
+      "Safari on iOS",
+    ]);
   });
 
   test("can be forgotten by hand, one or all", async () => {

@@ -5,6 +5,8 @@ import { Browser, enroll, type TestApp } from "./helpers";
 export const FIREFOX_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/20100101 Firefox/140.0";
 export const SAFARI_IPHONE =
   "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1";
+export const CHROME_LINUX =
+  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36";
 export const NEW_PASSWORD = "purple elephant dancing quietly";
 
 /** A user with 2FA on, signed in on `browser`; the clock is past the enrolling step. */
