@@ -66,6 +66,29 @@ describe("the account page", () => {
     expect((await anonymous.get("/account")).headers.get("location")).toBe("/login");
   });
 
+  test("every form carries this session's own CSRF token, though the empty forms are drawn once for all", async () => {
+    const tokensOn = async (browser: Browser, options = {}) =>
+      [...(await dom(await browser.get("/account", options))).querySelectorAll("input[name=csrf]")].map((input) =>
+        input.getAttribute("value"),
+      );
+    const first = (await signedInUser(t, "cleo")).browser;
+    const second = (await signedInUser(t, "cody")).browser;
+    for (const browser of [first, second, first]) {
+      for (const tokens of [await tokensOn(browser), await tokensOn(browser, { htmx: true })]) {
+        expect(tokens.length).toBeGreaterThanOrEqual(5);
+        expect(new Set(tokens)).toEqual(new Set([browser.csrfToken]));
+      }
+    }
+    expect(first.csrfToken).not.toBe(second.csrfToken);
+    // Each one's token works: the password form, drawn once, is accepted.
+    const refused = await second.post("/account/password", {
+      current_password: "wrong",
+      new_password: "",
+      confirm: "",
+    });
+    expect(refused.status).toBe(422);
+  });
+
   test("refuses a form without its CSRF token, changing nothing", async () => {
     const { browser, key } = await signedInUser(t, "carol");
     const forged = await browser.post("/account/recovery-codes", { otp: codeAt(key, t.clock.now) }, { csrf: false });

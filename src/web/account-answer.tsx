@@ -61,6 +61,15 @@ export function accountAnswers(settings: AccountSettings) {
   const { auth, paths, pages, trustedBrowserDays, resetWindowMinutes, rpId, mailConfigured } = settings;
   const { appName } = pages;
 
+  /**
+   * What decides how a form asks for proof: a passkey may give it, or a factor given lately
+   * stands in until a time, which the form shows to the minute.
+   */
+  const proofState = (overview: AccountOverview) => ({
+    passkeyMayProve: overview.credentials.length > 0,
+    recentUntil: overview.recentUntil === null ? null : overview.recentUntil - (overview.recentUntil % 60_000),
+  });
+
   /** The new key's panel: an async component, as drawing the QR code is. */
   async function NewKey({ ctx, enrollment, error }: { ctx: AccountContext; enrollment: Enrollment; error?: string }) {
     const key = await keyToScan(enrollment, appName, ctx.user.username);
@@ -96,20 +105,27 @@ export function accountAnswers(settings: AccountSettings) {
           error={change && "resetError" in change ? change.resetError : undefined}
         />
       );
-    return (
-      <TwoFactorPanel
-        paths={paths}
-        csrfToken={ctx.csrfToken}
-        appName={appName}
-        username={ctx.user.username}
-        recoveryCodesLeft={overview.recoveryCodesLeft}
-        appLinked={ctx.user.totpEnabledAt !== null}
-        passkeyMayProve={overview.credentials.length > 0}
-        recentUntil={overview.recentUntil}
-        outOfBand={outOfBand}
-        {...(change && "status" in change ? change.status : {})}
-      />
-    );
+    const state = {
+      recoveryCodesLeft: overview.recoveryCodesLeft,
+      appLinked: ctx.user.totpEnabledAt !== null,
+      ...proofState(overview),
+      outOfBand,
+    };
+    if (change && "status" in change) {
+      const { newCodes, ...extras } = change.status;
+      return (
+        <TwoFactorPanel
+          paths={paths}
+          csrfToken={ctx.csrfToken}
+          {...state}
+          {...extras}
+          newCodes={newCodes && { appName, username: ctx.user.username, codes: newCodes }}
+        />
+      );
+    }
+    return pages.drawnOnce(`two-factor ${JSON.stringify(state)}`, ctx.csrfToken, (csrfToken) => (
+      <TwoFactorPanel paths={paths} csrfToken={csrfToken} {...state} />
+    ));
   }
 
   function credentialsPanel(ctx: AccountContext, overview: AccountOverview, change: CredentialsChange = {}) {
@@ -158,7 +174,12 @@ export function accountAnswers(settings: AccountSettings) {
         outOfBand={outOfBand}
       />
     );
-    const passwordPanel = <PasswordPanel paths={paths} csrfToken={ctx.csrfToken} {...password} />;
+    const passwordPanel =
+      password.notice || password.errors ? (
+        <PasswordPanel paths={paths} csrfToken={ctx.csrfToken} {...password} />
+      ) : (
+        pages.drawnOnce("password", ctx.csrfToken, (csrfToken) => <PasswordPanel paths={paths} csrfToken={csrfToken} />)
+      );
     const noticeEmailPanel = (outOfBand: boolean) =>
       mailConfigured ? (
         <NoticeEmailPanel
@@ -166,8 +187,7 @@ export function accountAnswers(settings: AccountSettings) {
           csrfToken={ctx.csrfToken}
           email={ctx.user.noticeEmail}
           confirmed={ctx.user.noticeEmailConfirmedAt !== null}
-          passkeyMayProve={overview.credentials.length > 0}
-          recentUntil={overview.recentUntil}
+          {...proofState(overview)}
           linkHours={EMAIL_LINK_HOURS}
           outOfBand={outOfBand}
           {...("noticeEmail" in changed ? changed.noticeEmail : {})}
@@ -175,16 +195,16 @@ export function accountAnswers(settings: AccountSettings) {
       ) : (
         ""
       );
-    const deletePanel = (outOfBand: boolean) => (
-      <DeleteAccountPanel
-        paths={paths}
-        csrfToken={ctx.csrfToken}
-        passkeyMayProve={overview.credentials.length > 0}
-        recentUntil={overview.recentUntil}
-        errors={"deletion" in changed ? changed.deletion.errors : undefined}
-        outOfBand={outOfBand}
-      />
-    );
+    const deletePanel = (outOfBand: boolean) => {
+      const state = { ...proofState(overview), outOfBand };
+      if ("deletion" in changed)
+        return (
+          <DeleteAccountPanel paths={paths} csrfToken={ctx.csrfToken} {...state} errors={changed.deletion.errors} />
+        );
+      return pages.drawnOnce(`delete ${JSON.stringify(state)}`, ctx.csrfToken, (csrfToken) => (
+        <DeleteAccountPanel paths={paths} csrfToken={csrfToken} {...state} />
+      ));
+    };
     if (ctx.fragment && !("nothing" in changed)) {
       // A change of passkeys changes what the 2FA panel says and asks for too.
       const form =

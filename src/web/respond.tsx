@@ -1,6 +1,6 @@
 import { type Context, status } from "elysia";
 import type { Clock } from "../clock";
-import { rememberLately } from "../memo";
+import { lately, rememberLately } from "../memo";
 import { Fragment, Layout, type LayoutProps } from "../views/Layout";
 
 /**
@@ -30,6 +30,8 @@ const TOKEN_SLOT = "!csrf-token!";
 const CONTENT_SLOT = `<!--${crypto.randomUUID()}-->`;
 /** How many shells of each kind (a title, as a page or as a fragment) are kept drawn; titles are a small fixed set. */
 const MAX_SHELLS = 200;
+/** How many pieces drawn once are kept: their states are a small set, but one holds a minute. */
+const MAX_PIECES = 500;
 
 /** How one mount of the auth draws its pages: in its layout, under its app name. */
 export function pageRenderer({
@@ -55,6 +57,9 @@ export function pageRenderer({
     }
     return drawn;
   }
+
+  /** Pieces of pages drawn with a slot for the token, by the state they were drawn in. */
+  const pieces = lately<string[]>(MAX_PIECES);
 
   function shellMarkup(fragment: boolean, title: string, content: JSX.Element): JSX.Element {
     const Shell = fragment ? Fragment : layout;
@@ -119,6 +124,23 @@ export function pageRenderer({
         drawn[kind] = html.split(TOKEN_SLOT);
         return answer(ctx, 200, withToken(drawn[kind], ctx.csrfToken));
       });
+    },
+
+    /**
+     * A piece of a page that is the same for everyone in the same `state` but for the CSRF token,
+     * such as an account panel's empty form: drawn once per state, then the token is filled in.
+     * `state` must name everything `render` draws from, from a small set: never a user's own data.
+     */
+    drawnOnce(state: string, csrfToken: string, render: (csrfToken: string) => JSX.Element): JSX.Element {
+      const parts = pieces.get(state);
+      if (parts) return withToken(parts, csrfToken);
+      const keep = (html: string) => {
+        const drawn = html.split(TOKEN_SLOT);
+        pieces.set(state, drawn);
+        return withToken(drawn, csrfToken);
+      };
+      const html = render(TOKEN_SLOT);
+      return typeof html === "string" ? keep(html) : html.then(keep);
     },
   };
 }

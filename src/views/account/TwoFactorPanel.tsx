@@ -5,14 +5,12 @@ import { CodeField } from "../components/CodeField";
 import { KeyToScan, type KeyToScanProps } from "../components/KeyToScan";
 import { PostForm } from "../components/PostForm";
 import { PasswordAndProofFields, ProofField, passkeyProof } from "../components/ProofField";
-import { RecoveryCodeList } from "../components/RecoveryCodeList";
+import { RecoveryCodeList, type RecoveryCodeListProps } from "../components/RecoveryCodeList";
 import { Panel } from "./Panel";
 
 type TwoFactorPanelProps = {
   paths: AuthPaths;
   csrfToken: string;
-  appName: string;
-  username: string;
   recoveryCodesLeft: number;
   /** An authenticator app is linked; without one, the panel offers to link one. */
   appLinked: boolean;
@@ -20,8 +18,8 @@ type TwoFactorPanelProps = {
   passkeyMayProve: boolean;
   /** Until when a factor given lately stands in for a code here. */
   recentUntil?: number | null;
-  /** New recovery codes, shown this once. */
-  newCodes?: string[];
+  /** New recovery codes, shown this once, with whose they are. */
+  newCodes?: RecoveryCodeListProps;
   notice?: string;
   regenerateError?: string;
   resetErrors?: { password?: string; otp?: string };
@@ -47,7 +45,7 @@ export function TwoFactorPanel(props: TwoFactorPanelProps) {
             <strong>Your new recovery codes. Save them now: they will not be shown again.</strong> Your old codes no
             longer work.
           </p>
-          <RecoveryCodeList appName={props.appName} username={props.username} codes={newCodes} />
+          <RecoveryCodeList {...newCodes} />
         </div>
       ) : (
         ""

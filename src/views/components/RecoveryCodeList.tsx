@@ -1,4 +1,4 @@
-type RecoveryCodeListProps = { appName: string; username: string; codes: string[] };
+export type RecoveryCodeListProps = { appName: string; username: string; codes: string[] };
 
 /** Recovery codes shown the one time they exist in plain text, with ways to keep them. */
 export function RecoveryCodeList({ appName, username, codes }: RecoveryCodeListProps) {
