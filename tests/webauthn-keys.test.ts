@@ -8,6 +8,7 @@ import {
   dom,
   enroll,
   GOOD_PASSWORD,
+  noteOf,
   ORIGIN,
   register,
   registerWithTwoFactor,
@@ -58,6 +59,10 @@ describe("managing passkeys and security keys", () => {
       { htmx: true },
     );
     expect(response.status).toBe(422);
+    // Said at the field of the add form, which is otherwise drawn once for everyone.
+    const refused = await dom(response);
+    expect(refused.getElementById("new-credential-otp")?.getAttribute("aria-invalid")).toBe("true");
+    expect(noteOf(refused, "new-credential-otp")).toContain("Enter the 6-digit code");
     expect(await credentialsOf(t, (await userNamed(t, "ada")).id)).toHaveLength(0);
   });
 

@@ -1,6 +1,6 @@
 import { type AccountOverview, type Auth, EMAIL_LINK_HOURS, type Enrollment, type Session, type User } from "../auth";
 import type { AuthPaths } from "../paths";
-import { type CredentialErrors, CredentialsPanel } from "../views/account/CredentialsPanel";
+import { AddCredentialForm, type CredentialErrors, CredentialsPanel } from "../views/account/CredentialsPanel";
 import { DeleteAccountPanel } from "../views/account/DeleteAccountPanel";
 import { type ListPanel, ListPanels } from "../views/account/ListPanels";
 import { NoticeEmailPanel } from "../views/account/NoticeEmailPanel";
@@ -139,14 +139,23 @@ export function accountAnswers(settings: AccountSettings) {
             credentialIds: overview.credentials.map((credential) => credential.id),
           }
         : undefined;
+    const { add: addErrors, ...errors } = change.errors ?? {};
+    const state = proofState(overview);
+    const addForm = addErrors ? (
+      <AddCredentialForm paths={paths} csrfToken={ctx.csrfToken} {...state} errors={addErrors} />
+    ) : (
+      pages.drawnOnce(`add-credential ${JSON.stringify(state)}`, ctx.csrfToken, (csrfToken) => (
+        <AddCredentialForm paths={paths} csrfToken={csrfToken} {...state} />
+      ))
+    );
     return (
       <CredentialsPanel
         paths={paths}
         csrfToken={ctx.csrfToken}
-        errors={change.errors}
+        addForm={addForm}
+        errors={errors}
         notice={change.notice}
         signal={signal}
-        recentUntil={overview.recentUntil}
         credentials={overview.credentials.map((credential) => ({
           id: credential.id,
           name: credential.name,

@@ -34,11 +34,11 @@ type CredentialsPanelProps = {
   paths: AuthPaths;
   csrfToken: string;
   credentials: CredentialRow[];
-  errors?: CredentialErrors;
+  /** The form that adds one: an `AddCredentialForm`. */
+  addForm: JSX.Element;
+  errors?: Omit<CredentialErrors, "add">;
   notice?: string;
   signal?: CredentialSignal;
-  /** Until when a factor given lately stands in for a code when adding one (never when removing one). */
-  recentUntil?: number | null;
 };
 
 const PANEL = "passkeys";
@@ -57,10 +57,10 @@ export function CredentialsPanel({
   paths,
   csrfToken,
   credentials,
+  addForm,
   errors = {},
   notice,
   signal,
-  recentUntil,
 }: CredentialsPanelProps) {
   const passkeyMayProve = credentials.length > 0;
   const proof = passkeyProof(paths.proofOptions, passkeyMayProve);
@@ -135,6 +135,44 @@ export function CredentialsPanel({
           })}
         </ul>
       )}
+      {addForm}
+      {signal ? (
+        <div
+          hidden
+          data-webauthn-signal
+          data-rp-id={signal.rpId}
+          data-user-handle={signal.userHandle}
+          data-username={signal.username}
+          data-credential-ids={signal.credentialIds.join(",")}
+        />
+      ) : (
+        ""
+      )}
+    </Panel>
+  );
+}
+
+type AddCredentialFormProps = {
+  paths: AuthPaths;
+  csrfToken: string;
+  /** One is registered already, and may prove the owner instead of a code. */
+  passkeyMayProve: boolean;
+  /** Until when a factor given lately stands in for a code. */
+  recentUntil?: number | null;
+  errors?: CredentialErrors["add"];
+};
+
+/** Adding a passkey or security key: its name, the proof, and the two kinds to choose from. */
+/** Adding a passkey or security key: its name, the proof, and the two kinds to choose from. */
+export function AddCredentialForm({
+  paths,
+  csrfToken,
+  passkeyMayProve,
+  recentUntil,
+  errors = {},
+}: AddCredentialFormProps) {
+  return (
+    <>
       <h3>Add one</h3>
       <WebAuthnForm
         action={paths.addCredential}
@@ -142,7 +180,7 @@ export function CredentialsPanel({
         ceremony="register"
         csrfToken={csrfToken}
         panel={PANEL}
-        error={errors.add?.credential}
+        error={errors.credential}
         proof={passkeyProof(paths.proofOptions, passkeyMayProve, recentUntil)["data-webauthn-proof"]}
       >
         <Field
@@ -151,11 +189,11 @@ export function CredentialsPanel({
           label="Name"
           hint="Where it lives, such as “Work laptop” or “Blue key”. Empty: named after this browser."
           maxlength={String(CREDENTIAL_NAME_MAX_LENGTH)}
-          error={errors.add?.name}
+          error={errors.name}
         />
         <ProofField
           id="new-credential-otp"
-          error={errors.add?.otp}
+          error={errors.otp}
           passkeyMayProve={passkeyMayProve}
           recentUntil={recentUntil}
         />
@@ -170,18 +208,6 @@ export function CredentialsPanel({
         </div>
       </WebAuthnForm>
       <p data-webauthn-fallback>Adding a passkey or security key needs JavaScript and a browser that supports them.</p>
-      {signal ? (
-        <div
-          hidden
-          data-webauthn-signal
-          data-rp-id={signal.rpId}
-          data-user-handle={signal.userHandle}
-          data-username={signal.username}
-          data-credential-ids={signal.credentialIds.join(",")}
-        />
-      ) : (
-        ""
-      )}
-    </Panel>
+    </>
   );
 }
