@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { eq } from "drizzle-orm";
 import { codeAt } from "../src/auth/factors/totp";
 import { adminTasks } from "../src/auth/flows/admin";
 import { keylessStores } from "../src/auth/stores";
@@ -45,6 +46,22 @@ describe("managing passkeys and security keys", () => {
     const response = await browser.post(path, { otp: "", assertion: "" }, { htmx: true });
     expect(response.status).toBe(422);
     expect(await credentialsOf(t, (await userNamed(t, "noor")).id)).toHaveLength(1);
+  });
+
+  test("are listed oldest first, by when they were added, whatever order the database returns them in", async () => {
+    const browser = new Browser(t.app);
+    const key = await registerWithTwoFactor(browser, t, "omar");
+    await addSecurityKey(t, browser, key, "Blue key");
+    await addSecurityKey(t, browser, key, "Red key");
+    // The first row stored becomes the newer one, so that only sorting by the time puts Red first.
+    const { webauthnCredentials } = t.tables;
+    await t.db
+      .update(webauthnCredentials)
+      .set({ createdAt: t.clock.now + 60_000 })
+      .where(eq(webauthnCredentials.name, "Blue key"));
+    const page = await dom(await browser.get("/account"));
+    const names = [...page.querySelectorAll("#passkeys li strong")].map((name) => name.textContent);
+    expect(names).toEqual(["Red key", "Blue key"]);
   });
 
   test("adding needs fresh proof: no code and no passkey answer is refused, once the sign-in's factor is not recent", async () => {

@@ -23,6 +23,10 @@ export function webauthnStore(database: Database, clock: Clock) {
     .where(eq(credentials.userId, sql.placeholder("userId")))
     .prepare("webauthn_credentials_of_user");
 
+  /** Oldest first, sorted here: for one user's few rows, SQLite's sorter costs more than the whole query. */
+  const list = async (userId: number): Promise<WebAuthnCredential[]> =>
+    (await database.readSoon(ofUser, { userId })).sort((a, b) => a.createdAt - b.createdAt);
+
   // Asked at every second step of a user who once registered one: prepared once.
   const anyOfUser = orm
     .select({ id: credentials.id })
@@ -85,16 +89,13 @@ export function webauthnStore(database: Database, clock: Clock) {
 
     handleOf,
 
-    /** Oldest first, sorted here: for one user's few rows, SQLite's sorter costs more than the whole query. */
-    list: async (userId: number): Promise<WebAuthnCredential[]> =>
-      (await database.readSoon(ofUser, { userId })).sort((a, b) => a.createdAt - b.createdAt),
+    list,
 
     /**
-     * The user's credentials, without a query for the many who never registered one: the user
-     * handle is made before the first registration, so a user without one has none.
+     * The user's credentials, oldest first, without a query for the many who never registered one:
+     * the user handle is made before the first registration, so a user without one has none.
      */
-    of: (user: User): Promise<WebAuthnCredential[]> =>
-      user.webauthnUserId ? database.readSoon(ofUser, { userId: user.id }) : Promise.resolve([]),
+    of: (user: User): Promise<WebAuthnCredential[]> => (user.webauthnUserId ? list(user.id) : Promise.resolve([])),
 
     /** Whether the user has any credential; no query without a user handle. */
     async any(user: User): Promise<boolean> {

@@ -163,7 +163,6 @@ type AddCredentialFormProps = {
 };
 
 /** Adding a passkey or security key: its name, the proof, and the two kinds to choose from. */
-/** Adding a passkey or security key: its name, the proof, and the two kinds to choose from. */
 export function AddCredentialForm({
   paths,
   csrfToken,
