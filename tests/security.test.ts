@@ -311,6 +311,24 @@ describe("cookies", () => {
     expect(decodeURIComponent(session?.split(";")[0] ?? "")).toMatch(/^tfa-session=[\w-]{43}\.[\w+/=-]+$/);
   });
 
+  test("a first visit's nonce cookie is the line Bun.Cookie writes, with every flag, over http and https", async () => {
+    const https = await testApp({ APP_ORIGIN: "https://auth.example.com" });
+    const visits = [
+      { app: t.app, origin: ORIGIN, name: "tfa-csrf", secure: false },
+      { app: https.app, origin: "https://auth.example.com", name: "__Host-tfa-csrf", secure: true },
+    ];
+    for (const { app, origin, name, secure } of visits) {
+      const page = await new Browser(app, origin).get("/login");
+      const line = page.headers.getSetCookie().find((header) => header.startsWith(`${name}=`)) ?? "";
+      const nonce = line.slice(name.length + 1).split(";")[0] ?? "";
+      expect(nonce).toMatch(/^[\w-]{43}$/);
+      const flags = { path: "/", httpOnly: true, sameSite: "lax", secure } as const;
+      expect(line).toBe(new Bun.Cookie(name, nonce, flags).serialize());
+      expect(line).not.toMatch(/Expires|Max-Age|Domain/i);
+    }
+    await https.close();
+  });
+
   test("under an https APP_ORIGIN: Secure and the __Host- prefix", async () => {
     const https = await testApp({ APP_ORIGIN: "https://auth.example.com" });
     const browser = new Browser(https.app, "https://auth.example.com");

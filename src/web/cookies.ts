@@ -14,6 +14,10 @@ type CookieLines = {
 /** How many genuine session signatures are remembered before it starts again. */
 const MAX_REMEMBERED = 10_000;
 
+/** Characters Bun.Cookie writes into a value as they are, without percent-encoding. */
+const WRITTEN_AS_IS = /^[\w-]+$/;
+const VALUE_SLOT = "value-slot";
+
 /** A session cookie found genuine: its token, and the session's id. */
 export type SentSession = { token: string; id: string };
 
@@ -49,9 +53,17 @@ export function authCookies({ appSecret, secureCookies }: CookieSettings) {
   // A session sends the same signed cookie with every request: the signatures found genuine lately,
   // by the session's id, which is not a bearer secret (the database keeps it), so no token is kept.
   const genuineSignatures = lately<string>(MAX_REMEMBERED);
+  // Each name's line as Bun writes it, with a slot for a value Bun would write as it is (a nonce, a
+  // token): filled in, rather than a Bun.Cookie made and serialized for every first visit.
+  const slotted = new Map(
+    allNames.map((name) => [name, new Bun.Cookie(name, VALUE_SLOT, flags).serialize().split(VALUE_SLOT)]),
+  );
   /** Set-Cookie lines, by Bun: a session cookie (no expiry) unless `expires` is given. */
   const lines: CookieLines = {
-    line: (name, value, expires) => new Bun.Cookie(name, value, { ...flags, expires }).serialize(),
+    line(name, value, expires) {
+      const parts = expires === undefined && WRITTEN_AS_IS.test(value) ? slotted.get(name) : undefined;
+      return parts ? `${parts[0]}${value}${parts[1]}` : new Bun.Cookie(name, value, { ...flags, expires }).serialize();
+    },
     removal: (name) => new Bun.Cookie(name, "", { ...flags, maxAge: 0, expires: new Date(0) }).serialize(),
     allNames,
   };
