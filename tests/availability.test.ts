@@ -1,15 +1,18 @@
 // Staying available with real processes: two instances rolled behind HAProxy under load, the
 // database restarted under load, and registration overloaded. Statuses and counts, never times.
 
-import { describe, expect, test } from "bun:test";
+import { Database as SqliteClient } from "bun:sqlite";
+import { describe, expect, spyOn, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MOST_WAITING_HASHES } from "../src/auth/factors/passwords";
 import { codeAt } from "../src/auth/factors/totp";
 import { openDatabase } from "../src/db/database";
+import { createApp } from "../src/demo/app";
+import { loadConfig } from "../src/demo/config";
 import { backend } from "./databases";
-import { type Browser, readKey } from "./helpers";
+import { Browser, dom, GOOD_PASSWORD, readKey, TEST_SECRET } from "./helpers";
 import { browserAt, codeOn, type Instance, newDatabase, registerOn, startInstance, withInstances } from "./instances";
 import { freePort, rawConnection } from "./processes";
 
@@ -264,6 +267,46 @@ describe("the database restarted under load", () => {
       expect(stderr).toHaveLength(2);
     },
     60_000,
+  );
+});
+
+describe("the SQLite file held by another writer", () => {
+  test.skipIf(backend !== "sqlite")(
+    "a write that waits out the lock gets 503 with Retry-After and writes nothing; once it is free, the same form goes through",
+    async () => {
+      const url = await newDatabase();
+      const database = await openDatabase(url);
+      const app = createApp({
+        database,
+        config: loadConfig({ APP_SECRET: TEST_SECRET }, "production"),
+        clock: Date.now,
+      });
+      const browser = new Browser(app);
+      await browser.get("/register");
+      const form = { username: "lena", password: GOOD_PASSWORD, confirm: GOOD_PASSWORD };
+      // Another process's long write (a tool, another instance) holds the write lock past the busy timeout.
+      const other = new SqliteClient(url);
+      other.run("BEGIN IMMEDIATE");
+      const logged: string[] = [];
+      const silenced = spyOn(console, "error").mockImplementation((line: string) => void logged.push(line));
+      const refused = await browser.post("/register", form);
+      silenced.mockRestore();
+      other.run("ROLLBACK");
+      other.close();
+
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get("retry-after")).toBe("2");
+      expect((await dom(refused)).querySelector("h1")?.textContent).toBe("Try again in a moment");
+      expect(logged).toEqual([
+        "the database stayed locked by another connection past its busy timeout (SQLITE_BUSY): 1 request answered 503",
+      ]);
+      expect(await usernamesIn(url)).toEqual(new Set());
+
+      expect((await browser.post("/register", form)).status).toBe(303);
+      expect(await usernamesIn(url)).toEqual(new Set(["lena"]));
+      await database.close();
+    },
+    20_000,
   );
 });
 

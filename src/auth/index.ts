@@ -13,7 +13,7 @@ import type { LoggedEvent } from "./stores/events";
 import type { SessionLifetime } from "./stores/sessions";
 import type { Enrollment } from "./types";
 
-export { unreachableDatabaseCode } from "../db/database";
+export { busyDatabaseCode, unreachableDatabaseCode } from "../db/database";
 // The domain's public entry: the web layer imports from here, never from the files behind it.
 export type {
   SecurityEventType,

@@ -2,6 +2,7 @@ import type { Database, DatabaseOptions } from "./handle";
 import { isPostgresUrl } from "./handle";
 
 export {
+  busyDatabaseCode,
   type Claim,
   type Database,
   type DatabaseOptions,

@@ -188,19 +188,36 @@ const CONNECTION_LOST = new Set([
 /** SQLSTATEs of a server that is going away or not there yet: class 08 (connection) and 57P (shutting down, starting up), and a full house. */
 const SERVER_AWAY = /^(08...|57P0[1-4]|53300)$/;
 
-/**
- * When an error means the database could not be reached (a restart, a failover, no connection
- * left on the server), not that the query was wrong: the driver's code for it, which is safe to
- * log; null for any other error. Drizzle wraps the driver's error as its cause.
- */
-export function unreachableDatabaseCode(error: unknown): string | null {
+/** The code that `pick` finds first in an error or its causes (Drizzle wraps the driver's error as its cause); null for none. */
+function codeInCauses(
+  error: unknown,
+  pick: (cause: { code?: unknown; errno?: unknown }) => string | null,
+): string | null {
   for (let cause = error, depth = 0; cause instanceof Error && depth < 4; cause = cause.cause, depth++) {
-    const { code, errno } = cause as { code?: unknown; errno?: unknown };
-    if (typeof code === "string" && CONNECTION_LOST.has(code)) return code;
-    if (code === "ERR_POSTGRES_SERVER_ERROR" && typeof errno === "string" && SERVER_AWAY.test(errno)) return errno;
+    const code = pick(cause as { code?: unknown; errno?: unknown });
+    if (code) return code;
   }
   return null;
 }
+
+/**
+ * When an error means the database could not be reached (a restart, a failover, no connection
+ * left on the server), not that the query was wrong: the driver's code for it, which is safe to
+ * log; null for any other error.
+ */
+export const unreachableDatabaseCode = (error: unknown): string | null =>
+  codeInCauses(error, ({ code, errno }) => {
+    if (typeof code === "string" && CONNECTION_LOST.has(code)) return code;
+    if (code === "ERR_POSTGRES_SERVER_ERROR" && typeof errno === "string" && SERVER_AWAY.test(errno)) return errno;
+    return null;
+  });
+
+/**
+ * When SQLite gave up waiting for a lock that another connection held past `busy_timeout` (a
+ * long write of another instance's or of a tool's): its code, safe to log; null for any other error.
+ */
+export const busyDatabaseCode = (error: unknown): string | null =>
+  codeInCauses(error, ({ code }) => (typeof code === "string" && code.startsWith("SQLITE_BUSY") ? code : null));
 
 /** A table whose rows belong to a user and are named by a text id. */
 type OwnedRows = PgTable & { id: PgColumn; userId: PgColumn };

@@ -87,7 +87,7 @@ export function errorAnswers(pages: PageRenderer, recoveryPath?: string) {
 
     /**
      * For the error hook of a host's guarded route: a 503 page when the database is out of
-     * reach or hashing is overloaded; any other error is left to the host's own handling.
+     * reach or locked by another writer, or hashing is overloaded; any other error is left to the host.
      */
     async onUnavailable({ error, request, set }: ErrorHookContext) {
       const unavailable = unavailableRefusal(error);
@@ -97,7 +97,7 @@ export function errorAnswers(pages: PageRenderer, recoveryPath?: string) {
 
     /**
      * For `onError`: our refusals, bad forms, 404 and 405, a 503 while the database is out of
-     * reach or hashing is overloaded, and an unexpected error logged and answered 500.
+     * reach or locked, or hashing is overloaded, and an unexpected error logged and answered 500.
      */
     async onError({ code, error, request, set }: ErrorHookContext, routes?: () => readonly Route[]) {
       const refused =

@@ -1,4 +1,5 @@
-import { Overloaded, unreachableDatabaseCode } from "../auth";
+import { busyDatabaseCode, Overloaded, unreachableDatabaseCode } from "../auth";
+import { plural } from "../words";
 import { HttpError } from "./http-error";
 
 /** Seconds a client is asked to wait: about how long a database restart takes, or a full line of hashes. */
@@ -8,8 +9,8 @@ const OVERLOAD_RETRY_AFTER_S = 2;
 const REMINDER_INTERVAL_MS = 60_000;
 
 /**
- * The 503 for a request the server cannot serve just now (its database is out of reach, or too
- * many passwords wait to be hashed); null for any other error. Nothing was done for it.
+ * The 503 for a request the server cannot serve just now (its database is out of reach or held
+ * by another writer, or too many passwords wait to be hashed); null for any other error.
  */
 export function unavailableRefusal(error: unknown): HttpError | null {
   const unreachable = unreachableDatabaseCode(error);
@@ -24,13 +25,36 @@ export function unavailableRefusal(error: unknown): HttpError | null {
       },
     );
   }
-  if (error instanceof Overloaded) {
+  const busy = busyDatabaseCode(error);
+  if (busy) databaseBusy.refused(busy);
+  if (busy || error instanceof Overloaded) {
     return new HttpError(503, "Try again in a moment", "We are busier than usual. Please try again in a few seconds.", {
       "retry-after": String(OVERLOAD_RETRY_AFTER_S),
     });
   }
   return null;
 }
+
+/**
+ * A stderr line when a write found the database locked by another connection for longer than
+ * it waits (SQLite's `busy_timeout`), at most one a minute, with how many were refused since.
+ */
+const databaseBusy = (() => {
+  let lastLine = Number.NEGATIVE_INFINITY;
+  let refused = 0;
+  return {
+    refused(code: string) {
+      refused++;
+      const now = performance.now();
+      if (now - lastLine < REMINDER_INTERVAL_MS) return;
+      console.error(
+        `the database stayed locked by another connection past its busy timeout (${code}): ${plural(refused, "request")} answered 503`,
+      );
+      lastLine = now;
+      refused = 0;
+    },
+  };
+})();
 
 /**
  * One stderr line when the database stops answering, one when it answers again (as /healthz
