@@ -53,8 +53,8 @@ export function authCookies({ appSecret, secureCookies }: CookieSettings) {
   // A session sends the same signed cookie with every request: the signatures found genuine lately,
   // by the session's id, which is not a bearer secret (the database keeps it), so no token is kept.
   const genuineSignatures = lately<string>(MAX_REMEMBERED);
-  // Each name's line as Bun writes it, with a slot for a value Bun would write as it is (a nonce, a
-  // token): filled in, rather than a Bun.Cookie made and serialized for every first visit.
+  // Each name's line as Bun writes it, with a slot for a value Bun writes as it is (the CSRF nonce,
+  // base64url): filled in, rather than a Bun.Cookie made and serialized for every first visit.
   const slotted = new Map(
     allNames.map((name) => [name, new Bun.Cookie(name, VALUE_SLOT, flags).serialize().split(VALUE_SLOT)]),
   );
