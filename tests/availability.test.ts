@@ -1,5 +1,6 @@
 // Staying available with real processes: two instances rolled behind HAProxy under load, the
-// database restarted under load, and registration overloaded. Statuses and counts, never times.
+// database restarted under load, and registration overloaded; and, in process, a SQLite file
+// locked by another writer. Statuses and counts, never times.
 
 import { Database as SqliteClient } from "bun:sqlite";
 import { describe, expect, spyOn, test } from "bun:test";
