@@ -1,12 +1,13 @@
+/// <reference path="./qrcode-browser.d.ts" />
 import type { Enrollment } from "../auth";
 
 /**
- * qrcode is 57 modules that only the pages linking an app use: loaded the first time one is
- * drawn, not at start, which keeps them out of the heap of a server that is only signing in.
+ * qrcode is loaded the first time a page linking an app draws one, not at start. Its browser
+ * build: the same SVG, without the PNG renderer, whose pngjs loads Node's streams and zlib.
  */
-let library: Promise<typeof import("qrcode")> | undefined;
+let library: Promise<typeof import("qrcode/lib/browser.js")> | undefined;
 const qrCodes = () => {
-  library ??= import("qrcode");
+  library ??= import("qrcode/lib/browser.js");
   return library;
 };
 
