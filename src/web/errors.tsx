@@ -129,21 +129,24 @@ const badHost = new HttpError(400, "Bad request", "The Host header of this reque
  */
 export function errorPages(settings: PageSettings & { routes?: () => readonly Route[]; origin?: string }) {
   const answers = errorAnswers(pageRenderer(settings));
-  return (
-    new Elysia({ name: "error-pages", seed: settings })
-      .onRequest((context) => {
-        const { request } = context;
-        if (URL.canParse(request.url)) return;
-        // Bun hands over a request without Host (HTTP/1.0 needs none; Bun itself refuses one of
-        // HTTP/1.1) as a bare path: it is served as if it named the app's own host.
-        if (settings.origin && request.headers.get("host") === null) {
-          (context as { request: Request }).request = new Request(`${settings.origin}${request.url}`, request);
-          return;
-        }
+  // No `return` or `=>` in its source, or Elysia takes it for async (requestsInFlight says why).
+  function servedHost(context: { request: Request }) {
+    const { request } = context;
+    if (!URL.canParse(request.url)) {
+      // Bun hands over a request without Host (HTTP/1.0 needs none; Bun itself refuses one of
+      // HTTP/1.1) as a bare path: it is served as if it named the app's own host.
+      if (settings.origin && request.headers.get("host") === null) {
+        context.request = new Request(`${settings.origin}${request.url}`, request);
+      } else {
         // A malformed Host makes a URL that cannot be parsed, which would reach every handler
         // half-formed: refuse it, as HTTP/1.1 asks.
         throw badHost;
-      })
+      }
+    }
+  }
+  return (
+    new Elysia({ name: "error-pages", seed: settings })
+      .onRequest(servedHost)
       // Errors of every route, and requests no route serves: the app's own concern, so global.
       // A key that does not open is the auth's to answer: its page offers the auth's way out.
       .onError({ as: "global" }, ({ code, error, request, set }) =>
