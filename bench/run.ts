@@ -101,33 +101,44 @@ const get = (url: string, headers: Record<string, string> = {}): Load => ({
   headers,
 });
 type Case = { name: string; load: Load };
-const cases: Case[] = [
-  { name: "GET /login, full page, anonymous", load: get(`${origin}/login`) },
-  { name: "GET /, full page, signed in", load: get(`${origin}/`, { cookie: cookieHeader(owner) }) },
-  {
-    name: "GET /verify-2fa, htmx fragment, pending",
-    load: get(`${origin}/verify-2fa`, { cookie: cookieHeader(pending), "hx-request": "true" }),
-  },
-  { name: "GET /account, full page, signed in", load: get(`${origin}/account`, { cookie: cookieHeader(owner) }) },
-  {
-    name: "GET /bench/guarded, a host route behind signedIn",
-    load: get(`${origin}/bench/guarded`, { cookie: cookieHeader(owner) }),
-  },
-  {
-    name: "GET /bench/open, the same host handler unguarded",
-    load: get(`${origin}/bench/open`, { cookie: cookieHeader(owner) }),
-  },
-  { name: "POST /verify-2fa, wrong code (422)", load: formLoad(pending, "/verify-2fa", { otp: wrongCode }, 422) },
-  {
-    name: "POST /login, wrong password, argon2id (422)",
-    load: formLoad(signingIn, "/login", { username: "bench", password: "not the password" }, 422),
-  },
-  {
-    name: "POST /login, sign-ins, argon2id (303)",
-    load: formLoad(signingIn, "/login", { username: "bench", password: PASSWORD }, 303),
-  },
+// Each group's cases are run in the same rounds, against the same reference runs: the guarded
+// host route and the same handler unguarded are measured minute by minute side by side.
+const groups: Case[][] = [
+  [{ name: "GET /login, full page, anonymous", load: get(`${origin}/login`) }],
+  [{ name: "GET /, full page, signed in", load: get(`${origin}/`, { cookie: cookieHeader(owner) }) }],
+  [
+    {
+      name: "GET /verify-2fa, htmx fragment, pending",
+      load: get(`${origin}/verify-2fa`, { cookie: cookieHeader(pending), "hx-request": "true" }),
+    },
+  ],
+  [{ name: "GET /account, full page, signed in", load: get(`${origin}/account`, { cookie: cookieHeader(owner) }) }],
+  [
+    {
+      name: "GET /bench/guarded, a host route behind signedIn",
+      load: get(`${origin}/bench/guarded`, { cookie: cookieHeader(owner) }),
+    },
+    {
+      name: "GET /bench/open, the same host handler unguarded",
+      load: get(`${origin}/bench/open`, { cookie: cookieHeader(owner) }),
+    },
+  ],
+  [{ name: "POST /verify-2fa, wrong code (422)", load: formLoad(pending, "/verify-2fa", { otp: wrongCode }, 422) }],
+  [
+    {
+      name: "POST /login, wrong password, argon2id (422)",
+      load: formLoad(signingIn, "/login", { username: "bench", password: "not the password" }, 422),
+    },
+  ],
+  [
+    {
+      name: "POST /login, sign-ins, argon2id (303)",
+      load: formLoad(signingIn, "/login", { username: "bench", password: PASSWORD }, 303),
+    },
+  ],
 ];
 
+type Run = Awaited<ReturnType<typeof wrk>>;
 type Row = {
   name: string;
   rps: number;
@@ -144,6 +155,8 @@ type Row = {
   bareByCpu: number;
   failed: number;
   peakMb: number;
+  /** The app's run of each round, for comparing the cases of one group round by round. */
+  runs: Run[];
 };
 const rows: Row[] = [];
 const loads: string[] = [];
@@ -154,51 +167,57 @@ const noteLoad = (what: string) => {
   loads.push(line);
   console.info(line);
 };
+const cpuOf = (run: Run) => run.cpuUs ?? Number.NaN;
 
 /**
- * A case against both references, alternated A B C A B C …, each after one warm-up run: the
- * medians, and the medians of the per-round ratios, so that one noisy run decides nothing.
+ * A group of cases against both references, alternated A B C … A B C …, each after one warm-up
+ * run: the medians, and the medians of the per-round ratios, so that one noisy run decides nothing.
  */
-async function compare({ name, load }: Case): Promise<Row> {
+async function compare(group: Case[]): Promise<Row[]> {
   peakSinceLast(app.child.pid);
   const referenceLoads = { bare: get(bare.url), elysia: get(elysia.url) };
-  for (const warmUp of [referenceLoads.bare, referenceLoads.elysia, load]) await wrk({ ...warmUp, seconds: 1 }, dir);
-  type Run = Awaited<ReturnType<typeof wrk>>;
-  const rounds: { app: Run; bare: Run; elysia: Run }[] = [];
+  const warmUps = [referenceLoads.bare, referenceLoads.elysia, ...group.map(({ load }) => load)];
+  for (const warmUp of warmUps) await wrk({ ...warmUp, seconds: 1 }, dir);
+  const rounds: { apps: Run[]; bare: Run; elysia: Run }[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
-    noteLoad(`${name}, round ${round}`);
+    noteLoad(`${group.map(({ name }) => name).join(" and ")}, round ${round}`);
     const bareRun = await wrk(referenceLoads.bare, dir, bare.child.pid);
     const elysiaRun = await wrk(referenceLoads.elysia, dir, elysia.child.pid);
-    const appRun = await wrk(load, dir, app.child.pid);
-    rounds.push({ app: appRun, bare: bareRun, elysia: elysiaRun });
+    const appRuns: Run[] = [];
+    for (const { load } of group) appRuns.push(await wrk(load, dir, app.child.pid));
+    rounds.push({ apps: appRuns, bare: bareRun, elysia: elysiaRun });
     references.bare.push(bareRun.rps);
     references.elysia.push(elysiaRun.rps);
   }
-  const cpuOf = (run: Run) => run.cpuUs ?? Number.NaN;
-  const row = {
-    name,
-    rps: median(rounds.map((r) => r.app.rps)),
-    p50: median(rounds.map((r) => r.app.p50)),
-    p99: median(rounds.map((r) => r.app.p99)),
-    bare: median(rounds.map((r) => r.app.rps / r.bare.rps)),
-    elysia: median(rounds.map((r) => r.app.rps / r.elysia.rps)),
-    cpuUs: median(rounds.map((r) => cpuOf(r.app))),
-    bareCpuUs: median(rounds.map((r) => cpuOf(r.bare))),
-    elysiaCpuUs: median(rounds.map((r) => cpuOf(r.elysia))),
-    bareByCpu: median(rounds.map((r) => cpuOf(r.bare) / cpuOf(r.app))),
-    failed: rounds.reduce((sum, r) => sum + r.app.failed, 0),
-    peakMb: peakSinceLast(app.child.pid),
-  };
-  console.info(
-    `  ${Math.round(row.rps)} req/s, ${row.bare.toFixed(2)}× bare, ${row.elysia.toFixed(2)}× Elysia, p99 ${row.p99.toFixed(1)} ms; CPU ${row.cpuUs.toFixed(1)} µs a request, ${row.bareByCpu.toFixed(2)}× bare`,
-  );
-  return row;
+  const peakMb = peakSinceLast(app.child.pid);
+  return group.map(({ name }, i) => {
+    const runs = rounds.map((r) => r.apps[i] as Run);
+    const row = {
+      name,
+      rps: median(runs.map((run) => run.rps)),
+      p50: median(runs.map((run) => run.p50)),
+      p99: median(runs.map((run) => run.p99)),
+      bare: median(rounds.map((r, round) => (runs[round] as Run).rps / r.bare.rps)),
+      elysia: median(rounds.map((r, round) => (runs[round] as Run).rps / r.elysia.rps)),
+      cpuUs: median(runs.map(cpuOf)),
+      bareCpuUs: median(rounds.map((r) => cpuOf(r.bare))),
+      elysiaCpuUs: median(rounds.map((r) => cpuOf(r.elysia))),
+      bareByCpu: median(rounds.map((r, round) => cpuOf(r.bare) / cpuOf(runs[round] as Run))),
+      failed: runs.reduce((sum, run) => sum + run.failed, 0),
+      peakMb,
+      runs,
+    };
+    console.info(
+      `  ${name}: ${Math.round(row.rps)} req/s, ${row.bare.toFixed(2)}× bare, ${row.elysia.toFixed(2)}× Elysia, p99 ${row.p99.toFixed(1)} ms; CPU ${row.cpuUs.toFixed(1)} µs a request, ${row.bareByCpu.toFixed(2)}× bare`,
+    );
+    return row;
+  });
 }
 
 /** Every run of each reference, across all cases: their medians head the report. */
 const references = { bare: [] as number[], elysia: [] as number[] };
 
-for (const benchCase of cases) rows.push(await compare(benchCase));
+for (const group of groups) rows.push(...(await compare(group)));
 
 // GET /login while sign-ins hash: argon2id must stay off the event loop.
 noteLoad("GET /login while sign-ins hash");
@@ -235,10 +254,11 @@ const fragmentRow = byName("GET /verify-2fa");
 const wrongCodeRow = byName("POST /verify-2fa");
 const guardedRow = byName("GET /bench/guarded");
 const openRow = byName("GET /bench/open");
-// Each measured against the bare server of its own rounds, by throughput and by CPU: their
-// ratio is the guard's cost, without the drift of the machine between the two cases' minutes.
-const guardRatio = (guardedRow?.bare ?? 0) / (openRow?.bare ?? 1);
-const guardByCpu = (guardedRow?.bareByCpu ?? 0) / (openRow?.bareByCpu ?? 1);
+// The guard's cost: the guarded route against the unguarded one run in the same round, medians.
+const guardedAgainstOpen = (ratio: (guarded: Run, open: Run) => number) =>
+  median((guardedRow?.runs ?? []).map((run, round) => ratio(run, openRow?.runs[round] as Run)));
+const guardRatio = guardedAgainstOpen((guarded, open) => guarded.rps / open.rps);
+const guardByCpu = guardedAgainstOpen((guarded, open) => cpuOf(open) / cpuOf(guarded));
 const accountRow = byName("GET /account");
 const byCpu = (row: Row | undefined) => `${row?.bareByCpu.toFixed(2)}× bare (${row?.cpuUs.toFixed(1)} µs a request)`;
 const startMedian = median(starts);
@@ -276,7 +296,7 @@ const cpu = cpus();
 const report = [
   "# Benchmark results",
   "",
-  `${new Date().toISOString().slice(0, 10)} · ${cpu[0]?.model ?? "unknown CPU"} · ${cpu.length} cores · Bun ${Bun.version} · ${backend === "postgres" ? "PostgreSQL on the same machine" : "SQLite"} · wrk, ${CONNECTIONS} connections, ${SECONDS} s a run, ${ROUNDS} rounds alternating bare Bun.serve, minimal Elysia and the app, medians`,
+  `${new Date().toISOString().slice(0, 10)} · ${cpu[0]?.model ?? "unknown CPU"} · ${cpu.length} cores · Bun ${Bun.version} · ${backend === "postgres" ? "PostgreSQL on the same machine" : "SQLite"} · wrk, ${CONNECTIONS} connections, ${SECONDS} s a run, ${ROUNDS} rounds alternating bare Bun.serve, minimal Elysia and the app (the guarded and the open host route in the same rounds), medians`,
   "",
   `The app runs as \`bun run start\` runs it, bundled: \`${[...Object.entries(start.env).map(([name, value]) => `${name}=${value}`), "bun", ...start.flags].join(" ")}\`; the references under \`bun --smol\`, with Bun's defaults.`,
   "",
