@@ -191,21 +191,21 @@ async function compare(group: Case[]): Promise<Row[]> {
   }
   const peakMb = peakSinceLast(app.child.pid);
   return group.map(({ name }, i) => {
-    const runs = rounds.map((r) => r.apps[i] as Run);
+    const runs = rounds.map((r) => ({ app: r.apps[i] as Run, bare: r.bare, elysia: r.elysia }));
     const row = {
       name,
-      rps: median(runs.map((run) => run.rps)),
-      p50: median(runs.map((run) => run.p50)),
-      p99: median(runs.map((run) => run.p99)),
-      bare: median(rounds.map((r, round) => (runs[round] as Run).rps / r.bare.rps)),
-      elysia: median(rounds.map((r, round) => (runs[round] as Run).rps / r.elysia.rps)),
-      cpuUs: median(runs.map(cpuOf)),
-      bareCpuUs: median(rounds.map((r) => cpuOf(r.bare))),
-      elysiaCpuUs: median(rounds.map((r) => cpuOf(r.elysia))),
-      bareByCpu: median(rounds.map((r, round) => cpuOf(r.bare) / cpuOf(runs[round] as Run))),
-      failed: runs.reduce((sum, run) => sum + run.failed, 0),
+      rps: median(runs.map((r) => r.app.rps)),
+      p50: median(runs.map((r) => r.app.p50)),
+      p99: median(runs.map((r) => r.app.p99)),
+      bare: median(runs.map((r) => r.app.rps / r.bare.rps)),
+      elysia: median(runs.map((r) => r.app.rps / r.elysia.rps)),
+      cpuUs: median(runs.map((r) => cpuOf(r.app))),
+      bareCpuUs: median(runs.map((r) => cpuOf(r.bare))),
+      elysiaCpuUs: median(runs.map((r) => cpuOf(r.elysia))),
+      bareByCpu: median(runs.map((r) => cpuOf(r.bare) / cpuOf(r.app))),
+      failed: runs.reduce((sum, r) => sum + r.app.failed, 0),
       peakMb,
-      runs,
+      runs: runs.map((r) => r.app),
     };
     console.info(
       `  ${name}: ${Math.round(row.rps)} req/s, ${row.bare.toFixed(2)}× bare, ${row.elysia.toFixed(2)}× Elysia, p99 ${row.p99.toFixed(1)} ms; CPU ${row.cpuUs.toFixed(1)} µs a request, ${row.bareByCpu.toFixed(2)}× bare`,

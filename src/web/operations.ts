@@ -46,9 +46,8 @@ export function requestsInFlight() {
   let handling = 0;
   let idle: PromiseWithResolvers<void> | undefined;
   let draining = false;
-  // Elysia takes a hook for async when its source has `return` or `=>` before a call, and awaits
-  // it; one onRequest hook it awaits makes every request of the app async, which costs each about
-  // a microsecond. The app's onRequest hooks are synchronous, and written so that Elysia sees it.
+  // Elysia awaits a hook whose source has `return` or `=>` before a call, and one awaited onRequest
+  // hook makes every request's entry async: the app's are synchronous, and written so Elysia sees it.
   function closeWhenDraining({ set }: Pick<Context, "set">) {
     if (draining) set.headers.connection = "close";
   }
